@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Detour",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "detour", targets: ["detour"]),
+        .library(name: "DetourCore", targets: ["DetourCore"]),
+        .library(name: "DetourSandbox", targets: ["DetourSandbox"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "DetourCore", dependencies: ["CCurl"]),
+        .target(name: "DetourSandbox"),
+        .executableTarget(name: "detour", dependencies: ["DetourCore", "DetourSandbox"]),
+        .target(
+            name: "DetourTestSupport",
+            dependencies: ["DetourCore", "DetourSandbox"],
+            path: "Tests/DetourTestSupport"
+        ),
+        .testTarget(
+            name: "DetourCoreTests",
+            dependencies: ["DetourCore", "DetourSandbox", "DetourTestSupport"]
+        ),
+        .testTarget(
+            name: "DetourCLITests",
+            dependencies: ["DetourCore", "DetourSandbox", "DetourTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,106 @@
+/// What sort of sales channel this is; playbooks and notices treat them differently.
+public enum ChannelKind: String, Sendable, CaseIterable, Codable {
+    case mall
+    case ownSite = "own-site"
+    case social
+}
+
+/// One sales channel: a marketplace storefront or the merchant's own shop.
+public struct Channel: Sendable {
+    /// The file name without `.json5`; how commands and playbooks refer to it.
+    public var id: String
+    /// Display name used in notices (`楽天市場店`).
+    public var name: String
+    /// What sort of channel.
+    public var kind: ChannelKind
+    /// The storefront customers are sent to.
+    public var url: String
+    /// The checks that decide whether customers can buy.
+    public var probes: [Probe]
+    /// How often to probe and how many results confirm a change.
+    public var schedule: Schedule
+    /// Sales this channel makes, for money at risk; nil when unknown.
+    public var revenue: Revenue?
+    /// Channel ids customers are sent to when this one is down, in order.
+    public var alternates: [String]
+    /// Where the channel's file starts.
+    public var location: SourceLocation
+    /// Where each alternate id was written, for cross-checks.
+    var alternateLocations: [SourceLocation] = []
+}
+
+/// One HTTP check of a channel.
+public struct Probe: Sendable {
+    /// A short name (`item page`, `cart`).
+    public var name: String
+    /// What to fetch.
+    public var url: String
+    /// HTTP method; GET unless told otherwise.
+    public var method: String
+    /// Extra request headers.
+    public var headers: [HTTPHeader]
+    /// How long the whole request may take before it counts as failed.
+    public var timeout: Duration
+    /// What a healthy answer looks like.
+    public var expect: Expectation
+    /// Whether a failure of this probe alone takes the channel down.
+    public var critical: Bool
+}
+
+/// Conditions a probe's answer must meet.
+public struct Expectation: Sendable {
+    /// Accepted status codes.
+    public var status: StatusRule
+    /// Texts the body must contain (all of them).
+    public var bodyContains: [String]
+    /// Texts that mark a broken page, such as `メンテナンス中`.
+    public var bodyNotContains: [String]
+    /// Slower than this counts as a failure of this probe.
+    public var maxLatency: Duration?
+}
+
+/// Which status codes count as healthy.
+public enum StatusRule: Sendable, Equatable, CustomStringConvertible {
+    /// A class: 2 for "2xx".
+    case range(Int)
+    case codes([Int])
+
+    /// Whether a status passes.
+    public func accepts(_ status: Int) -> Bool {
+        switch self {
+        case .range(let hundred): status / 100 == hundred
+        case .codes(let codes): codes.contains(status)
+        }
+    }
+
+    /// As written in a channel file.
+    public var description: String {
+        switch self {
+        case .range(let hundred): "\(hundred)xx"
+        case .codes(let codes): codes.map(String.init).joined(separator: " or ")
+        }
+    }
+}
+
+/// Probe timing and how many results confirm a change of health.
+public struct Schedule: Sendable, Equatable {
+    /// Interval while up (and while down).
+    public var every: Duration
+    /// Interval while suspect or recovering, to confirm quickly.
+    public var confirmEvery: Duration
+    /// Consecutive failures that make a channel down.
+    public var failAfter: Int
+    /// Consecutive successes that make a down channel up again.
+    public var recoverAfter: Int
+
+    /// One minute, ten seconds, three failures, two successes.
+    public static let standard = Schedule(every: .seconds(60), confirmEvery: .seconds(10), failAfter: 3, recoverAfter: 2)
+}
+
+/// Sales a channel makes in normal hours.
+public struct Revenue: Sendable, Equatable {
+    /// Sales per hour in `currency`.
+    public var perHour: Double
+    /// ISO 4217 code (`JPY`).
+    public var currency: String
+}

@@ -1,0 +1,187 @@
+/// Reads one JSON5 object into typed fields, reporting every problem to a sink.
+///
+/// Every key asked for counts as known, so `finish()` can report the rest as unknown with a
+/// did-you-mean; a reader never stops at the first problem.
+final class NodeReader {
+    let node: JSONNode
+    /// What the object is, for messages: `channel`, `probe "cart"`, `step "line"`.
+    let subject: String
+    let sink: DiagnosticSink
+    private let members: [JSONNode.Member]
+    private var known: [String] = []
+
+    /// Nil (after reporting) when the node is not an object.
+    init?(_ node: JSONNode, subject: String, sink: DiagnosticSink) {
+        guard case .object(let members) = node.value else {
+            sink.error("\(subject) must be an object { … }, found \(node.kindName)", at: node.location)
+            return nil
+        }
+        self.node = node
+        self.subject = subject
+        self.sink = sink
+        self.members = members
+        var seen: Set<String> = []
+        for member in members where !seen.insert(member.key).inserted {
+            sink.error("duplicate key \"\(member.key)\" in \(subject); keep only one", at: member.keyLocation)
+        }
+    }
+
+    /// The raw node of a key, marking the key as known.
+    func value(_ key: String) -> JSONNode? {
+        known.append(key)
+        return members.last { $0.key == key }?.value
+    }
+
+    /// The raw node of a required key; reports it when missing.
+    func required(_ key: String, hint: String) -> JSONNode? {
+        guard let node = value(key) else {
+            sink.error("\(subject) is missing \"\(key)\"; add \(hint)", at: self.node.location)
+            return nil
+        }
+        return node
+    }
+
+    func string(_ key: String) -> String? {
+        value(key).flatMap { expectString($0, key: key) }
+    }
+
+    func requiredString(_ key: String, hint: String) -> String? {
+        required(key, hint: hint).flatMap { expectString($0, key: key) }
+    }
+
+    func bool(_ key: String) -> Bool? {
+        guard let node = value(key) else { return nil }
+        guard case .bool(let flag) = node.value else {
+            typeError(key, node, expected: "true or false")
+            return nil
+        }
+        return flag
+    }
+
+    func number(_ key: String) -> Double? {
+        value(key).flatMap { expectNumber($0, key: key) }
+    }
+
+    /// A positive whole number.
+    func count(_ key: String, minimum: Int = 1) -> Int? {
+        guard let node = value(key), let number = expectNumber(node, key: key) else { return nil }
+        guard number == number.rounded(), number >= Double(minimum), number <= 1_000_000 else {
+            sink.error("\"\(key)\" must be a whole number of at least \(minimum), found \(node.literal)", at: node.location)
+            return nil
+        }
+        return Int(number)
+    }
+
+    func duration(_ key: String) -> Duration? {
+        guard let node = value(key), let text = expectString(node, key: key) else { return nil }
+        guard let duration = DurationText.parse(text), duration > .zero else {
+            sink.error("\"\(key)\": \"\(text)\" is not a duration; \(DurationText.advice)", at: node.location)
+            return nil
+        }
+        return duration
+    }
+
+    func stringArray(_ key: String) -> [(String, SourceLocation)]? {
+        guard let node = value(key) else { return nil }
+        guard case .array(let items) = node.value else {
+            typeError(key, node, expected: "a list of strings [\"…\", \"…\"]")
+            return nil
+        }
+        return items.compactMap { item in expectString(item, key: key).map { ($0, item.location) } }
+    }
+
+    func array(_ key: String) -> [JSONNode]? {
+        guard let node = value(key) else { return nil }
+        guard case .array(let items) = node.value else {
+            typeError(key, node, expected: "a list [ … ]")
+            return nil
+        }
+        return items
+    }
+
+    /// One of a fixed set of words.
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, as type: T.Type) -> T? where T.RawValue == String {
+        guard let node = value(key), let text = expectString(node, key: key) else { return nil }
+        if let value = T(rawValue: text) { return value }
+        let allowed = T.allCases.map(\.rawValue)
+        let suggestion = closestMatch(to: text, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
+        sink.error(
+            "\"\(key)\": unknown value \"\(text)\"; \(suggestion)write one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))",
+            at: node.location)
+        return nil
+    }
+
+    /// Reports keys that were never asked for, with the closest known key.
+    func finish() {
+        for member in members where !known.contains(member.key) {
+            if let suggestion = closestMatch(to: member.key, in: known) {
+                sink.error("unknown key \"\(member.key)\" in \(subject); did you mean \"\(suggestion)\"?", at: member.keyLocation)
+            } else {
+                let list = known.map { "\"\($0)\"" }.joined(separator: ", ")
+                sink.error("unknown key \"\(member.key)\" in \(subject); known keys are \(list)", at: member.keyLocation)
+            }
+        }
+    }
+
+    func expectString(_ node: JSONNode, key: String) -> String? {
+        guard case .string(let text) = node.value else {
+            typeError(key, node, expected: "a string in quotes")
+            return nil
+        }
+        return text
+    }
+
+    func expectNumber(_ node: JSONNode, key: String) -> Double? {
+        guard case .number(let number) = node.value, number.isFinite else {
+            typeError(key, node, expected: "a number")
+            return nil
+        }
+        return number
+    }
+
+    func typeError(_ key: String, _ node: JSONNode, expected: String) {
+        sink.error("\"\(key)\" in \(subject) must be \(expected), found \(node.kindName)", at: node.location)
+    }
+}
+
+extension JSONNode {
+    /// What kind of value this is, for messages: `a string "abc"`, `a number 3`, `an object`.
+    var kindName: String {
+        switch value {
+        case .null: "null"
+        case .bool(let flag): "\(flag)"
+        case .number: "a number \(literal)"
+        case .string(let text): "a string \"\(text.prefix(40))\""
+        case .array: "a list [ … ]"
+        case .object: "an object { … }"
+        }
+    }
+
+    /// The value as it would be written, for short messages.
+    var literal: String {
+        switch value {
+        case .number(let number):
+            number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .string(let text): "\"\(text)\""
+        default: kindName
+        }
+    }
+
+    /// The members of an object node, or nil.
+    var members: [Member]? {
+        if case .object(let members) = value { return members }
+        return nil
+    }
+
+    /// The plain JSON value without locations.
+    public var plainValue: JSONValue {
+        switch value {
+        case .null: .null
+        case .bool(let flag): .bool(flag)
+        case .number(let number): .number(number)
+        case .string(let text): .string(text)
+        case .array(let items): .array(items.map(\.plainValue))
+        case .object(let members): .object(members.map { ($0.key, $0.value.plainValue) })
+        }
+    }
+}

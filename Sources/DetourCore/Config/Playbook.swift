@@ -1,0 +1,99 @@
+/// What a playbook reacts to.
+public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
+    case down
+    case up
+}
+
+/// Which channels a playbook applies to.
+public enum ChannelSelector: Sendable, Equatable {
+    case all
+    case only([String])
+
+    /// Whether the selector includes a channel.
+    public func matches(_ channel: String) -> Bool {
+        switch self {
+        case .all: true
+        case .only(let ids): ids.contains(channel)
+        }
+    }
+}
+
+/// A merchant's response to an event: steps to run, undo on recovery, then recovery steps.
+public struct Playbook: Sendable {
+    /// The file name without `.json5`.
+    public var id: String
+    /// What the playbook is for, in the merchant's words.
+    public var description: String
+    /// The event that starts it.
+    public var event: PlaybookEvent
+    /// The channels it applies to.
+    public var channels: ChannelSelector
+    /// Steps run in order when the event happens.
+    public var steps: [Step]
+    /// Steps run after the undo steps when the channel is back.
+    public var recovery: [Step]
+    /// Where the playbook's file starts.
+    public var location: SourceLocation
+    /// Where each channel id of `on.channels` was written, for cross-checks.
+    var channelLocations: [SourceLocation] = []
+}
+
+/// One side effect of a playbook.
+public struct Step: Sendable {
+    /// Unique within the playbook; part of the idempotency key.
+    public var id: String
+    /// The request this step sends.
+    public var action: StepAction
+    /// The request that reverses it on recovery, if any.
+    public var undo: StepAction?
+    /// Whether later steps still run when this one fails for good.
+    public var continueOnError: Bool
+    /// How many times a retryable failure is tried in all.
+    public var attempts: Int
+    /// Where the step is written.
+    public var location: SourceLocation
+}
+
+/// What a step does.
+public enum StepAction: Sendable {
+    case http(HTTPStepRequest)
+
+    /// The provider name, as written in `do`.
+    public var provider: String {
+        switch self {
+        case .http: "http"
+        }
+    }
+}
+
+/// A templated HTTP request.
+public struct HTTPStepRequest: Sendable {
+    /// GET, POST, PUT, PATCH or DELETE.
+    public var method: String
+    /// The URL template.
+    public var url: Template
+    /// Where the URL string is written.
+    public var urlLocation: SourceLocation
+    /// Header name and value; a value may be a credential reference.
+    public var headers: [HeaderTemplate]
+    /// A JSON body, rendered value by value.
+    public var json: TemplateValue?
+    /// Where the request object is written.
+    public var location: SourceLocation
+}
+
+/// One templated header.
+public struct HeaderTemplate: Sendable {
+    /// The header name.
+    public var name: String
+    /// A credential reference (`env:NAME`, `file:PATH`) or a template.
+    public var value: HeaderValue
+    /// Where the value is written.
+    public var location: SourceLocation
+}
+
+/// A header's value: a secret reference or a template.
+public enum HeaderValue: Sendable {
+    case credential(CredentialReference)
+    case template(Template)
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Workspace-wide settings from `detour.json5`.
+public struct WorkspaceSettings: Sendable {
+    /// Time zone for reports, schedules and notices.
+    public var timeZone: TimeZone
+    /// Where state lives, relative to the workspace, unless overridden.
+    public var stateDir: String
+    /// Free values for templates (`{{settings.shopAPI}}`).
+    public var values: JSONValue
+    /// Base URL per provider, for regional endpoints and the sandbox.
+    public var providers: [String: String]
+
+    /// Asia/Tokyo, `.detour`, no values.
+    public static let defaults = WorkspaceSettings(
+        timeZone: TimeZone(identifier: "Asia/Tokyo")!, stateDir: ".detour", values: .object([]), providers: [:])
+}
+
+/// A loaded, validated workspace: channels, playbooks and settings.
+public struct Workspace: Sendable {
+    /// The workspace folder.
+    public var root: String
+    /// Settings from `detour.json5`.
+    public var settings: WorkspaceSettings
+    /// Channels by id, sorted.
+    public var channels: [Channel]
+    /// Playbooks by id, sorted.
+    public var playbooks: [Playbook]
+
+    /// The channel with this id.
+    public func channel(_ id: String) -> Channel? { channels.first { $0.id == id } }
+
+    /// Playbooks that react to an event on a channel, in id order.
+    public func playbooks(for event: PlaybookEvent, channel: String) -> [Playbook] {
+        playbooks.filter { $0.event == event && $0.channels.matches(channel) }
+    }
+}
+
+extension Workspace {
+    /// Every environment variable the playbooks read credentials from.
+    public var environmentReferences: Set<String> {
+        var names: Set<String> = []
+        for playbook in playbooks {
+            for step in playbook.steps + playbook.recovery {
+                for action in [step.action] + (step.undo.map { [$0] } ?? []) {
+                    guard case .http(let request) = action else { continue }
+                    var templates = [request.url] + (request.json?.templates.map(\.0) ?? [])
+                    for header in request.headers {
+                        switch header.value {
+                        case .credential(.environment(let name)): names.insert(name)
+                        case .credential(.file): break
+                        case .template(let template): templates.append(template)
+                        }
+                    }
+                    for template in templates {
+                        for (path, _) in template.variables where path.count == 2 && path[0] == "env" { names.insert(path[1]) }
+                    }
+                }
+            }
+        }
+        return names
+    }
+}

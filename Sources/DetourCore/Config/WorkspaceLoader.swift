@@ -1,0 +1,397 @@
+import Foundation
+
+/// The outcome of loading a workspace: the model when it is valid, and every diagnostic.
+public struct WorkspaceLoad: Sendable {
+    /// The workspace, nil when any error was found.
+    public var workspace: Workspace?
+    /// Errors and warnings in file order.
+    public var diagnostics: [Diagnostic]
+    /// How many files were read.
+    public var fileCount: Int
+
+    /// Whether any diagnostic is an error.
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+/// Reads `detour.json5`, `channels/*.json5` and `playbooks/*.json5` and validates them together.
+public struct WorkspaceLoader: Sendable {
+    /// The workspace folder.
+    public var root: String
+    /// The environment used to warn about credentials that are not set.
+    public var environment: [String: String]
+
+    /// Creates a loader for a folder.
+    public init(root: String, environment: [String: String]) {
+        self.root = root
+        self.environment = environment
+    }
+
+    /// Loads everything and reports every problem at once.
+    public func load() -> WorkspaceLoad {
+        let sink = DiagnosticSink()
+        var fileCount = 0
+        var settings = WorkspaceSettings.defaults
+
+        if let (node, _) = parse("detour.json5", sink: sink, optional: true) {
+            fileCount += 1
+            settings = readSettings(node, sink: sink)
+        }
+        var channels: [Channel] = []
+        let channelFiles = files(in: "channels", sink: sink)
+        for file in channelFiles {
+            fileCount += 1
+            guard let (node, id) = parse(file, sink: sink, optional: false) else { continue }
+            if let channel = readChannel(node, id: id, sink: sink) { channels.append(channel) }
+        }
+        var playbooks: [Playbook] = []
+        for file in files(in: "playbooks", sink: sink) {
+            fileCount += 1
+            guard let (node, id) = parse(file, sink: sink, optional: false) else { continue }
+            if let playbook = readPlaybook(node, id: id, sink: sink) { playbooks.append(playbook) }
+        }
+        if channels.isEmpty, !sink.hasErrors {
+            sink.error("no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))
+        }
+        let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks)
+        let channelFileIDs = Set(channelFiles.map(Self.id(ofFile:)))
+        WorkspaceValidator(workspace: workspace, channelFileIDs: channelFileIDs, environment: environment, sink: sink).validate()
+        let diagnostics = sink.diagnostics.sorted { $0.location < $1.location }
+        return WorkspaceLoad(workspace: sink.hasErrors ? nil : workspace, diagnostics: diagnostics, fileCount: fileCount)
+    }
+
+    /// `channels/rakuten.json5` → `rakuten`.
+    static func id(ofFile file: String) -> String {
+        let name = (file as NSString).lastPathComponent
+        return name.hasSuffix(".json5") ? String(name.dropLast(6)) : String(name.dropLast(5))
+    }
+
+    private func files(in folder: String, sink: DiagnosticSink) -> [String] {
+        let path = root + "/" + folder
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        return names.filter { $0.hasSuffix(".json5") || $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
+    }
+
+    private func parse(_ file: String, sink: DiagnosticSink, optional: Bool) -> (JSONNode, String)? {
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        guard let data = FileManager.default.contents(atPath: root + "/" + file) else {
+            if !optional { sink.error("cannot read the file; check its permissions", at: start) }
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            sink.error("the file is not UTF-8 text; save it as UTF-8 (without Shift_JIS)", at: start)
+            return nil
+        }
+        do {
+            let node = try JSON5.parse(text, file: file)
+            return (node, Self.id(ofFile: file))
+        } catch {
+            sink.error(error.message, at: error.location)
+            return nil
+        }
+    }
+
+    // MARK: - Settings
+
+    private func readSettings(_ node: JSONNode, sink: DiagnosticSink) -> WorkspaceSettings {
+        var settings = WorkspaceSettings.defaults
+        guard let reader = NodeReader(node, subject: "detour.json5", sink: sink) else { return settings }
+        if let zone = reader.string("timezone") {
+            if let timeZone = TimeZone(identifier: zone) {
+                settings.timeZone = timeZone
+            } else {
+                sink.error("unknown time zone \"\(zone)\"; write an IANA name such as \"Asia/Tokyo\"", at: reader.value("timezone")!.location)
+            }
+        }
+        if let dir = reader.string("stateDir") { settings.stateDir = dir }
+        if let values = reader.value("settings") {
+            if values.members == nil {
+                reader.typeError("settings", values, expected: "an object of named values { shopAPI: \"https://…\" }")
+            } else {
+                settings.values = values.plainValue
+            }
+        }
+        if let providers = reader.value("providers") {
+            if let members = providers.members {
+                for member in members {
+                    if case .string(let url) = member.value.value, url.hasPrefix("http://") || url.hasPrefix("https://") {
+                        settings.providers[member.key] = url
+                    } else {
+                        sink.error("provider \"\(member.key)\" needs a base URL string such as \"https://api.line.me\"", at: member.value.location)
+                    }
+                }
+            } else {
+                reader.typeError("providers", providers, expected: "an object of base URLs { line: \"https://…\" }")
+            }
+        }
+        reader.finish()
+        return settings
+    }
+
+    // MARK: - Channels
+
+    private func readChannel(_ node: JSONNode, id: String, sink: DiagnosticSink) -> Channel? {
+        guard let reader = NodeReader(node, subject: "channel \"\(id)\"", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let name = reader.requiredString("name", hint: "name: \"楽天市場店\" (shown in notices)")
+        let kind = reader.choice("kind", as: ChannelKind.self)
+        if reader.value("kind") == nil {
+            sink.error("channel \"\(id)\" is missing \"kind\"; add kind: \"mall\", \"own-site\" or \"social\"", at: node.location)
+        }
+        let url = reader.requiredString("url", hint: "url: \"https://…\" (the storefront customers are sent to)")
+        if let url, let urlNode = reader.value("url") { checkURL(url, at: urlNode.location, sink: sink) }
+        var probes: [Probe] = []
+        if let items = reader.array("probes") {
+            if items.isEmpty {
+                sink.error("\"probes\" is empty; add at least one probe { name: \"item page\", url: \"https://…\" }", at: reader.value("probes")!.location)
+            }
+            for (index, item) in items.enumerated() {
+                if let probe = readProbe(item, index: index, channel: id, sink: sink) { probes.append(probe) }
+            }
+        } else if reader.value("probes") == nil {
+            sink.error("channel \"\(id)\" is missing \"probes\"; add probes: [{ name: \"item page\", url: \"https://…\" }]", at: node.location)
+        }
+        let schedule = readSchedule(reader.value("schedule"), sink: sink)
+        var revenue: Revenue?
+        if let revenueNode = reader.value("revenue"), let revenueReader = NodeReader(revenueNode, subject: "revenue", sink: sink) {
+            let perHour = revenueReader.number("perHour")
+            if perHour == nil, revenueReader.value("perHour") == nil {
+                sink.error("revenue is missing \"perHour\"; add perHour: 80000 (sales per hour)", at: revenueNode.location)
+            }
+            if let perHour, perHour < 0 {
+                sink.error("\"perHour\" must not be negative", at: revenueReader.value("perHour")!.location)
+            }
+            let currency = revenueReader.string("currency") ?? "JPY"
+            revenueReader.finish()
+            if let perHour { revenue = Revenue(perHour: perHour, currency: currency) }
+        }
+        let alternates = reader.stringArray("alternates") ?? []
+        guard let name, let kind, let url else { return nil }
+        return Channel(
+            id: id, name: name, kind: kind, url: url, probes: probes, schedule: schedule, revenue: revenue,
+            alternates: alternates.map(\.0), location: node.location, alternateLocations: alternates.map(\.1))
+    }
+
+    private func readProbe(_ node: JSONNode, index: Int, channel: String, sink: DiagnosticSink) -> Probe? {
+        guard let reader = NodeReader(node, subject: "probe \(index + 1) of channel \"\(channel)\"", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let name = reader.string("name") ?? "probe \(index + 1)"
+        let url = reader.requiredString("url", hint: "url: \"https://…\" (the page to check)")
+        if let url, let urlNode = reader.value("url") { checkURL(url, at: urlNode.location, sink: sink) }
+        let method = (reader.string("method") ?? "GET").uppercased()
+        var headers: [HTTPHeader] = []
+        if let headerNode = reader.value("headers") {
+            for member in headerNode.members ?? [] {
+                if case .string(let value) = member.value.value {
+                    headers.append(HTTPHeader(member.key, value))
+                } else {
+                    sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
+                }
+            }
+        }
+        let timeout = reader.duration("timeout") ?? .seconds(10)
+        let critical = reader.bool("critical") ?? true
+        var expect = Expectation(status: .range(2), bodyContains: [], bodyNotContains: [], maxLatency: nil)
+        if let expectNode = reader.value("expect"), let expectReader = NodeReader(expectNode, subject: "expect of probe \"\(name)\"", sink: sink) {
+            if let status = expectReader.value("status") { expect.status = readStatus(status, sink: sink) ?? expect.status }
+            expect.bodyContains = readTexts(expectReader, "bodyContains")
+            expect.bodyNotContains = readTexts(expectReader, "bodyNotContains")
+            expect.maxLatency = expectReader.duration("maxLatency")
+            expectReader.finish()
+        }
+        guard let url else { return nil }
+        return Probe(name: name, url: url, method: method, headers: headers, timeout: timeout, expect: expect, critical: critical)
+    }
+
+    /// A string or a list of strings.
+    private func readTexts(_ reader: NodeReader, _ key: String) -> [String] {
+        guard let node = reader.value(key) else { return [] }
+        if case .string(let text) = node.value { return [text] }
+        return reader.stringArray(key)?.map(\.0) ?? []
+    }
+
+    private func readStatus(_ node: JSONNode, sink: DiagnosticSink) -> StatusRule? {
+        let advice = "write a code (200), a list ([200, 302]) or a class (\"2xx\")"
+        switch node.value {
+        case .number(let number) where (100...599).contains(number) && number == number.rounded():
+            return .codes([Int(number)])
+        case .string(let text) where text.count == 3 && text.hasSuffix("xx"):
+            if let hundred = Int(text.prefix(1)), (1...5).contains(hundred) { return .range(hundred) }
+        case .array(let items):
+            let codes = items.compactMap { item -> Int? in
+                if case .number(let number) = item.value, (100...599).contains(number) { return Int(number) }
+                return nil
+            }
+            if codes.count == items.count, !codes.isEmpty { return .codes(codes) }
+        default: break
+        }
+        sink.error("\"status\": \(node.kindName) is not a status; \(advice)", at: node.location)
+        return nil
+    }
+
+    private func readSchedule(_ node: JSONNode?, sink: DiagnosticSink) -> Schedule {
+        var schedule = Schedule.standard
+        guard let node, let reader = NodeReader(node, subject: "schedule", sink: sink) else { return schedule }
+        schedule.every = reader.duration("every") ?? schedule.every
+        schedule.confirmEvery = reader.duration("confirmEvery") ?? min(schedule.confirmEvery, schedule.every)
+        schedule.failAfter = reader.count("failAfter") ?? schedule.failAfter
+        schedule.recoverAfter = reader.count("recoverAfter") ?? schedule.recoverAfter
+        reader.finish()
+        return schedule
+    }
+
+    private func checkURL(_ url: String, at location: SourceLocation, sink: DiagnosticSink) {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+            sink.error("\"\(url)\" is not a web address; write a full URL such as \"https://www.rakuten.co.jp/myshop/\"", at: location)
+            return
+        }
+    }
+
+    // MARK: - Playbooks
+
+    private func readPlaybook(_ node: JSONNode, id: String, sink: DiagnosticSink) -> Playbook? {
+        guard let reader = NodeReader(node, subject: "playbook \"\(id)\"", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let description = reader.string("description") ?? ""
+        var event: PlaybookEvent?
+        var selector = ChannelSelector.all
+        var channelLocations: [SourceLocation] = []
+        if let onNode = reader.required("on", hint: "on: { event: \"down\", channels: [\"rakuten\"] }"),
+            let onReader = NodeReader(onNode, subject: "\"on\"", sink: sink)
+        {
+            event = onReader.choice("event", as: PlaybookEvent.self)
+            if onReader.value("event") == nil {
+                sink.error("\"on\" is missing \"event\"; add event: \"down\" or \"up\"", at: onNode.location)
+            }
+            if let channelsNode = onReader.value("channels") {
+                if case .string("*") = channelsNode.value {
+                    selector = .all
+                } else if let list = onReader.stringArray("channels") {
+                    selector = .only(list.map(\.0))
+                    channelLocations = list.map(\.1)
+                }
+            }
+            onReader.finish()
+        }
+        let steps = readSteps(reader.array("steps") ?? [], playbook: id, sink: sink)
+        if reader.value("steps") == nil {
+            sink.error("playbook \"\(id)\" is missing \"steps\"; add steps: [{ id: \"promo\", do: \"http\", request: { … } }]", at: node.location)
+        }
+        let recovery = readSteps(reader.array("recovery") ?? [], playbook: id, sink: sink)
+        var seen: [String: SourceLocation] = [:]
+        for step in steps + recovery {
+            if let first = seen[step.id] {
+                sink.error("step id \"\(step.id)\" is used twice in playbook \"\(id)\" (first at line \(first.line)); give each step its own id", at: step.location)
+            }
+            seen[step.id] = step.location
+        }
+        guard let event else { return nil }
+        return Playbook(id: id, description: description, event: event, channels: selector, steps: steps, recovery: recovery, location: node.location,
+            channelLocations: channelLocations)
+    }
+
+    private func readSteps(_ nodes: [JSONNode], playbook: String, sink: DiagnosticSink) -> [Step] {
+        nodes.enumerated().compactMap { index, node in readStep(node, index: index, playbook: playbook, sink: sink) }
+    }
+
+    private func readStep(_ node: JSONNode, index: Int, playbook: String, sink: DiagnosticSink) -> Step? {
+        guard let reader = NodeReader(node, subject: "step \(index + 1) of playbook \"\(playbook)\"", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let id = reader.requiredString("id", hint: "id: \"promo\" (unique in the playbook)")
+        let provider = reader.requiredString("do", hint: "do: \"http\"")
+        let continueOnError = reader.bool("continueOnError") ?? false
+        var attempts = 3
+        if let retryNode = reader.value("retry"), let retryReader = NodeReader(retryNode, subject: "retry", sink: sink) {
+            attempts = retryReader.count("attempts") ?? attempts
+            retryReader.finish()
+        }
+        var action: StepAction?
+        var undo: StepAction?
+        switch provider {
+        case "http":
+            if let requestNode = reader.required("request", hint: "request: { method: \"POST\", url: \"https://…\" }") {
+                action = readHTTPRequest(requestNode, sink: sink).map(StepAction.http)
+            }
+            if let undoNode = reader.value("undo"), let undoReader = NodeReader(undoNode, subject: "undo", sink: sink) {
+                if let requestNode = undoReader.required("request", hint: "request: { method: \"POST\", url: \"https://…\" }") {
+                    undo = readHTTPRequest(requestNode, sink: sink).map(StepAction.http)
+                }
+                undoReader.finish()
+            }
+        case nil:
+            break
+        case let other?:
+            let known = ["http"]
+            let suggestion = closestMatch(to: other, in: known).map { "did you mean \"\($0)\"? " } ?? ""
+            sink.error("unknown action \"\(other)\"; \(suggestion)this version knows \(known.map { "\"\($0)\"" }.joined(separator: ", "))", at: reader.value("do")!.location)
+            // Keep the rest of the step from being reported as unknown keys.
+            for member in node.members ?? [] { _ = reader.value(member.key) }
+        }
+        guard let id, let action else { return nil }
+        return Step(id: id, action: action, undo: undo, continueOnError: continueOnError, attempts: attempts, location: node.location)
+    }
+
+    private func readHTTPRequest(_ node: JSONNode, sink: DiagnosticSink) -> HTTPStepRequest? {
+        guard let reader = NodeReader(node, subject: "request", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let method = (reader.string("method") ?? "POST").uppercased()
+        if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method), let methodNode = reader.value("method") {
+            sink.error("\"method\": unknown HTTP method \"\(method)\"; write GET, POST, PUT, PATCH or DELETE", at: methodNode.location)
+        }
+        let urlNode = reader.required("url", hint: "url: \"https://…\"")
+        let url = urlNode.flatMap { reader.expectString($0, key: "url") }.flatMap { text in
+            template(text, at: urlNode!.location, sink: sink)
+        }
+        var headers: [HeaderTemplate] = []
+        if let headerNode = reader.value("headers") {
+            if let members = headerNode.members {
+                for member in members {
+                    guard case .string(let text) = member.value.value else {
+                        sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
+                        continue
+                    }
+                    if let reference = CredentialReference.parse(text) {
+                        if let problem = reference.formProblem { sink.error(problem, at: member.value.location) }
+                        headers.append(HeaderTemplate(name: member.key, value: .credential(reference), location: member.value.location))
+                    } else if let parsed = template(text, at: member.value.location, sink: sink) {
+                        headers.append(HeaderTemplate(name: member.key, value: .template(parsed), location: member.value.location))
+                    }
+                }
+            } else {
+                reader.typeError("headers", headerNode, expected: "an object { Authorization: \"Bearer {{env.TOKEN}}\" }")
+            }
+        }
+        let json = reader.value("json").map { templateValue($0, sink: sink) }
+        guard let url else { return nil }
+        return HTTPStepRequest(method: method, url: url, urlLocation: urlNode!.location, headers: headers, json: json, location: node.location)
+    }
+
+    private func template(_ text: String, at location: SourceLocation, sink: DiagnosticSink) -> Template? {
+        switch Template.parse(text) {
+        case .success(let template):
+            return template
+        case .failure(let error):
+            sink.error(error.message, at: location.shifted(by: error.offset + 1))
+            return nil
+        }
+    }
+
+    private func templateValue(_ node: JSONNode, sink: DiagnosticSink) -> TemplateValue {
+        switch node.value {
+        case .string(let text):
+            return template(text, at: node.location, sink: sink).map { .string($0, node.location) } ?? .scalar(.string(text))
+        case .array(let items):
+            return .array(items.map { templateValue($0, sink: sink) })
+        case .object(let members):
+            return .object(members.map { TemplateMember(key: $0.key, value: templateValue($0.value, sink: sink)) })
+        default:
+            return .scalar(node.plainValue)
+        }
+    }
+}
+
+extension SourceLocation {
+    /// The location `scalars` columns to the right (a place inside a one-line string).
+    func shifted(by scalars: Int) -> SourceLocation {
+        SourceLocation(file: file, line: line, column: column + scalars)
+    }
+}

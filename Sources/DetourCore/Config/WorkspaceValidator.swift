@@ -1,0 +1,127 @@
+/// Checks what spans files: channel references, template variables and credentials.
+struct WorkspaceValidator {
+    let workspace: Workspace
+    /// Ids of every channel file, parsed or not, so a broken file's id is not reported twice.
+    let channelFileIDs: Set<String>
+    let environment: [String: String]
+    let sink: DiagnosticSink
+
+    private var channelIDs: [String] { workspace.channels.map(\.id) }
+
+    func validate() {
+        for channel in workspace.channels {
+            for (alternate, location) in zip(channel.alternates, channel.alternateLocations) {
+                if alternate == channel.id {
+                    sink.error("channel \"\(channel.id)\" lists itself as an alternate; name another channel", at: location)
+                } else {
+                    checkChannelReference(alternate, at: location)
+                }
+            }
+        }
+        for playbook in workspace.playbooks {
+            if case .only(let ids) = playbook.channels {
+                for (id, location) in zip(ids, playbook.channelLocations) { checkChannelReference(id, at: location) }
+            }
+            let channels = workspace.channels.filter { playbook.channels.matches($0.id) }
+            for step in playbook.steps + playbook.recovery {
+                for action in [step.action] + (step.undo.map { [$0] } ?? []) {
+                    check(action, of: step, playbook: playbook, channels: channels)
+                }
+            }
+        }
+    }
+
+    private func checkChannelReference(_ id: String, at location: SourceLocation) {
+        guard !channelFileIDs.contains(id) else { return }
+        let suggestion = closestMatch(to: id, in: channelIDs).map { "did you mean \"\($0)\"? " } ?? ""
+        let known = channelIDs.map { "\"\($0)\"" }.joined(separator: ", ")
+        sink.error("unknown channel \"\(id)\"; \(suggestion)channels are the files in channels/: \(known)", at: location)
+    }
+
+    private func check(_ action: StepAction, of step: Step, playbook: Playbook, channels: [Channel]) {
+        switch action {
+        case .http(let request):
+            var templates: [(Template, SourceLocation)] = [(request.url, request.urlLocation)]
+            for header in request.headers {
+                switch header.value {
+                case .credential(let reference):
+                    warnIfMissing(reference, step: step, playbook: playbook)
+                case .template(let template):
+                    templates.append((template, header.location))
+                }
+            }
+            templates += request.json?.templates ?? []
+            for (template, location) in templates {
+                for (path, offset) in template.variables {
+                    // The string's first scalar is its opening quote.
+                    checkVariable(path, at: location.shifted(by: offset + 1), playbook: playbook, channels: channels)
+                }
+            }
+        }
+    }
+
+    private func warnIfMissing(_ reference: CredentialReference, step: Step, playbook: Playbook) {
+        let resolver = SecretResolver(environment: environment, workspaceRoot: workspace.root)
+        if !resolver.isAvailable(reference) {
+            sink.warning("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) is not available here; set it where detour runs", at: step.location)
+        }
+    }
+
+    private func checkVariable(_ path: [String], at location: SourceLocation, playbook: Playbook, channels: [Channel]) {
+        let name = path.joined(separator: ".")
+        switch path.first {
+        case "channel":
+            expectField(path, in: TemplateScope.channelFields, name: name, at: location)
+        case "incident":
+            expectField(path, in: TemplateScope.incidentFields, name: name, at: location)
+        case "alternates":
+            guard path.count == 3, let index = Int(path[1]), index >= 0 else {
+                sink.error("unknown template variable \"\(name)\"; write {{alternates.0.name}} or {{alternates.0.url}}", at: location)
+                return
+            }
+            expectField([path[0], path[2]], in: TemplateScope.channelFields, name: name, at: location)
+            for channel in channels where channel.alternates.count <= index {
+                sink.error("\"\(name)\" needs \(index + 1) alternate(s), but channel \"\(channel.id)\" lists \(channel.alternates.count); add alternates to channels/\(channel.id).json5 or use a lower number", at: location)
+            }
+        case "settings":
+            var value: JSONValue? = workspace.settings.values
+            for key in path.dropFirst() { value = value?[key] }
+            if path.count < 2 || value == nil {
+                let known = workspace.settings.values.objectKeys.map { "settings.\($0)" }.joined(separator: ", ")
+                sink.error("unknown template variable \"\(name)\"; define it under settings in detour.json5\(known.isEmpty ? "" : " (defined: \(known))")", at: location)
+            }
+        case "env":
+            guard path.count == 2 else {
+                sink.error("write an environment variable as {{env.NAME}}", at: location)
+                return
+            }
+            if (environment[path[1]] ?? "").isEmpty {
+                sink.warning("environment variable \(path[1]) is not set here; set it where detour runs", at: location)
+            }
+        default:
+            let roots = ["channel", "alternates", "incident", "settings", "env"]
+            let suggestion = closestMatch(to: path[0], in: roots).map { "did you mean \"\($0)\"? " } ?? ""
+            sink.error("unknown template variable \"\(name)\"; \(suggestion)variables start with \(roots.joined(separator: ", "))", at: location)
+        }
+    }
+
+    private func expectField(_ path: [String], in fields: [String], name: String, at location: SourceLocation) {
+        guard path.count != 2 || !fields.contains(path[1]) else { return }
+        let suggestion = path.count == 2 ? closestMatch(to: path[1], in: fields).map { "did you mean \"\(path[0]).\($0)\"? " } ?? "" : ""
+        sink.error("unknown template variable \"\(name)\"; \(suggestion)\(path[0]) has \(fields.joined(separator: ", "))", at: location)
+    }
+}
+
+/// The variables a playbook template can use.
+enum TemplateScope {
+    static let channelFields = ["id", "name", "url", "kind"]
+    static let incidentFields = ["id", "startedAt", "reason"]
+}
+
+extension JSONValue {
+    /// The keys of an object, in order.
+    var objectKeys: [String] {
+        if case .object(let members) = self { return members.map(\.0) }
+        return []
+    }
+}

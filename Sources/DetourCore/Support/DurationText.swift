@@ -1,0 +1,57 @@
+/// Reads and writes durations the way merchants write them: `30s`, `5m`, `1h30m`, `500ms`, `2d`.
+public enum DurationText {
+    private static let units: [(suffix: String, milliseconds: Int64)] = [
+        ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
+    ]
+
+    /// Parses `1h30m`-style text; nil when it is not a duration.
+    public static func parse(_ text: String) -> Duration? {
+        let scalars = Array(text.trimmingCharacters(in: .whitespaces).unicodeScalars)
+        guard !scalars.isEmpty else { return nil }
+        var total: Int64 = 0
+        var index = 0
+        while index < scalars.count {
+            var digits = ""
+            while index < scalars.count, ("0"..."9").contains(scalars[index]) {
+                digits.unicodeScalars.append(scalars[index])
+                index += 1
+            }
+            var unit = ""
+            while index < scalars.count, ("a"..."z").contains(scalars[index]) {
+                unit.unicodeScalars.append(scalars[index])
+                index += 1
+            }
+            guard let value = Int64(digits), value < 1_000_000_000,
+                let factor = units.first(where: { $0.suffix == unit })?.milliseconds
+            else { return nil }
+            total += value * factor
+        }
+        return .milliseconds(total)
+    }
+
+    /// The shortest exact text for a duration (`90s` → `1m30s`).
+    public static func format(_ duration: Duration) -> String {
+        var remaining = duration.milliseconds
+        if remaining == 0 { return "0s" }
+        var text = ""
+        for (suffix, factor) in units.reversed() where remaining >= factor {
+            text += "\(remaining / factor)\(suffix)"
+            remaining %= factor
+        }
+        return text
+    }
+
+    /// The advice shown when a duration cannot be read.
+    static let advice = "write a number and a unit, like \"30s\", \"5m\", \"1h30m\" (units: ms, s, m, h, d)"
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    public var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Seconds as a floating-point number, for arithmetic with `Date`.
+    public var timeInterval: Double { Double(milliseconds) / 1_000 }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Where Detour gets the time from; tests and the demo pass a manual clock.
+public protocol WallClock: Sendable {
+    /// The current time.
+    func now() -> Date
+    /// Waits until the given time (returns at once if it has passed); throws on cancellation.
+    func sleep(until deadline: Date) async throws
+}
+
+/// The real clock.
+public struct SystemClock: WallClock {
+    /// Creates the system clock.
+    public init() {}
+
+    /// The current time.
+    public func now() -> Date { Date() }
+
+    /// Sleeps in real time.
+    public func sleep(until deadline: Date) async throws {
+        let interval = deadline.timeIntervalSinceNow
+        if interval > 0 { try await Task.sleep(for: .milliseconds(Int64(interval * 1_000))) }
+    }
+}
+
+/// A clock that moves only when told to; sleeping jumps straight to the deadline.
+public final class ManualClock: WallClock, @unchecked Sendable {
+    // @unchecked: every access to `current` goes through `lock`.
+    private let lock = NSLock()
+    private var current: Date
+
+    /// Starts at the given time.
+    public init(_ start: Date) { current = start }
+
+    /// The current manual time.
+    public func now() -> Date { lock.withLock { current } }
+
+    /// Moves the clock forward by a duration.
+    public func advance(by duration: Duration) {
+        lock.withLock { current = current.addingTimeInterval(duration.timeInterval) }
+    }
+
+    /// Moves the clock to a time (never backwards).
+    public func set(_ date: Date) {
+        lock.withLock { current = max(current, date) }
+    }
+
+    /// Jumps to the deadline instead of waiting.
+    public func sleep(until deadline: Date) async throws {
+        try Task.checkCancellation()
+        set(deadline)
+    }
+}
