@@ -1,0 +1,99 @@
+import Foundation
+
+/// All mutable sandbox data: storefronts, scripts, delays and the request log.
+///
+/// `@unchecked Sendable` because every stored property is only touched while `lock` is held,
+/// and the state is shared between the caller's thread and the connection threads.
+final class SandboxState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storefronts: [String: Storefront] = [:]
+    private var storefrontByHost: [String: String] = [:]
+    private var scripts: [String: [ScriptedResponse]] = [:]
+    private var delays: [String: Duration] = [:]
+    private var log: [RecordedRequest] = []
+    private var slow: Duration = .seconds(3)
+
+    /// Creates or updates a storefront; hosts are added, mode and hits are kept.
+    func addStorefront(_ name: String, hosts: [String], healthyBody: String?) {
+        lock.withLock {
+            var store = storefronts[name] ?? Storefront(name: name)
+            if let healthyBody { store.healthyBody = healthyBody }
+            storefronts[name] = store
+            for host in hosts { storefrontByHost[host.lowercased()] = name }
+        }
+    }
+
+    /// The storefront registered for `host`, if any.
+    func storefront(forHost host: String) -> String? {
+        lock.withLock { storefrontByHost[host.lowercased()] }
+    }
+
+    /// Sets a storefront's mode, creating it if needed.
+    func setMode(_ mode: StorefrontMode, for name: String) {
+        lock.withLock { storefronts[name, default: Storefront(name: name)].mode = mode }
+    }
+
+    /// The storefront's mode; `.healthy` for unknown storefronts.
+    func mode(of name: String) -> StorefrontMode {
+        lock.withLock { storefronts[name]?.mode ?? .healthy }
+    }
+
+    /// How many requests the storefront served; 0 for unknown storefronts.
+    func hits(_ name: String) -> Int {
+        lock.withLock { storefronts[name]?.hits ?? 0 }
+    }
+
+    /// Counts one hit on the storefront (creating it) and returns its snapshot and the slow delay.
+    func hit(_ name: String) -> (Storefront, Duration) {
+        lock.withLock {
+            var store = storefronts[name] ?? Storefront(name: name)
+            store.hits += 1
+            storefronts[name] = store
+            return (store, slow)
+        }
+    }
+
+    /// The delay applied by `.slow` storefronts.
+    var slowDelay: Duration {
+        get { lock.withLock { slow } }
+        set { lock.withLock { slow = newValue } }
+    }
+
+    /// Appends `count` copies of `response` to the path's FIFO.
+    func enqueue(_ response: ScriptedResponse, forPath path: String, count: Int) {
+        guard count > 0 else { return }
+        lock.withLock { scripts[path, default: []].append(contentsOf: repeatElement(response, count: count)) }
+    }
+
+    /// Sets (or with `.zero` removes) the artificial delay for a provider path.
+    func setDelay(_ delay: Duration, forPath path: String) {
+        lock.withLock { delays[path] = delay > .zero ? delay : nil }
+    }
+
+    /// Pops the next scripted response for `path` (or the default), logs the request with its
+    /// status, and returns the response plus the path's delay — all in one critical section so
+    /// concurrent requests see scripts in arrival order.
+    func answerProvider(_ request: RecordedRequest) -> (ScriptedResponse, Duration) {
+        lock.withLock {
+            var response = ScriptedResponse.ok
+            if var queue = scripts[request.path], !queue.isEmpty {
+                response = queue.removeFirst()
+                scripts[request.path] = queue.isEmpty ? nil : queue
+            }
+            var logged = request
+            logged.answeredStatus = response.status
+            log.append(logged)
+            return (response, delays[request.path] ?? .zero)
+        }
+    }
+
+    /// The provider request log, in arrival order.
+    func requests() -> [RecordedRequest] {
+        lock.withLock { log }
+    }
+
+    /// Empties the provider request log.
+    func clearRequests() {
+        lock.withLock { log.removeAll() }
+    }
+}
