@@ -1,0 +1,140 @@
+import Foundation
+
+/// Where a channel stands, decided from consecutive probe results.
+public enum HealthState: String, Sendable, Codable, CaseIterable {
+    case up
+    case suspect
+    case down
+    case recovering
+}
+
+/// A change worth acting on, returned by `ChannelHealth.record`.
+public enum HealthChange: Sendable, Equatable {
+    /// The first failure after being up.
+    case suspected
+    /// A suspect channel answered again: it was a blip.
+    case cleared
+    /// Confirmed down.
+    case wentDown
+    /// A down channel answered once.
+    case recovering
+    /// Recovering failed again.
+    case relapsed
+    /// Confirmed up again.
+    case recovered
+}
+
+/// The health of one channel: a pure state machine driven by probe results and the time.
+///
+/// `up ─fail→ suspect ─failAfter fails→ down ─success→ recovering ─recoverAfter successes→ up`
+public struct ChannelHealth: Sendable, Codable, Equatable {
+    /// The current state.
+    public var state: HealthState = .up
+    /// Failures in a row.
+    public var consecutiveFailures = 0
+    /// Successes in a row.
+    public var consecutiveSuccesses = 0
+    /// The last probe round that passed: the earliest bound of an outage.
+    public var lastSuccessAt: Date?
+    /// The first failure of the current suspect/down spell.
+    public var firstFailureAt: Date?
+    /// When the outage was confirmed.
+    public var downAt: Date?
+    /// The first success after being down.
+    public var recoveringAt: Date?
+    /// When the channel was last probed.
+    public var lastProbeAt: Date?
+    /// When the channel is next due.
+    public var nextDueAt: Date?
+    /// Why the last failing round failed.
+    public var lastFailure: String?
+
+    /// A channel never probed: up, due now.
+    public init() {}
+
+    /// Applies one probe round's verdict and returns what changed, if anything.
+    public mutating func record(success: Bool, at time: Date, reason: String? = nil, schedule: Schedule) -> HealthChange? {
+        lastProbeAt = time
+        let change: HealthChange?
+        if success {
+            consecutiveSuccesses += 1
+            consecutiveFailures = 0
+            lastSuccessAt = time
+            change = recordSuccess(at: time, schedule: schedule)
+        } else {
+            consecutiveFailures += 1
+            consecutiveSuccesses = 0
+            lastFailure = reason
+            change = recordFailure(at: time, schedule: schedule)
+        }
+        nextDueAt = time.addingTimeInterval(interval(schedule).timeInterval)
+        return change
+    }
+
+    private mutating func recordSuccess(at time: Date, schedule: Schedule) -> HealthChange? {
+        switch state {
+        case .up:
+            return nil
+        case .suspect:
+            state = .up
+            firstFailureAt = nil
+            return .cleared
+        case .down:
+            recoveringAt = time
+            if schedule.recoverAfter <= 1 { return finishRecovery() }
+            state = .recovering
+            return .recovering
+        case .recovering:
+            return consecutiveSuccesses >= schedule.recoverAfter ? finishRecovery() : nil
+        }
+    }
+
+    private mutating func recordFailure(at time: Date, schedule: Schedule) -> HealthChange? {
+        switch state {
+        case .up:
+            firstFailureAt = time
+            if schedule.failAfter <= 1 { return confirmDown(at: time) }
+            state = .suspect
+            return .suspected
+        case .suspect:
+            return consecutiveFailures >= schedule.failAfter ? confirmDown(at: time) : nil
+        case .down:
+            return nil
+        case .recovering:
+            state = .down
+            recoveringAt = nil
+            return .relapsed
+        }
+    }
+
+    private mutating func confirmDown(at time: Date) -> HealthChange {
+        state = .down
+        downAt = time
+        return .wentDown
+    }
+
+    private mutating func finishRecovery() -> HealthChange {
+        state = .up
+        firstFailureAt = nil
+        downAt = nil
+        lastFailure = nil
+        return .recovered
+    }
+
+    /// The probe interval for the current state: quick while confirming a change.
+    public func interval(_ schedule: Schedule) -> Duration {
+        switch state {
+        case .suspect, .recovering: schedule.confirmEvery
+        case .up, .down: schedule.every
+        }
+    }
+
+    /// Whether the channel should be probed at `time`, allowing cron's start-time jitter.
+    public func isDue(at time: Date, schedule: Schedule) -> Bool {
+        guard let nextDueAt else { return true }
+        // A cron run a minute later may start a few hundred ms "early" relative to the
+        // previous probe; without slack such a channel would skip a whole run.
+        let slack = min(5, interval(schedule).timeInterval / 10)
+        return time >= nextDueAt.addingTimeInterval(-slack)
+    }
+}

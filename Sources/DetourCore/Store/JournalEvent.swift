@@ -1,0 +1,156 @@
+import Foundation
+
+/// Everything that happens, as recorded in `journal.jsonl`; the state is a fold over these.
+public enum JournalEvent: Sendable, Equatable {
+    /// A channel's health changed state or counters.
+    case channelHealth(ChannelHealthChanged)
+    /// An incident opened (by probes or by an operator).
+    case incidentOpened(IncidentOpened)
+    /// A side effect is about to be attempted.
+    case stepStarted(StepStarted)
+    /// A side effect's outcome.
+    case stepFinished(StepFinished)
+    /// Every failover step is done.
+    case incidentMitigated(IncidentReference)
+    /// The channel is back (or an operator restored it): undo and recovery begin.
+    case incidentRecovering(IncidentRecovering)
+    /// Undo and recovery steps are done.
+    case incidentResolved(IncidentReference)
+
+    /// The `type` field of the line.
+    public var type: String {
+        switch self {
+        case .channelHealth: "channel.health"
+        case .incidentOpened: "incident.opened"
+        case .stepStarted: "step.started"
+        case .stepFinished: "step.finished"
+        case .incidentMitigated: "incident.mitigated"
+        case .incidentRecovering: "incident.recovering"
+        case .incidentResolved: "incident.resolved"
+        }
+    }
+}
+
+/// `channel.health`: the channel's full health after a change, with the evidence.
+public struct ChannelHealthChanged: Sendable, Codable, Equatable {
+    /// The channel id.
+    public var channel: String
+    /// Its health after the change.
+    public var health: ChannelHealth
+    /// The change, when the state moved (`wentDown`, `recovered`, …).
+    public var change: String?
+    /// Why the probe round failed, if it did.
+    public var evidence: String?
+}
+
+/// Who or what opened or ended an incident.
+public enum IncidentTrigger: String, Sendable, Codable {
+    case probe
+    case manual
+}
+
+/// `incident.opened`.
+public struct IncidentOpened: Sendable, Codable, Equatable {
+    /// The new incident's id.
+    public var incident: String
+    /// The channel that is down.
+    public var channel: String
+    /// Probes or an operator.
+    public var trigger: IncidentTrigger
+    /// The operator, for manual incidents.
+    public var by: String?
+    /// Why: the probe evidence or the operator's reason.
+    public var reason: String
+    /// The first failed probe (probe incidents).
+    public var firstFailureAt: Date?
+    /// The last successful probe before it (the earliest bound of the outage).
+    public var lastSuccessAt: Date?
+}
+
+/// The phase a step runs in.
+public enum StepPhase: String, Sendable, Codable {
+    case failover
+    case undo
+    case recovery
+}
+
+/// `step.started`: journaled and fsync'ed before the request is sent.
+public struct StepStarted: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+    /// `playbook/step` (with `/undo` or `/recovery` for those phases).
+    public var step: String
+    /// Which phase.
+    public var phase: StepPhase
+    /// 1 for the first attempt.
+    public var attempt: Int
+    /// The same for every attempt of the step, sent to providers that honour one.
+    public var idempotencyKey: String
+    /// `POST https://…`, secrets masked.
+    public var request: String
+}
+
+/// How a step attempt ended.
+public enum StepOutcome: String, Sendable, Codable {
+    case succeeded
+    /// Worth another attempt (5xx, 429, timeouts).
+    case retryable
+    /// Will not work by retrying (4xx, bad configuration).
+    case failed
+    /// Not attempted (a left-over uncertain attempt that must not be repeated).
+    case skipped
+}
+
+/// `step.finished`.
+public struct StepFinished: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+    /// The step key, as in `step.started`.
+    public var step: String
+    /// Which phase.
+    public var phase: StepPhase
+    /// The attempt this finishes.
+    public var attempt: Int
+    /// How it ended.
+    public var outcome: StepOutcome
+    /// The HTTP status, when an answer came.
+    public var status: Int?
+    /// What went wrong, for people (masked).
+    public var error: String?
+    /// How long the attempt took.
+    public var durationMs: Int
+}
+
+/// An event that names only an incident.
+public struct IncidentReference: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+}
+
+/// `incident.recovering`.
+public struct IncidentRecovering: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+    /// Probes or an operator.
+    public var trigger: IncidentTrigger
+    /// The first successful probe after the outage (or the restore time).
+    public var recoveredAt: Date
+    /// The operator, for manual restores.
+    public var by: String?
+    /// The operator's reason.
+    public var reason: String?
+}
+
+/// One journal line: when, and what.
+public struct JournalRecord: Sendable, Equatable {
+    /// When it happened (the engine's clock).
+    public var ts: Date
+    /// What happened.
+    public var event: JournalEvent
+
+    /// Creates a record.
+    public init(ts: Date, event: JournalEvent) {
+        self.ts = ts
+        self.event = event
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// The outcome of running the `detour` binary.
+public struct CommandResult: Sendable {
+    /// Exit status.
+    public var status: Int32
+    /// Standard output.
+    public var stdout: String
+    /// Standard error.
+    public var stderr: String
+    /// Both, for assertions that do not care which.
+    public var output: String { stdout + stderr }
+}
+
+/// Runs the built `detour` executable, as a user would.
+public enum DetourBinary {
+    /// The binary next to the test bundle in the build folder.
+    public static var url: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // XCTest/Testing bundles live in <build>/<config>/; the executable is beside them.
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("detour")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/detour")
+    }
+
+    /// Runs `detour` with arguments in a folder, with extra environment variables.
+    @discardableResult
+    public static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CommandResult {
+        try start(arguments, in: directory, environment: environment).wait()
+    }
+
+    /// Starts `detour` without waiting.
+    public static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> RunningCommand {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env["DETOUR_STATE_DIR"] = nil
+        env["DETOUR_WORKSPACE"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let stdout = TemporaryFile()
+        let stderr = TemporaryFile()
+        process.standardOutput = stdout.handle
+        process.standardError = stderr.handle
+        try process.run()
+        return RunningCommand(process: process, stdout: stdout, stderr: stderr)
+    }
+}
+
+/// A started `detour` process.
+public final class RunningCommand: @unchecked Sendable {
+    // @unchecked: used from one test task at a time.
+    public let process: Process
+    private let stdout: TemporaryFile
+    private let stderr: TemporaryFile
+
+    init(process: Process, stdout: TemporaryFile, stderr: TemporaryFile) {
+        self.process = process
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// Waits for the exit and collects the output.
+    public func wait() -> CommandResult {
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: stdout.contents(), stderr: stderr.contents())
+    }
+}
+
+/// A file for a child's output (pipes could fill up and block a chatty child).
+final class TemporaryFile {
+    let path = NSTemporaryDirectory() + "detour-test-\(UUID().uuidString)"
+    let handle: FileHandle
+
+    init() {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        handle = FileHandle(forWritingAtPath: path)!
+    }
+
+    func contents() -> String {
+        try? handle.close()
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// A workspace folder written by a test, removed afterwards.
+public final class TemporaryWorkspace: @unchecked Sendable {
+    // @unchecked: written once at creation, then only read.
+    /// The folder.
+    public let root: String
+
+    /// Creates an empty workspace with `channels/` and `playbooks/`.
+    public init() throws {
+        root = NSTemporaryDirectory() + "detour-ws-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root + "/channels", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/playbooks", withIntermediateDirectories: true)
+    }
+
+    /// Writes a file relative to the workspace.
+    public func write(_ path: String, _ text: String) throws {
+        let url = URL(fileURLWithPath: root + "/" + path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// Removes a file.
+    public func remove(_ path: String) throws {
+        try FileManager.default.removeItem(atPath: root + "/" + path)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}
