@@ -1,0 +1,111 @@
+import DetourCore
+import Foundation
+
+/// The entry point: picks the command, parses its arguments, runs it, maps errors to exit codes.
+enum CLI {
+    /// Every command, in the order `--help` lists them.
+    static let commands: [CommandEntry] = [
+        CommandEntry(CheckCommand.self), CommandEntry(ProbeCommand.self), CommandEntry(TickCommand.self),
+        CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
+        CommandEntry(RestoreCommand.self), CommandEntry(ReportCommand.self), CommandEntry(LogCommand.self),
+        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self),
+    ]
+
+    /// Options every command accepts.
+    static let globalOptions: [OptionSpec] = [
+        OptionSpec(name: "workspace", short: "w", value: "DIR", help: "the workspace folder (default: $DETOUR_WORKSPACE or the current folder)"),
+        OptionSpec(name: "state-dir", short: nil, value: "DIR", help: "where state lives (default: $DETOUR_STATE_DIR or <workspace>/.detour)"),
+        OptionSpec(name: "help", short: "h", value: nil, help: "show help for the command"),
+    ]
+
+    /// Runs the command line and returns the exit status.
+    static func main(_ arguments: [String], environment: [String: String]) async -> ExitCode {
+        let console = Console(redactor: Redactor())
+        guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
+            if arguments.isEmpty {
+                console.err(overview())
+                return .usage
+            }
+            if arguments.count > 1, let command = commands.first(where: { $0.name == arguments[1] }) {
+                console.out(command.help)
+            } else {
+                console.out(overview())
+            }
+            return .ok
+        }
+        if name == "--version" {
+            console.out("detour \(DetourVersion.current)")
+            return .ok
+        }
+        guard let entry = commands.first(where: { $0.name == name }) else {
+            let suggestion = commands.map { $0.name }.first { editDistanceHint(name, $0) }.map { " Did you mean '\($0)'?" } ?? ""
+            console.err("error: unknown command '\(name)'.\(suggestion) Run 'detour --help' for the list.")
+            return .usage
+        }
+        return await entry.run(Array(arguments.dropFirst()), environment, console)
+    }
+
+    /// Parses, validates and runs one command type.
+    fileprivate static func run<C: Command>(_ type: C.Type, _ arguments: [String], environment: [String: String], console: Console) async -> ExitCode {
+        do {
+            let parsed = try ParsedArguments.parse(arguments, options: type.options + globalOptions, positional: type.arguments)
+            if parsed.flag("help") {
+                console.out(type.help())
+                return .ok
+            }
+            let command = try C(parsed)
+            try command.validate()
+            let root = parsed.value("workspace") ?? environment["DETOUR_WORKSPACE"] ?? FileManager.default.currentDirectoryPath
+            let context = CommandContext(
+                environment: environment, workspaceRoot: (root as NSString).standardizingPath,
+                stateDirOverride: parsed.value("state-dir") ?? environment["DETOUR_STATE_DIR"], console: console)
+            return await command.run(context)
+        } catch let error as UsageError {
+            console.err("error: \(error.description)")
+            console.err("usage: see 'detour \(type.name) --help'")
+            return .usage
+        } catch {
+            console.err("error: \(error.message)")
+            return .failure
+        }
+    }
+
+    private static func overview() -> String {
+        var text = """
+            detour keeps a merchant selling when a sales channel fails: it probes every channel,
+            runs playbooks when one is really down, reverts when it is back, and reports lost sales.
+
+            USAGE: detour <command> [options]
+
+            COMMANDS:
+
+            """
+        for command in commands { text += "  " + command.name.padding(toLength: 12, withPad: " ", startingAt: 0) + command.abstract + "\n" }
+        text += "\nRun 'detour <command> --help' for a command's options. Exit codes: 0 ok, 1 failure, 2 invalid workspace, 64 usage."
+        return text
+    }
+
+    private static func editDistanceHint(_ typed: String, _ candidate: String) -> Bool {
+        typed.count >= 2 && (candidate.hasPrefix(typed) || Set(typed).symmetricDifference(Set(candidate)).count <= 2)
+    }
+}
+
+/// A command type behind plain values, so dispatch needs no existential metatypes.
+struct CommandEntry: Sendable {
+    let name: String
+    let abstract: String
+    let help: String
+    let run: @Sendable ([String], [String: String], Console) async -> ExitCode
+
+    init<C: Command>(_ type: C.Type) {
+        name = C.name
+        abstract = C.abstract
+        help = C.help()
+        run = { arguments, environment, console in await CLI.run(C.self, arguments, environment: environment, console: console) }
+    }
+}
+
+/// The version printed by `--version` and sent as the user agent.
+enum DetourVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,97 @@
+import DetourCore
+import Foundation
+
+/// How a command ended.
+enum ExitCode: Int32 {
+    case ok = 0
+    case failure = 1
+    case invalidWorkspace = 2
+    case usage = 64
+}
+
+/// What every command receives: the environment, where to write, the shared options.
+struct CommandContext: Sendable {
+    /// The process environment, passed in rather than read globally.
+    var environment: [String: String]
+    /// The workspace folder (`--workspace`, `DETOUR_WORKSPACE`, or the current folder).
+    var workspaceRoot: String
+    /// `--state-dir` or `DETOUR_STATE_DIR`, when given.
+    var stateDirOverride: String?
+    /// Standard output and error.
+    var console: Console
+    /// The operator's name for manual actions.
+    var userName: String { environment["USER"] ?? environment["LOGNAME"] ?? "unknown" }
+}
+
+/// One subcommand: its name, abstract, options, validation and work.
+protocol Command: Sendable {
+    /// The word after `detour`.
+    static var name: String { get }
+    /// One line for `detour --help`.
+    static var abstract: String { get }
+    /// More text for `detour NAME --help`.
+    static var discussion: String { get }
+    /// Options beyond the global ones.
+    static var options: [OptionSpec] { get }
+    /// Positional arguments.
+    static var arguments: [ArgumentSpec] { get }
+
+    /// Builds the command from parsed arguments.
+    init(_ parsed: ParsedArguments) throws
+    /// Checks the combination of arguments before anything runs.
+    func validate() throws
+    /// Does the work.
+    func run(_ context: CommandContext) async -> ExitCode
+}
+
+extension Command {
+    static var discussion: String { "" }
+    static var options: [OptionSpec] { [] }
+    static var arguments: [ArgumentSpec] { [] }
+    func validate() throws {}
+
+    /// The usage line and option list.
+    static func help() -> String {
+        let all = options + CLI.globalOptions
+        var text = "\(abstract)\n\nUSAGE: detour \(name)"
+        if !options.isEmpty { text += " [options]" }
+        for argument in arguments {
+            let word = argument.name + (argument.repeating ? " …" : "")
+            text += argument.required ? " \(word)" : " [\(word)]"
+        }
+        text += "\n"
+        if !discussion.isEmpty { text += "\n" + discussion + "\n" }
+        if !arguments.isEmpty {
+            text += "\nARGUMENTS:\n"
+            for argument in arguments { text += "  " + argument.name.padding(toLength: 24, withPad: " ", startingAt: 0) + argument.help + "\n" }
+        }
+        text += "\nOPTIONS:\n"
+        for option in all {
+            var form = (option.short.map { "-\($0), " } ?? "") + "--\(option.name)"
+            if let value = option.value { form += " \(value)" }
+            text += "  " + form.padding(toLength: 24, withPad: " ", startingAt: 0) + option.help + "\n"
+        }
+        return text
+    }
+}
+
+/// Where output goes; errors are masked like everything else.
+struct Console: Sendable {
+    /// Masks secrets in everything written.
+    var redactor: Redactor
+
+    /// Writes a line to standard output.
+    func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((redactor.mask(text) + "\n").utf8))
+    }
+
+    /// Writes text to standard output without adding a newline.
+    func raw(_ text: String) {
+        FileHandle.standardOutput.write(Data(redactor.mask(text).utf8))
+    }
+
+    /// Writes a line to standard error.
+    func err(_ text: String) {
+        FileHandle.standardError.write(Data((redactor.mask(text) + "\n").utf8))
+    }
+}

@@ -1,0 +1,51 @@
+import DetourCore
+import Foundation
+
+/// `detour log`: the journal, one readable line per record.
+struct LogCommand: Command {
+    static let name = "log"
+    static let abstract = "Print the journal readably: health changes, incidents, every step attempt"
+    static let options = [OptionSpec(name: "json", short: nil, value: nil, help: "print the raw JSON lines")]
+
+    let json: Bool
+
+    init(_ parsed: ParsedArguments) throws { json = parsed.flag("json") }
+
+    func run(_ context: CommandContext) async -> ExitCode {
+        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        do {
+            let store = try StateStore(directory: session.stateDirectory)
+            let records = try store.records().records
+            let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+            for record in records {
+                if json {
+                    context.console.out(try JournalCoding.encode(record))
+                } else {
+                    context.console.out(describe(record, printer))
+                }
+            }
+            return .ok
+        } catch {
+            context.console.err("error: \(error.message)")
+            return .failure
+        }
+    }
+
+    private func describe(_ record: JournalRecord, _ printer: TimelinePrinter) -> String {
+        let time = printer.clock(record.ts)
+        switch record.event {
+        case .channelHealth(let e):
+            return "\(time)  \(record.event.type)  \(e.channel) \(e.health.state.rawValue)\(e.change.map { " (\($0))" } ?? "")\(e.evidence.map { " — \($0)" } ?? "")"
+        case .incidentOpened(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.channel) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? ""): \(e.reason)"
+        case .stepStarted(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt) key \(e.idempotencyKey): \(e.request)"
+        case .stepFinished(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")"
+        case .incidentMitigated(let e), .incidentResolved(let e):
+            return "\(time)  \(record.event.type)  \(e.incident)"
+        case .incidentRecovering(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import DetourCore
+import Foundation
+
+/// `detour status`: channels, open incidents and their steps.
+struct StatusCommand: Command {
+    static let name = "status"
+    static let abstract = "Show every channel's health and the open incidents"
+    static let options = [OptionSpec(name: "json", short: nil, value: nil, help: "print JSON for scripts")]
+
+    let json: Bool
+
+    init(_ parsed: ParsedArguments) throws { json = parsed.flag("json") }
+
+    func run(_ context: CommandContext) async -> ExitCode {
+        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        let state: DetourState
+        do {
+            state = try session.readState()
+        } catch {
+            context.console.err("error: \(error.message)")
+            return .failure
+        }
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+        let open = state.incidents.filter { $0.status != .resolved }
+        if json {
+            context.console.out(statusJSON(session.workspace, state, open).jsonText)
+            return .ok
+        }
+        var rows = [["channel", "name", "state", "last probe", "incident"]]
+        for channel in session.workspace.channels {
+            let health = state.channels[channel.id] ?? ChannelHealth()
+            let incident = state.openIncident(for: channel.id)
+            rows.append([
+                channel.id, channel.name, health.lastProbeAt == nil ? "unknown" : health.state.rawValue,
+                health.lastProbeAt.map(printer.clock) ?? "never", incident.map { "\($0.id) (\($0.status.rawValue))" } ?? "",
+            ])
+        }
+        context.console.raw(TextTable.render(rows))
+        if open.isEmpty {
+            context.console.out("\nNo open incidents.")
+        }
+        for incident in open {
+            let by = incident.by.map { " by \($0)" } ?? ""
+            context.console.out("\nincident \(incident.id) — \(incident.channel), \(incident.status.rawValue), \(incident.trigger.rawValue)\(by): \(incident.reason)")
+            for (key, step) in incident.steps.sorted(by: { $0.key < $1.key }) {
+                let state = step.isUncertain ? "uncertain (will resume)" : step.outcome?.rawValue ?? "pending"
+                context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")\(step.error.map { " — \($0)" } ?? "")")
+            }
+        }
+        return .ok
+    }
+
+    private func statusJSON(_ workspace: Workspace, _ state: DetourState, _ open: [Incident]) -> JSONValue {
+        let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
+        let channels: [JSONValue] = workspace.channels.map { channel in
+            let health = state.channels[channel.id] ?? ChannelHealth()
+            return .object([
+                ("id", .string(channel.id)), ("name", .string(channel.name)),
+                ("state", .string(health.lastProbeAt == nil ? "unknown" : health.state.rawValue)),
+                ("lastProbeAt", health.lastProbeAt.map { .string($0.formatted(iso)) } ?? .null),
+                ("incident", state.openIncident(for: channel.id).map { .string($0.id) } ?? .null),
+            ])
+        }
+        let incidents: [JSONValue] = open.map { incident in
+            .object([
+                ("id", .string(incident.id)), ("channel", .string(incident.channel)), ("status", .string(incident.status.rawValue)),
+                ("trigger", .string(incident.trigger.rawValue)), ("reason", .string(incident.reason)),
+                ("openedAt", .string(incident.openedAt.formatted(iso))),
+                ("steps", .object(incident.steps.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.isUncertain ? "uncertain" : $0.value.outcome?.rawValue ?? "pending")) })),
+            ])
+        }
+        return .object([("channels", .array(channels)), ("incidents", .array(incidents))])
+    }
+}

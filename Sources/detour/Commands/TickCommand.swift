@@ -1,0 +1,37 @@
+import DetourCore
+import Foundation
+
+/// `detour tick`: one pass for cron — probe what is due, advance health, run or resume playbooks.
+struct TickCommand: Command {
+    static let name = "tick"
+    static let abstract = "One pass for cron: probe what is due, advance state, run or resume playbooks"
+    static let discussion = """
+        Safe to run every minute: a run that finds another one in progress exits 0 at once, and
+        whatever a killed run left half done is resumed without repeating what already happened.
+        """
+    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed")]
+
+    let verbose: Bool
+
+    init(_ parsed: ParsedArguments) throws { verbose = parsed.flag("verbose") }
+
+    func run(_ context: CommandContext) async -> ExitCode {
+        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        do {
+            guard let lock = try await session.lock(patience: .zero) else {
+                context.console.out("another detour run is in progress (\(session.lockHolder())); nothing to do")
+                return .ok
+            }
+            defer { lock.release() }
+            let http = makeHTTPClient()
+            defer { http.shutdown() }
+            let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
+            let engine = try session.engine(http: http, observer: printer.handle)
+            try await engine.runPass()
+            return .ok
+        } catch {
+            context.console.err("error: \(error.message)")
+            return .failure
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import DetourCore
+import Foundation
+
+/// Turns engine events into the readable timeline shown by tick, watch, failover, restore and demo.
+struct TimelinePrinter: Sendable {
+    let console: Console
+    let names: [String: String]
+    let schedules: [String: Schedule]
+    let timeZone: TimeZone
+    /// Also print rounds where nothing changed.
+    var verbose = false
+
+    init(console: Console, workspace: Workspace, verbose: Bool = false) {
+        self.console = console
+        names = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.name) })
+        schedules = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.schedule) })
+        timeZone = workspace.settings.timeZone
+        self.verbose = verbose
+    }
+
+    /// Prints one event.
+    func handle(_ event: EngineEvent) {
+        switch event {
+        case .probed(let verdict, let time):
+            // Failures are told through the health changes they cause; every probe only when verbose.
+            guard verbose else { return }
+            for result in verdict.results {
+                line(time, "\(name(verdict.channel)): probe \(result.passed ? "ok" : "failed") — \(result.summary)")
+            }
+        case .sending(let step, _, let request):
+            console.out("           → \(step)  \(request.display)")
+        case .journaled(let record):
+            describe(record)
+        }
+    }
+
+    private func describe(_ record: JournalRecord) {
+        switch record.event {
+        case .channelHealth(let event):
+            let failAfter = schedules[event.channel]?.failAfter ?? 0
+            let evidence = event.evidence.map { " — \($0)" } ?? ""
+            let text: String
+            switch event.change {
+            case "suspected"?: text = "suspect: failure 1 of \(failAfter)\(evidence)"
+            case "cleared"?: text = "up again (a blip; nothing posted)"
+            case "wentDown"?: text = "DOWN: outage confirmed after \(event.health.consecutiveFailures) failures\(evidence)"
+            case "recovering"?: text = "answering again; confirming recovery"
+            case "relapsed"?: text = "failed again while recovering\(evidence)"
+            case "recovered"?: text = "UP: recovery confirmed"
+            case let change?: text = change
+            case nil:
+                // Only confirmation progress is worth a line; a channel known to be down stays quiet.
+                guard event.health.state == .suspect else { return }
+                text = "suspect: failure \(event.health.consecutiveFailures) of \(failAfter)\(evidence)"
+            }
+            line(record.ts, "\(name(event.channel)): \(text)")
+        case .incidentOpened(let event):
+            let who = event.trigger == .manual ? " by \(event.by ?? "operator")" : ""
+            line(record.ts, "incident \(event.incident) opened\(who): \(event.reason)")
+        case .stepStarted:
+            break
+        case .stepFinished(let event):
+            let status = event.status.map { "\($0) " } ?? ""
+            let error = event.error.map { ": \($0)" } ?? ""
+            console.out("           ← \(event.step)  \(status)\(event.outcome.rawValue) (\(event.durationMs) ms)\(error)")
+        case .incidentMitigated(let event):
+            line(record.ts, "incident \(event.incident) mitigated: every failover step done")
+        case .incidentRecovering(let event):
+            let who = event.trigger == .manual ? " (restored by \(event.by ?? "operator"))" : ""
+            line(record.ts, "incident \(event.incident): channel back\(who); undoing and announcing")
+        case .incidentResolved(let event):
+            line(record.ts, "incident \(event.incident) resolved")
+        }
+    }
+
+    private func name(_ channel: String) -> String { names[channel] ?? channel }
+
+    private func line(_ time: Date, _ text: String) {
+        console.out("\(clock(time))  \(text)")
+    }
+
+    /// `HH:mm:ss` in the workspace's time zone.
+    func clock(_ date: Date) -> String {
+        date.formatted(
+            Date.VerbatimFormatStyle(
+                format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
+                timeZone: timeZone, calendar: Calendar(identifier: .gregorian)))
+    }
+}

@@ -1,0 +1,5 @@
+import Foundation
+
+// Keep main thin: everything lives in the commands and in DetourCore.
+let status = await CLI.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+exit(status.rawValue)
