@@ -138,6 +138,31 @@ final class OutageLifecycleTests {
         #expect(sandbox.requests(path: "/shop/promotions/failover").count == 1)
     }
 
+    @Test func aRunKilledMidRequestIsResumedWithTheSameIdempotencyKey() async throws {
+        sandbox.setDelay(.seconds(5), forPath: "/v2/bot/message/broadcast")
+        sandbox.setMode(.down, for: "mall")
+        try detour("tick", at: "10:01:00")
+        try detour("tick", at: "10:01:10")
+        let running = try DetourBinary.start(["tick"], in: workspace.root, environment: ["LINE_CHANNEL_TOKEN": secret, "DETOUR_NOW": "2026-11-27T10:01:20+09:00"])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while sandbox.requests(path: "/v2/bot/message/broadcast").isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(running.process.processIdentifier, SIGKILL)
+        _ = running.wait()
+        sandbox.setDelay(.zero, forPath: "/v2/bot/message/broadcast")
+
+        let status = try detour("status")
+        #expect(status.stdout.contains("uncertain"), "\(status.stdout)")
+        let resumed = try detour("tick", at: "10:01:30")
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let notices = sandbox.requests(path: "/v2/bot/message/broadcast")
+        #expect(notices.count == 2)
+        #expect(Set(notices.map { $0.header("idempotency-key") ?? "" }).count == 1, "a resumed step must carry the same key")
+        #expect(sandbox.requests(path: "/shop/promotions/failover").count == 1, "a finished step is never repeated")
+        #expect(try detour("status").stdout.contains("mitigated"))
+    }
+
     @Test func manualFailoverIsNotUndoneByHealthyProbes() throws {
         let missingReason = try detour("failover", "mall")
         #expect(missingReason.status == 64)
