@@ -107,8 +107,6 @@ final class Transfer {
         errorBuffer.deallocate()
     }
 
-    // MARK: Configuration
-
     /// Sets every option `request` needs.
     func configure(_ request: HTTPRequest, userAgent: String) throws(CurlError) {
         let timeoutMS = Self.milliseconds(request.timeout)
@@ -229,8 +227,6 @@ final class Transfer {
         guard seconds < Int64(Int.max / 1000 - 1) else { return Int.max / 1000 }
         return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
     }
-
-    // MARK: Outcome
 
     /// The result of the finished transfer, given curl's code for it.
     func outcome(_ code: CURLcode) -> Result<HTTPResponse, HTTPFailure> {

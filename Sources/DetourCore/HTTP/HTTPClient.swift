@@ -15,9 +15,10 @@ public final class HTTPClient: Sendable {
             return
         }
         let worker = Thread { [state] in
+            // Named from inside: on Linux, Foundation does not apply a name set before start().
+            Thread.current.name = "detour-http"
             Worker.run(state: state, maxConcurrent: max(1, maxConcurrent), userAgent: userAgent)
         }
-        worker.name = "detour-http"
         worker.start()
     }
 
@@ -95,14 +96,9 @@ final class ClientState: @unchecked Sendable {
     private var stopRequested = false
     /// Set once no more submissions are accepted; the message they fail with.
     private var closedReason: String?
-    private var workerFinished = true
+    private var workerFinished = false
     private var multi: UnsafeMutableRawPointer?
     private var workerThread: pthread_t?
-
-    /// Creates state for a worker about to start.
-    init() {
-        workerFinished = false
-    }
 
     /// Marks the client unusable before any worker started.
     func refuse(_ reason: String) {
@@ -151,8 +147,8 @@ final class ClientState: @unchecked Sendable {
     func take() -> (submissions: [Submission], stop: Bool) {
         condition.lock()
         defer { condition.unlock() }
-        let taken = queue
-        queue.removeAll(keepingCapacity: true)
+        var taken: [Submission] = []
+        swap(&taken, &queue)
         return (taken, stopRequested)
     }
 
@@ -227,8 +223,9 @@ final class Worker {
     private func loop() -> String? {
         while true {
             let (incoming, stop) = state.take()
-            if stop { return nil }
+            // Appended before stopping so tear-down fails these too instead of dropping their continuations.
             waiting.append(contentsOf: incoming)
+            if stop { return nil }
             var completed: [Completion] = []
             startWaiting(into: &completed)
             do {
