@@ -7,8 +7,9 @@ enum CLI {
     static let commands: [CommandEntry] = [
         CommandEntry(CheckCommand.self), CommandEntry(ProbeCommand.self), CommandEntry(TickCommand.self),
         CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
-        CommandEntry(RestoreCommand.self), CommandEntry(ReportCommand.self), CommandEntry(LogCommand.self),
-        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self),
+        CommandEntry(RestoreCommand.self), CommandEntry(HoldCommand.self), CommandEntry(ReleaseCommand.self),
+        CommandEntry(ReportCommand.self), CommandEntry(LogCommand.self),
+        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
     ]
 
     /// Options every command accepts.

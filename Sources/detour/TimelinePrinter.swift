@@ -70,6 +70,10 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "incident \(event.incident): channel back\(who); undoing and announcing")
         case .incidentResolved(let event):
             line(record.ts, "incident \(event.incident) resolved")
+        case .channelHeld(let event):
+            line(record.ts, "\(name(event.channel)): held by \(event.by)\(event.reason.map { ": \($0)" } ?? "")")
+        case .channelReleased(let event):
+            line(record.ts, "\(name(event.channel)): released by \(event.by)")
         }
     }
 

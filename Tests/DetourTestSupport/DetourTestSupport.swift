@@ -65,6 +65,22 @@ public final class RunningCommand: @unchecked Sendable {
         self.stderr = stderr
     }
 
+    /// What the process has written to standard output so far.
+    public var stdoutSoFar: String { stdout.peek() }
+
+    /// What the process has written to standard error so far.
+    public var stderrSoFar: String { stderr.peek() }
+
+    /// Waits until standard output or error contains `text`; false after `timeout`.
+    public func waitForOutput(_ text: String, timeout: Duration = .seconds(20)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stdoutSoFar.contains(text) || stderrSoFar.contains(text) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
     /// Waits for the exit and collects the output.
     public func wait() -> CommandResult {
         process.waitUntilExit()
@@ -80,6 +96,10 @@ final class TemporaryFile {
     init() {
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         handle = FileHandle(forWritingAtPath: path)!
+    }
+
+    func peek() -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
     func contents() -> String {

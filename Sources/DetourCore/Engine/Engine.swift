@@ -53,7 +53,7 @@ public struct EngineError: DetourError {
 /// Every decision is journaled (and fsync'ed) before it is acted on, so a run that dies at any
 /// point is finished by the next one without repeating a completed side effect.
 public actor Engine {
-    private let dependencies: EngineDependencies
+    private var dependencies: EngineDependencies
     private let store: StateStore
     private let runner: StepRunner
     /// The current state.
@@ -71,14 +71,21 @@ public actor Engine {
         runner = StepRunner(http: dependencies.http, secrets: dependencies.secrets, redirect: dependencies.redirect)
     }
 
+    /// Replaces the workspace (SIGHUP); the caller has validated the new one.
+    public func reload(_ workspace: Workspace) {
+        dependencies.workspace = workspace
+    }
+
     // MARK: - One pass
 
     /// Probes what is due, advances health, then runs or resumes every unresolved incident.
     public func runPass() async throws {
         try refresh()
         let now = dependencies.clock.now()
+        // A held channel is neither probed nor acted on: its planned work must not look like an outage.
         let due = workspace.channels.filter { channel in
-            (state.channels[channel.id] ?? ChannelHealth()).isDue(at: now, schedule: channel.schedule)
+            state.hold(on: channel.id, at: now) == nil
+                && (state.channels[channel.id] ?? ChannelHealth()).isDue(at: now, schedule: channel.schedule)
         }
         let verdicts = await ProbeRound(dependencies: dependencies).run(due)
         for verdict in verdicts {
@@ -167,6 +174,25 @@ public actor Engine {
         let ids = workspace.channels.map(\.id)
         let suggestion = closestMatch(to: id, in: ids).map { "did you mean \"\($0)\"? " } ?? ""
         return EngineError(description: "unknown channel \"\(id)\"; \(suggestion)channels: \(ids.joined(separator: ", "))")
+    }
+
+    /// Pauses automation for a channel until a time (or a release).
+    public func hold(channel id: String, until: Date?, reason: String?, by operatorName: String) throws {
+        guard workspace.channel(id) != nil else { throw unknownChannel(id) }
+        try refresh()
+        let now = dependencies.clock.now()
+        if let until, until <= now { throw EngineError(description: "--until must be in the future") }
+        try record(.channelHeld(ChannelHeld(channel: id, until: until, by: operatorName, reason: reason)), at: now)
+        try store.saveSnapshot(state)
+    }
+
+    /// Resumes automation for a channel.
+    public func release(channel id: String, by operatorName: String) throws {
+        guard workspace.channel(id) != nil else { throw unknownChannel(id) }
+        try refresh()
+        guard state.holds[id] != nil else { throw EngineError(description: "channel \"\(id)\" is not held; nothing to release") }
+        try record(.channelReleased(ChannelReleased(channel: id, by: operatorName)), at: dependencies.clock.now())
+        try store.saveSnapshot(state)
     }
 
     @discardableResult

@@ -85,6 +85,8 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var incidents: [Incident] = []
     /// How many journal bytes this state reflects.
     public var journalOffset: Int = 0
+    /// Channels whose automation an operator paused, with the hold.
+    public var holds: [String: ChannelHeld] = [:]
 
     /// An empty state.
     public init() {}
@@ -92,6 +94,12 @@ public struct DetourState: Sendable, Codable, Equatable {
     /// The unresolved incident of a channel, if any.
     public func openIncident(for channel: String) -> Incident? {
         incidents.last { $0.channel == channel && $0.status != .resolved }
+    }
+
+    /// The hold in force on a channel at a time, if any.
+    public func hold(on channel: String, at time: Date) -> ChannelHeld? {
+        guard let hold = holds[channel], hold.until.map({ $0 > time }) ?? true else { return nil }
+        return hold
     }
 
     /// An incident by id.
@@ -132,6 +140,10 @@ public struct DetourState: Sendable, Codable, Equatable {
             }
         case .incidentResolved(let event):
             update(event.incident) { $0.resolvedAt = $0.resolvedAt ?? record.ts }
+        case .channelHeld(let event):
+            holds[event.channel] = event
+        case .channelReleased(let event):
+            holds[event.channel] = nil
         }
     }
 

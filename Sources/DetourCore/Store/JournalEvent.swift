@@ -16,6 +16,10 @@ public enum JournalEvent: Sendable, Equatable {
     case incidentRecovering(IncidentRecovering)
     /// Undo and recovery steps are done.
     case incidentResolved(IncidentReference)
+    /// An operator paused automation for a channel.
+    case channelHeld(ChannelHeld)
+    /// An operator resumed automation for a channel.
+    case channelReleased(ChannelReleased)
 
     /// The `type` field of the line.
     public var type: String {
@@ -27,6 +31,8 @@ public enum JournalEvent: Sendable, Equatable {
         case .incidentMitigated: "incident.mitigated"
         case .incidentRecovering: "incident.recovering"
         case .incidentResolved: "incident.resolved"
+        case .channelHeld: "channel.held"
+        case .channelReleased: "channel.released"
         }
     }
 }
@@ -139,6 +145,26 @@ public struct IncidentRecovering: Sendable, Codable, Equatable {
     public var by: String?
     /// The operator's reason.
     public var reason: String?
+}
+
+/// `channel.held`: automation paused for a channel (planned work), until a time or a release.
+public struct ChannelHeld: Sendable, Codable, Equatable {
+    /// The channel.
+    public var channel: String
+    /// When the hold ends by itself; nil until `release`.
+    public var until: Date?
+    /// The operator.
+    public var by: String
+    /// Why.
+    public var reason: String?
+}
+
+/// `channel.released`: automation resumed for a channel.
+public struct ChannelReleased: Sendable, Codable, Equatable {
+    /// The channel.
+    public var channel: String
+    /// The operator.
+    public var by: String
 }
 
 /// One journal line: when, and what.

@@ -13,3 +13,15 @@ public enum LocalTime {
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!) + zone
     }
 }
+
+extension LocalTime {
+    /// Reads `2026-12-02T06:00:00+09:00` or `2026-12-02T06:00+09:00`; nil when it is neither.
+    public static func parse(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        // Allow minutes without seconds, as merchants write maintenance windows.
+        if let match = text.firstMatch(of: /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([+-]\d{2}:\d{2}|Z)$/) {
+            return try? Date.ISO8601FormatStyle().parse("\(match.1):00\(match.2)")
+        }
+        return nil
+    }
+}

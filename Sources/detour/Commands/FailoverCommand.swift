@@ -1,4 +1,5 @@
 import DetourCore
+import Foundation
 
 /// Options shared by the manual-control commands.
 private let manualOptions = [
@@ -34,7 +35,7 @@ struct FailoverCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: channel, dryRun: dryRun).perform { engine, plan in
+        await ManualAction(context: context, channel: channel, dryRun: dryRun).perform { engine, plan, _, _ in
             if plan {
                 return "would open a manual incident on \(channel) and run its failover steps"
             }
@@ -64,7 +65,7 @@ struct RestoreCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: channel, dryRun: dryRun).perform { engine, plan in
+        await ManualAction(context: context, channel: channel, dryRun: dryRun).perform { engine, plan, _, _ in
             if plan {
                 return "would end the open incident of \(channel) and run its undo and recovery steps"
             }
@@ -75,12 +76,13 @@ struct RestoreCommand: Command {
 }
 
 /// The shared shape of failover and restore: load, lock (waiting for a tick in flight), act, report.
-private struct ManualAction {
+struct ManualAction {
     let context: CommandContext
     let channel: String
     let dryRun: Bool
 
-    func perform(_ action: (Engine, Bool) async throws -> String) async -> ExitCode {
+    /// Runs `action` with the engine, whether this is a dry run, the engine's time and the workspace's zone.
+    func perform(_ action: (Engine, Bool, Date, TimeZone) async throws -> String) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
         guard session.workspace.channel(channel) != nil else {
             context.console.err("error: unknown channel \"\(channel)\"; channels: \(session.workspace.channels.map(\.id).joined(separator: ", "))")
@@ -96,7 +98,7 @@ private struct ManualAction {
             defer { http.shutdown() }
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
             let engine = try session.engine(http: http, observer: printer.handle)
-            context.console.out(try await action(engine, dryRun))
+            context.console.out(try await action(engine, dryRun, try session.clock().now(), session.workspace.settings.timeZone))
             return .ok
         } catch let error as EngineError {
             context.console.err("error: \(error.description)")

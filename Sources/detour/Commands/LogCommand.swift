@@ -44,6 +44,10 @@ struct LogCommand: Command {
             return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")"
         case .incidentMitigated(let e), .incidentResolved(let e):
             return "\(time)  \(record.event.type)  \(e.incident)"
+        case .channelHeld(let e):
+            return "\(time)  \(record.event.type)  \(e.channel) by \(e.by)\(e.until.map { " until \(printer.clock($0))" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
+        case .channelReleased(let e):
+            return "\(time)  \(record.event.type)  \(e.channel) by \(e.by)"
         case .incidentRecovering(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
         }

@@ -36,6 +36,12 @@ struct StatusCommand: Command {
             ])
         }
         context.console.raw(TextTable.render(rows))
+        let now = (try? session.clock().now()) ?? Date()
+        for channel in session.workspace.channels {
+            guard let hold = state.hold(on: channel.id, at: now) else { continue }
+            let until = hold.until.map { "until \(LocalTime.iso8601($0, in: session.workspace.settings.timeZone))" } ?? "until released"
+            context.console.out("\(channel.id) is held by \(hold.by) \(until)\(hold.reason.map { ": \($0)" } ?? "")")
+        }
         if open.isEmpty {
             context.console.out("\nNo open incidents.")
         }

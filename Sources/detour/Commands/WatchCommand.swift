@@ -12,6 +12,8 @@ struct WatchCommand: Command {
     static let discussion = """
         Takes the run lock for each pass only, so operators' 'failover' and 'restore' commands
         and cron ticks can run alongside. SIGTERM or SIGINT finish the pass in flight and exit 0.
+        SIGHUP reloads the workspace if it passes 'detour check'; otherwise the daemon keeps the
+        one it has and says why.
         """
     static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed")]
 
@@ -21,13 +23,24 @@ struct WatchCommand: Command {
 
     func run(_ context: CommandContext) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        if context.environment["DETOUR_NOW"]?.isEmpty == false {
+            context.console.err("error: DETOUR_NOW pins the clock; watch needs the real one. Unset it, or use 'detour tick' to rehearse")
+            return .usage
+        }
         let http = makeHTTPClient()
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
         let stop = StopSignal()
+        let engine: Engine
+        do {
+            engine = try session.engine(http: http, observer: printer.handle)
+        } catch {
+            context.console.err("error: \(error.message)")
+            return .failure
+        }
+        let reload = ReloadSignal { await Self.reload(engine, context) }
         let loop = Task {
             do {
-                let engine = try session.engine(http: http, observer: printer.handle)
                 context.console.out("watching \(session.workspace.channels.count) channels; state in \(session.stateDirectory)")
                 while !stop.requested {
                     if let lock = try await session.lock(patience: .seconds(30)) {
@@ -48,8 +61,37 @@ struct WatchCommand: Command {
         stop.install(onSignal: {
             context.console.out("stopping after the pass in flight")
         })
-        return await loop.value
+        let status = await loop.value
+        reload.cancel()
+        return status
     }
+
+    /// Reloads the workspace into the engine only when it is valid.
+    static func reload(_ engine: Engine, _ context: CommandContext) async {
+        let load = WorkspaceLoader(root: context.workspaceRoot, environment: context.environment).load()
+        guard let workspace = load.workspace else {
+            for diagnostic in load.diagnostics where diagnostic.severity == .error { context.console.err(diagnostic.description) }
+            context.console.err("reload refused: the workspace has errors (above); still running the previous one")
+            return
+        }
+        await engine.reload(workspace)
+        context.console.out("reloaded: \(workspace.channels.count) channels, \(workspace.playbooks.count) playbooks")
+    }
+}
+
+/// SIGHUP turned into a call; the handler runs on its own task so the loop is never blocked.
+final class ReloadSignal: @unchecked Sendable {
+    // @unchecked: the source is set once in init and only cancelled afterwards (thread-safe in Dispatch).
+    private let source: DispatchSourceSignal
+
+    init(_ handler: @escaping @Sendable () async -> Void) {
+        signal(SIGHUP, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { Task { await handler() } }
+        source.resume()
+    }
+
+    func cancel() { source.cancel() }
 }
 
 /// SIGTERM/SIGINT turned into a flag plus a wake-up for the sleeping loop.

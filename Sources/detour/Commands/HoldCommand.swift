@@ -1,0 +1,67 @@
+import DetourCore
+import Foundation
+
+/// `detour hold CHANNEL`: pause automation for a channel during planned work.
+struct HoldCommand: Command {
+    static let name = "hold"
+    static let abstract = "Pause probing and automation for a channel during planned work"
+    static let discussion = """
+        While held, the channel is not probed and no incident opens for it; an incident already
+        open goes on. The hold ends at --until, or with 'detour release CHANNEL'.
+        """
+    static let options = [
+        OptionSpec(name: "until", short: "u", value: "TIME", help: "when the hold ends: a duration (2h) or a time (2026-12-02T06:00+09:00)"),
+        OptionSpec(name: "reason", short: "r", value: "TEXT", help: "why (journaled and shown in status)"),
+        OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER)"),
+    ]
+    static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
+
+    let channel: String
+    let until: String?
+    let reason: String?
+    let by: String?
+
+    init(_ parsed: ParsedArguments) throws {
+        channel = parsed.positionals[0]
+        until = parsed.value("until")
+        reason = parsed.value("reason")
+        by = parsed.value("by")
+    }
+
+    func validate() throws {
+        if let until, DurationText.parse(until) == nil, LocalTime.parse(until) == nil {
+            throw UsageError(description: "--until \"\(until)\" is neither a duration (2h) nor a time (2026-12-02T06:00+09:00)")
+        }
+    }
+
+    func run(_ context: CommandContext) async -> ExitCode {
+        await ManualAction(context: context, channel: channel, dryRun: false).perform { engine, _, now, zone in
+            let end = until.flatMap { text in DurationText.parse(text).map { now.addingTimeInterval($0.timeInterval) } ?? LocalTime.parse(text) }
+            try await engine.hold(channel: channel, until: end, reason: reason, by: by ?? context.userName)
+            return "\(channel) held" + (end.map { " until \(LocalTime.iso8601($0, in: zone))" } ?? " until released")
+        }
+    }
+}
+
+/// `detour release CHANNEL`: resume automation for a held channel.
+struct ReleaseCommand: Command {
+    static let name = "release"
+    static let abstract = "Resume probing and automation for a held channel"
+    static let options = [OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER)")]
+    static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
+
+    let channel: String
+    let by: String?
+
+    init(_ parsed: ParsedArguments) throws {
+        channel = parsed.positionals[0]
+        by = parsed.value("by")
+    }
+
+    func run(_ context: CommandContext) async -> ExitCode {
+        await ManualAction(context: context, channel: channel, dryRun: false).perform { engine, _, _, _ in
+            try await engine.release(channel: channel, by: by ?? context.userName)
+            return "\(channel) released"
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import DetourSandbox
+import DetourTestSupport
+import Foundation
+import Testing
+
+/// Holds, state rebuilds and the watch daemon's signals, through the binary.
+@Suite(.serialized)
+final class ManualControlTests {
+    let sandbox = SandboxServer()
+    let workspace: TemporaryWorkspace
+
+    init() throws {
+        try sandbox.start()
+        workspace = try TemporaryWorkspace()
+        try writeChannel(every: "1m")
+        try workspace.write(
+            "playbooks/notify.json5",
+            """
+            { on: { event: "down", channels: "*" },
+              steps: [{ id: "notice", do: "http", request: { url: "\(sandbox.baseURL)/notice", json: { text: "{{channel.name}}" } } }] }
+            """)
+    }
+
+    deinit { sandbox.stop() }
+
+    func writeChannel(every: String) throws {
+        try workspace.write(
+            "channels/mall.json5",
+            """
+            { name: "モール", kind: "mall", url: "\(sandbox.baseURL)/store/mall/",
+              probes: [{ name: "item", url: "\(sandbox.baseURL)/store/mall/item" }],
+              schedule: { every: "\(every)", confirmEvery: "\(every)", failAfter: 2, recoverAfter: 1 } }
+            """)
+    }
+
+    @discardableResult
+    func detour(_ arguments: String..., at time: String? = nil) throws -> CommandResult {
+        let environment = time.map { ["DETOUR_NOW": "2026-12-02T\($0)+09:00"] } ?? [:]
+        return try DetourBinary.run(arguments, in: workspace.root, environment: environment)
+    }
+
+    @Test func aHeldChannelIsNotProbedUntilTheHoldEnds() throws {
+        let hold = try detour("hold", "mall", "--until", "2h", "--reason", "RMS定期メンテナンス", "--by", "sato", at: "01:00:00")
+        #expect(hold.status == 0, "\(hold.output)")
+        #expect(hold.stdout.contains("held until 2026-12-02T03:00:00+09:00"))
+        sandbox.setMode(.down, for: "mall")
+        for time in ["01:01:00", "01:02:00", "01:03:00"] { try detour("tick", at: time) }
+        #expect(sandbox.hits("mall") == 0, "a held channel must not be probed")
+        #expect(sandbox.requests(path: "/notice").isEmpty)
+        #expect(try detour("status", at: "01:05:00").stdout.contains("mall is held by sato until 2026-12-02T03:00:00+09:00: RMS定期メンテナンス"))
+
+        // The hold ends by itself: the outage is seen and acted on.
+        try detour("tick", at: "03:00:01")
+        try detour("tick", at: "03:01:01")
+        #expect(sandbox.requests(path: "/notice").count == 1)
+        #expect(try detour("log").stdout.contains("channel.held  mall by sato"))
+    }
+
+    @Test func releaseEndsAHoldAndBadInputIsRefused() throws {
+        #expect(try detour("hold", "mall", "--until", "tomorrow").status == 64)
+        #expect(try detour("hold", "nope").status == 64)
+        #expect(try detour("release", "mall").status == 1)
+        #expect(try detour("hold", "mall", at: "01:00:00").status == 0)
+        try detour("tick", at: "01:01:00")
+        #expect(sandbox.hits("mall") == 0)
+        #expect(try detour("release", "mall", at: "01:02:00").status == 0)
+        try detour("tick", at: "01:03:00")
+        #expect(sandbox.hits("mall") == 1)
+    }
+
+    @Test func stateIsRebuiltFromTheJournal() throws {
+        sandbox.setMode(.down, for: "mall")
+        try detour("tick", at: "01:00:00")
+        try detour("tick", at: "01:01:00")
+        let before = try detour("status").stdout
+        #expect(before.contains("down"))
+        let snapshot = workspace.root + "/.detour/state.json"
+        try "{ not json".write(toFile: snapshot, atomically: true, encoding: .utf8)
+        #expect(try detour("status").stdout == before, "a corrupt snapshot is rebuilt from the journal")
+        try FileManager.default.removeItem(atPath: snapshot)
+        let rebuilt = try detour("state", "rebuild")
+        #expect(rebuilt.status == 0)
+        #expect(rebuilt.stdout.contains("1 incidents (1 open)"))
+        #expect(FileManager.default.fileExists(atPath: snapshot))
+        #expect(try detour("status").stdout == before)
+    }
+
+    @Test func watchReloadsAValidWorkspaceOnSIGHUPRefusesABrokenOneAndStopsOnSIGTERM() async throws {
+        try writeChannel(every: "200ms")
+        let watch = try DetourBinary.start(["watch"], in: workspace.root)
+        #expect(try await watch.waitForOutput("watching 1 channels"))
+
+        try workspace.write("playbooks/broken.json5", "{ on: { event: \"down\" }, steps: [ { id: \"x\" do: \"http\" } ] }")
+        kill(watch.process.processIdentifier, SIGHUP)
+        #expect(try await watch.waitForOutput("reload refused"), "\(watch.stderrSoFar)")
+        #expect(watch.stderrSoFar.contains("playbooks/broken.json5:1:"))
+        #expect(watch.process.isRunning)
+
+        try workspace.remove("playbooks/broken.json5")
+        try workspace.write("playbooks/second.json5", "{ on: { event: \"up\" }, steps: [] }")
+        kill(watch.process.processIdentifier, SIGHUP)
+        #expect(try await watch.waitForOutput("reloaded: 1 channels, 2 playbooks"))
+
+        // The daemon keeps probing on the channel's schedule.
+        let hits = sandbox.hits("mall")
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(sandbox.hits("mall") > hits)
+
+        kill(watch.process.processIdentifier, SIGTERM)
+        let result = watch.wait()
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test func watchRefusesAPinnedClock() throws {
+        let result = try detour("watch", at: "01:00:00")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("DETOUR_NOW"))
+    }
+}
