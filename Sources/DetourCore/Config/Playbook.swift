@@ -2,6 +2,8 @@
 public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
     case down
     case up
+    /// At the times of `on.cron`, once for each channel the playbook applies to.
+    case schedule
 }
 
 /// Which channels a playbook applies to.
@@ -28,6 +30,8 @@ public struct Playbook: Sendable {
     public var event: PlaybookEvent
     /// The channels it applies to.
     public var channels: ChannelSelector
+    /// When a `schedule` playbook runs, in the workspace's time zone.
+    public var cron: CronExpression?
     /// Steps run in order when the event happens.
     public var steps: [Step]
     /// Steps run after the undo steps when the channel is back.

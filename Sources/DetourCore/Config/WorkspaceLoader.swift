@@ -255,6 +255,7 @@ public struct WorkspaceLoader: Sendable {
         var event: PlaybookEvent?
         var selector = ChannelSelector.all
         var channelLocations: [SourceLocation] = []
+        var cron: CronExpression?
         if let onNode = reader.required("on", hint: "on: { event: \"down\", channels: [\"rakuten\"] }"),
             let onReader = NodeReader(onNode, subject: "\"on\"", sink: sink)
         {
@@ -269,6 +270,18 @@ public struct WorkspaceLoader: Sendable {
                     selector = .only(list.map(\.0))
                     channelLocations = list.map(\.1)
                 }
+            }
+            if let cronNode = onReader.value("cron"), let text = onReader.expectString(cronNode, key: "cron") {
+                do {
+                    cron = try CronExpression(text)
+                } catch {
+                    sink.error("\"cron\": \(error.message)", at: cronNode.location)
+                }
+                if event != nil, event != .schedule {
+                    sink.error("\"cron\" only applies to event \"schedule\"; remove it or write event: \"schedule\"", at: cronNode.location)
+                }
+            } else if event == .schedule, onReader.value("cron") == nil {
+                sink.error("a \"schedule\" playbook needs \"cron\"; add cron: \"0 8 * * *\" (minute hour day month weekday)", at: onNode.location)
             }
             onReader.finish()
         }
@@ -285,7 +298,7 @@ public struct WorkspaceLoader: Sendable {
             seen[step.id] = step.location
         }
         guard let event else { return nil }
-        return Playbook(id: id, description: description, event: event, channels: selector, steps: steps, recovery: recovery, location: node.location,
+        return Playbook(id: id, description: description, event: event, channels: selector, cron: cron, steps: steps, recovery: recovery, location: node.location,
             channelLocations: channelLocations)
     }
 

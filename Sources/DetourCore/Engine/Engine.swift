@@ -92,16 +92,46 @@ public actor Engine {
             dependencies.observer(.probed(verdict, at: now))
             try advanceHealth(verdict, at: now)
         }
+        try fireSchedules(at: now)
         try await driveIncidents()
         try store.saveSnapshot(state)
+    }
+
+    /// How late a missed scheduled time may still run (a cron tick a little late, a restart).
+    private static let scheduleGrace: Duration = .seconds(300)
+
+    private var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = workspace.settings.timeZone
+        return calendar
+    }
+
+    /// Starts a run of each `schedule` playbook whose time has come, once per time and channel.
+    private func fireSchedules(at now: Date) throws {
+        for playbook in workspace.playbooks where playbook.event == .schedule {
+            guard let cron = playbook.cron, let time = cron.latest(atOrBefore: now, within: Self.scheduleGrace, in: calendar) else { continue }
+            for channel in workspace.channels where playbook.channels.matches(channel.id) {
+                // The id is derived from the playbook, channel and time, so a time fires once however many passes see it.
+                let id = "\(playbook.id)-\(channel.id)-\(stamp(time))"
+                guard state.incident(id) == nil else { continue }
+                try record(
+                    .incidentOpened(
+                        IncidentOpened(
+                            incident: id, channel: channel.id, trigger: .schedule, by: nil, reason: "scheduled (\(cron))", firstFailureAt: nil,
+                            lastSuccessAt: nil, playbook: playbook.id)), at: now)
+            }
+        }
     }
 
     /// When the next pass has work: the earliest due channel, or now while steps wait.
     public func nextWakeUp() -> Date {
         let unsettled = state.incidents.contains { $0.status != .resolved && $0.status != .mitigated }
         if unsettled { return dependencies.clock.now().addingTimeInterval(1) }
-        let dues = workspace.channels.map { state.channels[$0.id]?.nextDueAt ?? .distantPast }
-        return dues.min() ?? dependencies.clock.now().addingTimeInterval(60)
+        let now = dependencies.clock.now()
+        let dues = workspace.channels.filter { state.hold(on: $0.id, at: now) == nil }.map { state.channels[$0.id]?.nextDueAt ?? .distantPast }
+        let holdEnds = state.holds.values.compactMap(\.until).filter { $0 > now }
+        let fires = workspace.playbooks.compactMap { $0.cron?.next(after: now, in: calendar) }
+        return (dues + holdEnds + fires).min() ?? now.addingTimeInterval(60)
     }
 
     private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) throws {
@@ -209,11 +239,14 @@ public actor Engine {
         return id
     }
 
+    /// `20261125-031500` in the workspace's time zone.
+    private func stamp(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02d-%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
     private func newIncidentID(channel: String, at now: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = workspace.settings.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
-        let base = String(format: "%@-%04d%02d%02d-%02d%02d%02d", channel, c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let base = "\(channel)-\(stamp(now))"
         var id = base
         var suffix = 2
         while state.incident(id) != nil {
@@ -234,8 +267,14 @@ public actor Engine {
     /// Runs whatever an incident still needs: failover steps, or undo and recovery steps.
     private func drive(_ id: String) async throws {
         guard let incident = state.incident(id), let channel = workspace.channel(incident.channel) else { return }
-        let plan = IncidentPlan(workspace: workspace, channel: channel.id)
+        let plan = IncidentPlan(workspace: workspace, incident: incident)
         let context = TemplateContext(workspace: workspace, channel: channel, incident: incident)
+        if incident.trigger == .schedule {
+            if try await run(plan.failover, of: id, context: context) {
+                try record(.incidentResolved(IncidentReference(incident: id)), at: dependencies.clock.now())
+            }
+            return
+        }
         if incident.recoveringAt == nil {
             if try await run(plan.failover, of: id, context: context), state.incident(id)?.mitigatedAt == nil {
                 try record(.incidentMitigated(IncidentReference(incident: id)), at: dependencies.clock.now())

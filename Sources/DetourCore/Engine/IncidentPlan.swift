@@ -14,7 +14,15 @@ struct IncidentPlan {
     /// Recovery steps: each `down` playbook's `recovery`, then `up` playbooks' steps.
     let recovery: [PlannedStep]
 
-    init(workspace: Workspace, channel: String) {
+    init(workspace: Workspace, incident: Incident) {
+        if let id = incident.playbook {
+            // A scheduled run: that playbook's steps, nothing to undo or announce after.
+            let playbook = workspace.playbooks.first { $0.id == id }
+            failover = (playbook?.steps ?? []).map { PlannedStep(key: "\(id)/\($0.id)", phase: .failover, step: $0, action: $0.action) }
+            recovery = []
+            return
+        }
+        let channel = incident.channel
         let down = workspace.playbooks(for: .down, channel: channel)
         failover = down.flatMap { playbook in
             playbook.steps.map { PlannedStep(key: "\(playbook.id)/\($0.id)", phase: .failover, step: $0, action: $0.action) }

@@ -62,6 +62,8 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var restoredBy: String?
     /// When undo and recovery finished.
     public var resolvedAt: Date?
+    /// For scheduled runs: the one playbook it runs.
+    public var playbook: String?
     /// Step records by step key.
     public var steps: [String: StepRecord] = [:]
 
@@ -91,9 +93,9 @@ public struct DetourState: Sendable, Codable, Equatable {
     /// An empty state.
     public init() {}
 
-    /// The unresolved incident of a channel, if any.
+    /// The unresolved outage incident of a channel, if any (scheduled runs are not outages).
     public func openIncident(for channel: String) -> Incident? {
-        incidents.last { $0.channel == channel && $0.status != .resolved }
+        incidents.last { $0.channel == channel && $0.status != .resolved && $0.trigger != .schedule }
     }
 
     /// The hold in force on a channel at a time, if any.
@@ -114,7 +116,7 @@ public struct DetourState: Sendable, Codable, Equatable {
             incidents.append(
                 Incident(
                     id: event.incident, channel: event.channel, trigger: event.trigger, by: event.by, reason: event.reason,
-                    openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt))
+                    openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt, playbook: event.playbook))
         case .stepStarted(let event):
             update(event.incident) { incident in
                 var step = incident.steps[event.step] ?? StepRecord(phase: event.phase, idempotencyKey: event.idempotencyKey)

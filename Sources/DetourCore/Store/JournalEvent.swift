@@ -53,6 +53,8 @@ public struct ChannelHealthChanged: Sendable, Codable, Equatable {
 public enum IncidentTrigger: String, Sendable, Codable {
     case probe
     case manual
+    /// A `schedule` playbook's run; not an outage.
+    case schedule
 }
 
 /// `incident.opened`.
@@ -71,6 +73,8 @@ public struct IncidentOpened: Sendable, Codable, Equatable {
     public var firstFailureAt: Date?
     /// The last successful probe before it (the earliest bound of the outage).
     public var lastSuccessAt: Date?
+    /// For scheduled runs: the one playbook it runs.
+    public var playbook: String?
 }
 
 /// The phase a step runs in.
