@@ -128,7 +128,7 @@ final class OutageLifecycleTests {
         sandbox.setMode(.down, for: "mall")
         try detour("tick", at: "10:01:00")
         try detour("tick", at: "10:01:10")
-        let running = try (0..<8).map { _ in
+        let running = try (0..<20).map { _ in
             try DetourBinary.start(["tick"], in: workspace.root, environment: ["LINE_CHANNEL_TOKEN": secret, "DETOUR_NOW": "2026-11-27T10:01:20+09:00"])
         }
         let results = running.map { $0.wait() }

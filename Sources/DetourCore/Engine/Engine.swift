@@ -92,6 +92,7 @@ public actor Engine {
             dependencies.observer(.probed(verdict, at: now))
             try advanceHealth(verdict, at: now)
         }
+        try reconcileIncidents(at: now)
         try fireSchedules(at: now)
         try await driveIncidents()
         try store.saveSnapshot(state)
@@ -144,18 +145,27 @@ public actor Engine {
             return
         }
         try record(.channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: change.map { "\($0)" }, evidence: verdict.reason)), at: now)
-        switch change {
-        case .wentDown where state.openIncident(for: channel.id) == nil:
-            try openIncident(
-                channel: channel.id, trigger: .probe, by: nil, reason: verdict.reason ?? "probes failed",
-                firstFailureAt: health.firstFailureAt, lastSuccessAt: health.lastSuccessAt, at: now)
-        case .recovered:
-            if let incident = state.openIncident(for: channel.id), incident.trigger == .probe, incident.recoveringAt == nil {
-                let recovering = IncidentRecovering(incident: incident.id, trigger: .probe, recoveredAt: health.recoveringAt ?? now, by: nil, reason: nil)
-                try record(.incidentRecovering(recovering), at: now)
+    }
+
+    /// Brings incidents in line with health: opens one for a down channel, starts recovery for one
+    /// that is up again. Derived from state rather than from the transition, so a run killed between
+    /// journaling the health change and the incident change is finished by the next run.
+    private func reconcileIncidents(at now: Date) throws {
+        for channel in workspace.channels {
+            guard let health = state.channels[channel.id] else { continue }
+            if let incident = state.openIncident(for: channel.id) {
+                if incident.trigger == .probe, incident.recoveringAt == nil, health.state == .up {
+                    let recovering = IncidentRecovering(incident: incident.id, trigger: .probe, recoveredAt: health.recoveringAt ?? now, by: nil, reason: nil)
+                    try record(.incidentRecovering(recovering), at: now)
+                }
+            } else if health.state == .down || health.state == .recovering, state.hold(on: channel.id, at: now) == nil,
+                !state.incidents.contains(where: { $0.channel == channel.id && $0.trigger == .probe && $0.firstFailureAt == health.firstFailureAt })
+            {
+                // One incident per down spell (identified by its first failure): an operator's restore is not overridden.
+                try openIncident(
+                    channel: channel.id, trigger: .probe, by: nil, reason: health.lastFailure ?? "probes failed",
+                    firstFailureAt: health.firstFailureAt, lastSuccessAt: health.lastSuccessAt, at: now)
             }
-        default:
-            break
         }
     }
 

@@ -1,0 +1,137 @@
+import DetourCore
+import DetourSandbox
+import DetourTestSupport
+import Foundation
+import Testing
+
+/// A small seeded generator, so a failing run can be replayed from its printed seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// kill -9 at random moments across a whole outage: nothing lost, nothing done twice.
+@Suite(.serialized)
+final class FaultInjectionTests {
+    let sandbox = SandboxServer()
+    let workspace: TemporaryWorkspace
+    let paths = ["/promo", "/line", "/page", "/line-back"]
+
+    init() throws {
+        try sandbox.start()
+        workspace = try TemporaryWorkspace()
+        let base = sandbox.baseURL
+        try workspace.write(
+            "channels/mall.json5",
+            """
+            { name: "モール", kind: "mall", url: "\(base)/store/mall/", probes: [{ url: "\(base)/store/mall/item" }],
+              schedule: { every: "10s", confirmEvery: "10s", failAfter: 2, recoverAfter: 1 }, revenue: { perHour: 60000 } }
+            """)
+        try workspace.write(
+            "playbooks/down.json5",
+            """
+            { on: { event: "down", channels: ["mall"] },
+              steps: [
+                { id: "promo", do: "http", request: { url: "\(base)/promo", json: { on: true } }, undo: { request: { url: "\(base)/promo", json: { on: false } } } },
+                { id: "line", do: "http", request: { url: "\(base)/line", json: { text: "{{channel.name}}で障害" } } },
+                { id: "page", do: "http", request: { url: "\(base)/page", json: { dedup_key: "{{incident.id}}" } } },
+              ],
+              recovery: [{ id: "line-back", do: "http", request: { url: "\(base)/line-back", json: { text: "復旧" } } }] }
+            """)
+        // Slow providers widen the window between "sent" and "journaled as finished".
+        for path in paths { sandbox.setDelay(.milliseconds(60), forPath: path) }
+    }
+
+    deinit { sandbox.stop() }
+
+    @Test func killingDetourAtAnyMomentNeitherLosesNorRepeatsASideEffect() async throws {
+        let seed = UInt64(Date().timeIntervalSince1970 * 1000)
+        var random = SplitMix64(state: seed)
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        var seconds = 0.0
+        var kills = 0
+
+        func tick(killAfter delay: Duration?) async throws {
+            seconds += 10
+            let now = LocalTime.iso8601(start.addingTimeInterval(seconds), in: TimeZone(identifier: "Asia/Tokyo")!)
+            let running = try DetourBinary.start(["tick"], in: workspace.root, environment: ["DETOUR_NOW": now])
+            if let delay {
+                try await Task.sleep(for: delay)
+                if running.process.isRunning {
+                    kill(running.process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
+            }
+            let result = running.wait()
+            if delay == nil {
+                #expect(result.status == 0, "seed \(seed): \(result.output)")
+            }
+        }
+
+        sandbox.setMode(.down, for: "mall")
+        while kills < 60 { try await tick(killAfter: .milliseconds(Int64.random(in: 0...90, using: &random))) }
+        for _ in 0..<3 { try await tick(killAfter: nil) }
+        sandbox.setMode(.healthy, for: "mall")
+        while kills < 120 { try await tick(killAfter: .milliseconds(Int64.random(in: 0...90, using: &random))) }
+        for _ in 0..<3 { try await tick(killAfter: nil) }
+
+        // Every step reached its provider, and every repeat carried the key of the first attempt.
+        let promo = sandbox.requests(path: "/promo")
+        let promoOn = promo.filter { $0.body.contains("true") }
+        let promoOff = promo.filter { $0.body.contains("false") }
+        for (name, requests) in [("promo", promoOn), ("promo undo", promoOff), ("line", sandbox.requests(path: "/line")),
+            ("page", sandbox.requests(path: "/page")), ("line-back", sandbox.requests(path: "/line-back"))]
+        {
+            let keys = Set(requests.compactMap { $0.header("idempotency-key") })
+            #expect(!requests.isEmpty, "seed \(seed): \(name) never ran")
+            #expect(keys.count == 1, "seed \(seed): \(name) sent under \(keys.count) keys: \(keys)")
+        }
+        // The undo ran after the failover, never before it.
+        #expect(promo.first?.body.contains("true") == true)
+        #expect(promo.last?.body.contains("false") == true)
+
+        let resends = paths.map { sandbox.requests(path: $0).count }.reduce(0, +) - 5
+        print("fault injection seed \(seed): \(kills) kills, \(resends) requests resent under their first key")
+
+        let status = try DetourBinary.run(["status"], in: workspace.root)
+        #expect(status.stdout.contains("No open incidents."), "seed \(seed): \(status.stdout)")
+        let report = try DetourBinary.run(["report", "--csv"], in: workspace.root).stdout
+        #expect(report.split(separator: "\r\n").count == 2, "seed \(seed): exactly one outage window: \(report)")
+        #expect(kills >= 100)
+    }
+
+    /// The journal as a run killed right after a record of `type` would leave it.
+    func truncateJournal(before type: String) throws {
+        let path = workspace.root + "/.detour/journal.jsonl"
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let keep = lines.prefix { !$0.contains("\"type\":\"\(type)\"") }
+        try (keep.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: workspace.root + "/.detour/state.json")
+    }
+
+    @Test func aRunKilledBetweenTheHealthChangeAndTheIncidentIsFinishedByTheNext() throws {
+        for path in paths { sandbox.setDelay(.zero, forPath: path) }
+        let at = { (time: String) in ["DETOUR_NOW": "2026-11-27T\(time)+09:00"] }
+        sandbox.setMode(.down, for: "mall")
+        try DetourBinary.run(["tick"], in: workspace.root, environment: at("10:00:00"))
+        try DetourBinary.run(["tick"], in: workspace.root, environment: at("10:00:10"))
+        try truncateJournal(before: "incident.opened")
+        sandbox.clearRequests()
+        try DetourBinary.run(["tick"], in: workspace.root, environment: at("10:00:12"))
+        #expect(sandbox.requests(path: "/line").count == 1, "the down channel's incident must still open")
+
+        sandbox.setMode(.healthy, for: "mall")
+        try DetourBinary.run(["tick"], in: workspace.root, environment: at("10:10:00"))
+        try truncateJournal(before: "incident.recovering")
+        sandbox.clearRequests()
+        try DetourBinary.run(["tick"], in: workspace.root, environment: at("10:10:02"))
+        #expect(sandbox.requests(path: "/line-back").count == 1, "the recovered channel's incident must still resolve")
+        #expect(try DetourBinary.run(["status"], in: workspace.root).stdout.contains("No open incidents."))
+    }
+}
