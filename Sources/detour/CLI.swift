@@ -8,7 +8,8 @@ enum CLI {
         CommandEntry(CheckCommand.self), CommandEntry(ProbeCommand.self), CommandEntry(TickCommand.self),
         CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
         CommandEntry(RestoreCommand.self), CommandEntry(ReportCommand.self), CommandEntry(LogCommand.self),
-        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self),
+        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(DrillCommand.self),
+        CommandEntry(ApproveCommand.self),
     ]
 
     /// Options every command accepts.

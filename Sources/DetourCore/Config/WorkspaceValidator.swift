@@ -26,8 +26,11 @@ struct WorkspaceValidator {
             }
             let channels = workspace.channels.filter { playbook.channels.matches($0.id) }
             for step in playbook.steps + playbook.recovery {
+                // A provider undo repeats the step's own fields: check each written place once.
+                var checked: Set<SourceLocation> = []
+                var measured: Set<SourceLocation> = []
                 for action in [step.action] + (step.undo.map { [$0] } ?? []) {
-                    check(action, of: step, playbook: playbook, channels: channels)
+                    check(action, of: step, playbook: playbook, channels: channels, skipping: &checked, measured: &measured)
                 }
             }
         }
@@ -40,18 +43,20 @@ struct WorkspaceValidator {
         sink.error("unknown channel \"\(id)\"; \(suggestion)channels are the files in channels/: \(known)", at: location)
     }
 
-    private func check(_ action: StepAction, of step: Step, playbook: Playbook, channels: [Channel]) {
+    private func check(_ action: StepAction, of step: Step, playbook: Playbook, channels: [Channel], skipping checked: inout Set<SourceLocation>,
+        measured: inout Set<SourceLocation>
+    ) {
         let provider = action.action
-        for (reference, location) in provider.credentials {
+        for (reference, location) in provider.credentials where checked.insert(location).inserted {
             warnIfMissing(reference, step: step, playbook: playbook, at: location)
         }
-        for (template, location) in provider.templates {
+        for (template, location) in provider.templates where checked.insert(location).inserted {
             for (path, offset) in template.variables {
                 // The string's first scalar is its opening quote.
                 checkVariable(path, at: location.shifted(by: offset + 1), playbook: playbook, channels: channels)
             }
         }
-        for (template, location, limit) in provider.texts {
+        for (template, location, limit) in provider.texts where measured.insert(location).inserted {
             checkLength(template, at: location, limit: limit, provider: provider.name, step: step, channels: channels)
         }
     }

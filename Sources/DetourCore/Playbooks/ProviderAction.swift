@@ -19,9 +19,14 @@ public protocol ProviderAction: Sendable {
     func call(_ environment: CallEnvironment) throws(StepError) -> ProviderCall?
     /// What an answer means.
     func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict
+    /// For a rehearsal of a multi-call action: stand-in outputs after `call`, or nil when it was the last call.
+    func rehearsalOutputs(after call: ProviderCall) -> [String: String]?
 }
 
 extension ProviderAction {
+    /// Single-call actions have nothing more to rehearse.
+    public func rehearsalOutputs(after call: ProviderCall) -> [String: String]? { nil }
+
     /// Every env variable the action reads (references and `{{env.X}}`).
     public var environmentNames: Set<String> {
         var names: Set<String> = []

@@ -54,14 +54,7 @@ public struct StepRunner: Sendable {
 
     /// Builds the HTTP request of a call, with masked forms for display.
     public func render(_ call: ProviderCall, timeout: Duration) -> RenderedRequest {
-        let body = call.body.map { Array($0.utf8) }
-        let request = HTTPRequest(
-            method: call.method, url: redirect?.apply(call.url) ?? call.url, headers: call.headers, body: body, timeout: timeout,
-            followRedirects: false)
-        return RenderedRequest(
-            request: request, display: secrets.redactor.mask("\(call.method) \(call.url)"),
-            displayBody: call.body.map(secrets.redactor.mask),
-            displayHeaders: call.headers.map { HTTPHeader($0.name, secrets.redactor.mask($0.value)) }, call: call)
+        RequestRenderer(secrets: secrets, redirect: redirect).render(call, timeout: timeout)
     }
 
     /// Sends a rendered request and lets the action classify the answer.
@@ -97,5 +90,31 @@ public struct StepRunner: Sendable {
             }
             return attempt
         }
+    }
+}
+
+/// Turns a provider call into an HTTP request and its masked display forms.
+public struct RequestRenderer: Sendable {
+    /// Masks credentials in the display forms.
+    public var secrets: SecretResolver
+    /// Where requests really go, if not where they say.
+    public var redirect: URLRedirect?
+
+    /// Creates a renderer.
+    public init(secrets: SecretResolver, redirect: URLRedirect?) {
+        self.secrets = secrets
+        self.redirect = redirect
+    }
+
+    /// The request and its masked forms.
+    public func render(_ call: ProviderCall, timeout: Duration) -> RenderedRequest {
+        let body = call.body.map { Array($0.utf8) }
+        let request = HTTPRequest(
+            method: call.method, url: redirect?.apply(call.url) ?? call.url, headers: call.headers, body: body, timeout: timeout,
+            followRedirects: false)
+        return RenderedRequest(
+            request: request, display: secrets.redactor.mask("\(call.method) \(call.url)"),
+            displayBody: call.body.map(secrets.redactor.mask),
+            displayHeaders: call.headers.map { HTTPHeader($0.name, secrets.redactor.mask($0.value)) }, call: call)
     }
 }

@@ -63,6 +63,14 @@ public struct MailchimpCampaign: ProviderAction {
         return ProviderCall(method: "POST", url: base + "/campaigns/\(campaign)/actions/send", headers: headers, body: nil, stage: "send")
     }
 
+    public func rehearsalOutputs(after call: ProviderCall) -> [String: String]? {
+        switch call.stage {
+        case "create": ["campaignId": "CAMPAIGN_ID"]
+        case "content": ["content": "set"]
+        default: nil
+        }
+    }
+
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
         let verdict = AnswerReading.standard(response, provider: "Mailchimp (\(call.stage))") { status in
             status == 401 ? "the API key was refused; check it and its data-center suffix" : nil
