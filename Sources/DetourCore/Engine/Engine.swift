@@ -357,7 +357,7 @@ public actor Engine {
             let attempt = (record?.attemptsStarted ?? 0) + 1
             let environment = CallEnvironment(
                 context: context, secrets: dependencies.secrets, providers: workspace.settings.providers, idempotencyKey: key,
-                incidentID: incidentID, outputs: outputs(for: planned, in: incident), isRepeat: failures > 0 || uncertain)
+                incidentID: incidentID, outputs: outputs(for: planned, in: incident), isRepeat: failures > 0 || uncertain, now: dependencies.clock.now())
             let call: ProviderCall?
             do {
                 call = try action.call(environment)

@@ -113,11 +113,13 @@ public struct CallEnvironment: Sendable {
     public var outputs: [String: String]
     /// Whether this attempt repeats one that may have arrived.
     public var isRepeat: Bool
+    /// The engine's time, for rate-limit resets given as clock times.
+    public var now: Date
 
     /// Creates an environment.
     public init(
         context: TemplateContext, secrets: SecretResolver, providers: [String: String], idempotencyKey: String, incidentID: String,
-        outputs: [String: String] = [:], isRepeat: Bool = false
+        outputs: [String: String] = [:], isRepeat: Bool = false, now: Date = Date()
     ) {
         self.context = context
         self.secrets = secrets
@@ -126,6 +128,7 @@ public struct CallEnvironment: Sendable {
         self.incidentID = incidentID
         self.outputs = outputs
         self.isRepeat = isRepeat
+        self.now = now
     }
 
     /// A template rendered as text.
@@ -175,13 +178,13 @@ public struct CallEnvironment: Sendable {
 /// Answer-reading shared by the providers.
 public enum AnswerReading {
     /// 2xx success; 408, 425, 429 and 5xx retryable (with Retry-After or x-rate-limit-reset); the rest permanent.
-    public static func standard(_ response: HTTPResponse, provider: String, hint: (Int) -> String? = { _ in nil }) -> ProviderVerdict {
+    public static func standard(_ response: HTTPResponse, provider: String, now: Date, hint: (Int) -> String? = { _ in nil }) -> ProviderVerdict {
         let status = response.status
         if (200..<300).contains(status) { return .success(outputs: [:]) }
         let detail = excerpt(response)
         let said = "\(provider) answered \(status)\(detail.isEmpty ? "" : ": \(detail)")"
         if status == 408 || status == 425 || status == 429 || status == 420 || status >= 500 {
-            return .retryable(said, retryAfter: retryAfter(response, now: Date()))
+            return .retryable(said, retryAfter: retryAfter(response, now: now))
         }
         let fix = hint(status) ?? defaultHint(status)
         return .permanent(said + (fix.isEmpty ? "" : "; \(fix)"))

@@ -121,8 +121,8 @@ struct DrillCommand: Command {
 struct DrillPrinter: Sendable {
     let console: Console
 
-    func header(phase: StepPhase, key: String, provider: String, note: String?) {
-        console.out("[\(phase.rawValue)] \(key)  (\(provider))\(note.map { " — \($0)" } ?? "")")
+    func header(phase: StepPhase, key: String, provider: String?, note: String?) {
+        console.out("[\(phase.rawValue)] \(key)\(provider.map { "  (\($0))" } ?? "")\(note.map { " — \($0)" } ?? "")")
     }
 
     func request(_ request: RenderedRequest) {
@@ -136,12 +136,12 @@ struct DrillPrinter: Sendable {
     func handle(_ event: EngineEvent) {
         switch event {
         case .sending(let step, _, let rendered):
-            header(phase: phase(of: step), key: step, provider: "attempt", note: nil)
+            header(phase: phase(of: step), key: step, provider: nil, note: nil)
             request(rendered)
-        case .answered(_, _, let attempt):
+        case .answered(let step, _, let attempt):
             let status = attempt.status.map(String.init) ?? "no answer"
             let answer = attempt.answer.map { $0.isEmpty ? "(empty body)" : $0 } ?? ""
-            console.out("  ← \(status) \(answer)")
+            console.out("  ← \(step): \(status) \(answer)")
             if let error = attempt.error { console.out("  ← \(attempt.outcome.rawValue): \(error)") }
             if let note = attempt.note { console.out("  ← \(note)") }
             console.out("")

@@ -37,7 +37,7 @@ public struct DiscordPost: ProviderAction {
         if response.status == 200, let id = (AnswerReading.json(response) as? [String: Any])?["id"] as? String {
             return .success(outputs: ["messageId": id])
         }
-        return AnswerReading.standard(response, provider: "Discord") { status in
+        return AnswerReading.standard(response, provider: "Discord", now: environment.now) { status in
             status == 404 ? "the webhook no longer exists; create a new one and stop using this one" : nil
         }
     }

@@ -49,6 +49,6 @@ public struct HTTPAction: ProviderAction {
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
-        AnswerReading.standard(response, provider: "the server")
+        AnswerReading.standard(response, provider: "the server", now: environment.now)
     }
 }

@@ -74,7 +74,7 @@ public struct LineMessage: ProviderAction {
         case 429 where response.bodyText.lowercased().contains("monthly"):
             return .permanent("LINE answered 429: the monthly message quota is used up; raise the plan or wait for next month")
         default:
-            return AnswerReading.standard(response, provider: "LINE") { status in
+            return AnswerReading.standard(response, provider: "LINE", now: environment.now) { status in
                 switch status {
                 case 401: "the channel access token was refused; issue a new one in the LINE Developers console and set it where \(token.reference) points"
                 case 400: "LINE rejected the message; check the text (at most 5,000 characters) and recipients"

@@ -72,7 +72,7 @@ public struct MailchimpCampaign: ProviderAction {
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
-        let verdict = AnswerReading.standard(response, provider: "Mailchimp (\(call.stage))") { status in
+        let verdict = AnswerReading.standard(response, provider: "Mailchimp (\(call.stage))", now: environment.now) { status in
             status == 401 ? "the API key was refused; check it and its data-center suffix" : nil
         }
         guard case .success = verdict else { return verdict }

@@ -45,7 +45,7 @@ public struct PagerDutyEvent: ProviderAction {
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
-        AnswerReading.standard(response, provider: "PagerDuty") { status in
+        AnswerReading.standard(response, provider: "PagerDuty", now: environment.now) { status in
             status == 400 ? "PagerDuty rejected the event; check the routing key (an Events API v2 integration key)" : nil
         }
     }

@@ -56,7 +56,7 @@ public struct SendGridSend: ProviderAction {
             let said = errors.map { "\($0["field"] as? String ?? "request"): \($0["message"] as? String ?? "?")" }.joined(separator: "; ")
             return .permanent("SendGrid answered 400: \(said); fix those fields of the step")
         }
-        return AnswerReading.standard(response, provider: "SendGrid") { status in
+        return AnswerReading.standard(response, provider: "SendGrid", now: environment.now) { status in
             status == 401 || status == 403 ? "the API key was refused or lacks the mail.send permission" : nil
         }
     }

@@ -56,7 +56,7 @@ public struct ShopifyDiscount: ProviderAction {
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
-        let verdict = AnswerReading.standard(response, provider: "Shopify") { status in
+        let verdict = AnswerReading.standard(response, provider: "Shopify", now: environment.now) { status in
             status == 401 || status == 403 ? "the access token was refused or lacks write_discounts" : nil
         }
         guard case .success = verdict else { return verdict }

@@ -29,7 +29,7 @@ public struct SlackPost: ProviderAction {
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
-        AnswerReading.standard(response, provider: "Slack") { status in
+        AnswerReading.standard(response, provider: "Slack", now: environment.now) { status in
             switch status {
             case 404: "the channel was not found; create a new incoming webhook"
             case 410: "the channel is archived; create a webhook for a live channel"

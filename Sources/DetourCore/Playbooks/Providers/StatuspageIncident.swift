@@ -69,7 +69,7 @@ public struct StatuspageIncident: ProviderAction {
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
-        let verdict = AnswerReading.standard(response, provider: "Statuspage") { status in
+        let verdict = AnswerReading.standard(response, provider: "Statuspage", now: environment.now) { status in
             status == 401 ? "the API key was refused; check it in Statuspage's API info page" : nil
         }
         guard case .success = verdict, call.method == "POST" else { return verdict }

@@ -39,7 +39,7 @@ public struct XPost: ProviderAction {
             let id = ((AnswerReading.json(response) as? [String: Any])?["data"] as? [String: Any])?["id"] as? String
             return .success(outputs: id.map { ["postId": $0] } ?? [:])
         }
-        return AnswerReading.standard(response, provider: "X") { status in
+        return AnswerReading.standard(response, provider: "X", now: environment.now) { status in
             switch status {
             case 401: "the token was refused; use an OAuth 2.0 user-context token (an app-only bearer token cannot post)"
             case 403: "the token lacks tweet.write, or the account cannot post; check the app's permissions"
