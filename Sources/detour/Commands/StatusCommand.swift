@@ -48,7 +48,8 @@ struct StatusCommand: Command {
             }
             for (key, step) in incident.steps.sorted(by: { $0.key < $1.key }) {
                 let state = step.isUncertain ? "uncertain (will resume)" : step.outcome?.rawValue ?? "pending"
-                context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")\(step.error.map { " — \($0)" } ?? "")")
+                let detail = step.error ?? step.note
+                context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")\(detail.map { " — \($0)" } ?? "")")
             }
         }
         return .ok
