@@ -330,4 +330,72 @@ final class ProviderActionTests {
         try outage(down: ["11:30:00", "11:30:10", "11:30:20"], up: ["11:31:20", "11:31:30"])
         #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 4)
     }
+
+    static let uncertainCases: [(String, [Int], String)] = [
+        ("skip", [200], "skipped"),
+        ("retry", [200, 200], "succeeded"),
+    ]
+
+    @Test(arguments: uncertainCases)
+    func anUnansweredDiscordPostFollowsOnUncertain(policy: String, statuses: [Int], outcome: String) throws {
+        try playbook(
+            """
+            {
+              on: { event: "down", channels: ["mall"] },
+              steps: [{ id: "d", do: "discord.post", webhook: "env:DISCORD_HOOK", text: "障害", timeout: "300ms", onUncertain: "\(policy)",
+                        retry: { attempts: 2, backoff: "2m" } }],
+            }
+            """)
+        let path = "/api/v10/webhooks/42/discord-secret-token"
+        sandbox.setDelay(.seconds(1), forPath: path)
+        try detour("failover", "mall", "--reason", "test", at: "10:00:00")
+        sandbox.setDelay(.zero, forPath: path)
+        try detour("tick", at: "10:05:00")
+        #expect(sandbox.requests(path: path).map(\.answeredStatus) == statuses)
+        #expect(try detour("status").stdout.contains("p/d: \(outcome)"))
+    }
+
+    @Test func whenConditionsSkipStepsThatDoNotApply() throws {
+        try workspace.write(
+            "detour.json5",
+            """
+            { providers: { line: "\(sandbox.baseURL)/ext/api.line.me" },
+              settings: { sales: [{ name: "BF", from: "2026-11-27T00:00+09:00", to: "2026-11-30T23:59+09:00", channels: ["mall"] }] } }
+            """)
+        try playbook(
+            """
+            {
+              on: { event: "down", channels: ["mall"] },
+              steps: [
+                { id: "own-only", do: "line.broadcast", token: "env:LINE_TOKEN", text: "own", when: { channelKind: "own-site" } },
+                { id: "morning", do: "line.broadcast", token: "env:LINE_TOKEN", text: "morning", when: { hours: "09:00-12:00" } },
+                { id: "night", do: "line.broadcast", token: "env:LINE_TOKEN", text: "night", when: { hours: "22:00-06:00" } },
+                { id: "sale", do: "line.broadcast", token: "env:LINE_TOKEN", text: "sale", when: { sale: true, event: "down" } },
+                { id: "no-sale", do: "line.broadcast", token: "env:LINE_TOKEN", text: "no sale", when: { sale: false } },
+              ],
+            }
+            """)
+        #expect(try detour("check").status == 0)
+        #expect(try detour("failover", "mall", "--reason", "test", at: "10:00:00").status == 0)
+        let texts = sandbox.requests(path: "/v2/bot/message/broadcast").compactMap {
+            ((json($0.body)["messages"] as? [[String: Any]])?.first?["text"] as? String)
+        }
+        #expect(texts == ["morning", "sale"])
+        #expect(try detour("status").stdout.contains("p/own-only: skipped — its when condition does not hold"))
+    }
+
+    @Test func aPermanentFailureSaysStepProviderAnswerAndFix() throws {
+        try playbook(
+            """
+            { on: { event: "down", channels: ["mall"] },
+              steps: [{ id: "line", do: "line.broadcast", token: "env:LINE_TOKEN", text: "障害" }] }
+            """)
+        sandbox.enqueue(ScriptedResponse(status: 401, body: #"{"message":"Authentication failed"}"#), forPath: "/v2/bot/message/broadcast")
+        let failover = try detour("failover", "mall", "--reason", "test", at: "10:00:00")
+        #expect(
+            failover.stdout.contains(
+                #"step p/line (line.broadcast): LINE answered 401: {"message":"Authentication failed"}; the channel access token was refused; issue a new one in the LINE Developers console and set it where env:LINE_TOKEN points"#),
+            "\(failover.stdout)")
+        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 1, "a 401 is not retried")
+    }
 }
