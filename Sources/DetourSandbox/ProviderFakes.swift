@@ -75,7 +75,11 @@ struct ProviderFakes {
             }
             if text.utf16.count > 5_000 {
                 return Self.json(
-                    400, ["message": "The request body has 1 error(s)", "details": [["message": "Length must be between 0 and 5000", "property": "messages[0].text"]]])
+                    400,
+                    [
+                        "message": "The request body has 1 error(s)",
+                        "details": [["message": "Length must be between 0 and 5000", "property": "messages[0].text"]],
+                    ])
             }
         }
         if request.path == "/v2/bot/message/push", body["to"] as? String == nil {
@@ -96,7 +100,12 @@ struct ProviderFakes {
             return Self.json(401, ["title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"], headers: problem)
         }
         guard let text = Self.body(request)?["text"] as? String, !text.isEmpty else {
-            return Self.json(400, ["title": "Invalid Request", "detail": "One or more parameters to your request was invalid.", "type": "https://api.twitter.com/2/problems/invalid-request"], headers: problem)
+            return Self.json(
+                400,
+                [
+                    "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                ], headers: problem)
         }
         let reset = String(Int(Date().timeIntervalSince1970) + 900)
         let rate = [SandboxHeader("x-rate-limit-limit", "100"), SandboxHeader("x-rate-limit-remaining", "99"), SandboxHeader("x-rate-limit-reset", reset)]
@@ -145,7 +154,9 @@ struct ProviderFakes {
         if (body?["personalizations"] as? [[String: Any]])?.first?["to"] == nil {
             errors.append(["field": "personalizations", "message": "The personalizations field is required and must have at least one personalization."])
         }
-        if (body?["from"] as? [String: Any])?["email"] == nil { errors.append(["field": "from.email", "message": "The from email does not contain a valid address."]) }
+        if (body?["from"] as? [String: Any])?["email"] == nil {
+            errors.append(["field": "from.email", "message": "The from email does not contain a valid address."])
+        }
         if body?["subject"] == nil { errors.append(["field": "subject", "message": "The subject is required."]) }
         if !errors.isEmpty { return Self.json(400, ["errors": errors], headers: rate) }
         return ScriptedResponse(status: 202, headers: rate + [SandboxHeader("Content-Type", "text/plain")], body: "")
@@ -203,7 +214,11 @@ struct ProviderFakes {
         let nodeType = mutation.hasPrefix("discountCode") ? "DiscountCodeNode" : "DiscountAutomaticNode"
         guard id.hasPrefix("gid://shopify/\(nodeType)/"), !id.hasSuffix("/0") else {
             return Self.json(
-                200, ["data": [mutation: ["userErrors": [["field": ["id"], "message": "Discount does not exist", "code": "INVALID"]]]], "extensions": ["cost": cost]])
+                200,
+                [
+                    "data": [mutation: ["userErrors": [["field": ["id"], "message": "Discount does not exist", "code": "INVALID"]]]],
+                    "extensions": ["cost": cost],
+                ])
         }
         return Self.json(200, ["data": [mutation: ["userErrors": []]], "extensions": ["cost": cost]])
     }
@@ -214,7 +229,9 @@ struct ProviderFakes {
         var errors: [String] = []
         if (body?["routing_key"] as? String ?? "").isEmpty { errors.append("'routing_key' is missing or blank") }
         let action = body?["event_action"] as? String ?? ""
-        if !["trigger", "acknowledge", "resolve"].contains(action) { errors.append("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')") }
+        if !["trigger", "acknowledge", "resolve"].contains(action) {
+            errors.append("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')")
+        }
         if action == "trigger" {
             let payload = body?["payload"] as? [String: Any]
             if payload?["summary"] == nil { errors.append("'payload.summary' is missing or blank") }

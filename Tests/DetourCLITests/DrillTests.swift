@@ -21,7 +21,8 @@ final class DrillTests {
         try workspace.write(
             "channels/mall.json5",
             #"{ name: "テストモール店", kind: "mall", url: "https://mall.example.jp/", probes: [{ url: "\#(base)/store/mall/" }], alternates: ["own"] }"#)
-        try workspace.write("channels/own.json5", #"{ name: "自社サイト", kind: "own-site", url: "https://shop.example.jp/", probes: [{ url: "\#(base)/store/own/" }] }"#)
+        try workspace.write(
+            "channels/own.json5", #"{ name: "自社サイト", kind: "own-site", url: "https://shop.example.jp/", probes: [{ url: "\#(base)/store/own/" }] }"#)
         try workspace.write(
             "playbooks/mall-down.json5",
             """
@@ -107,7 +108,9 @@ final class DrillTests {
         let demo = try run(["demo"])
         #expect(demo.status == 0, "\(demo.output)")
         produced.append(demo.output)
-        for arguments in [["report"], ["report", "--csv"], ["log"], ["status"], ["status", "--json"], ["drill", "rakuten"], ["drill", "rakuten", "--sandbox"]] {
+        for arguments in [
+            ["report"], ["report", "--csv"], ["log"], ["status"], ["status", "--json"], ["drill", "rakuten"], ["drill", "rakuten", "--sandbox"],
+        ] {
             produced.append(try run(arguments).output)
         }
         for file in (try FileManager.default.contentsOfDirectory(atPath: state)) {

@@ -46,18 +46,33 @@ struct PlaybookCheckTests {
     }
 
     @Test func textsWithinTheLimitsPass() throws {
-        let result = try check(step: #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 133)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#, environment: ["T": "t"])
+        let result = try check(
+            step:
+                #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 133)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#,
+            environment: ["T": "t"])
         #expect(result.status == 2, "133 kanji + the name is 280, plus a space and a URL (23) is over")
-        let fits = try check(step: #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 121)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#, environment: ["T": "t"])
+        let fits = try check(
+            step:
+                #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 121)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#,
+            environment: ["T": "t"])
         #expect(fits.status == 0, "\(fits.output)")
     }
 
     static let credentialCases: [(String, Int32, String)] = [
         (#"{ id: "l", do: "line.broadcast", token: "env:BAD-NAME", text: "x" }"#, 2, #"4:45: error: "env:BAD-NAME" is not a valid variable name"#),
-        (#"{ id: "l", do: "line.broadcast", token: "abc123secret", text: "x" }"#, 2, #"4:45: error: "token" of line.broadcast must be a reference, never the secret itself"#),
+        (
+            #"{ id: "l", do: "line.broadcast", token: "abc123secret", text: "x" }"#, 2,
+            #"4:45: error: "token" of line.broadcast must be a reference, never the secret itself"#
+        ),
         (#"{ id: "l", do: "line.broadcast", token: "file:", text: "x" }"#, 2, #"4:45: error: "file:" needs a path"#),
-        (#"{ id: "l", do: "line.broadcast", token: "env:MISSING_TOKEN", text: "x" }"#, 0, "4:45: warning: step \"l\" of playbook \"p\": env:MISSING_TOKEN is not available here"),
-        (#"{ id: "l", do: "line.broadcast", token: "file:secrets/none", text: "x" }"#, 0, "warning: step \"l\" of playbook \"p\": file:secrets/none is not available here"),
+        (
+            #"{ id: "l", do: "line.broadcast", token: "env:MISSING_TOKEN", text: "x" }"#, 0,
+            "4:45: warning: step \"l\" of playbook \"p\": env:MISSING_TOKEN is not available here"
+        ),
+        (
+            #"{ id: "l", do: "line.broadcast", token: "file:secrets/none", text: "x" }"#, 0,
+            "warning: step \"l\" of playbook \"p\": file:secrets/none is not available here"
+        ),
         (#"{ id: "p", do: "pagerduty.event", routingKey: "env:K", action: "trigger" }"#, 2, "missing \"summary\""),
         (#"{ id: "p", do: "pagerduty.event", routingKey: "env:K", summary: "s", action: "trigegr" }"#, 2, #"did you mean "trigger"?"#),
         (#"{ id: "s", do: "shopify.discount", shop: "m", token: "env:K", discountId: "1234" }"#, 2, "discountId must be a global id"),

@@ -137,9 +137,10 @@ final class ProviderActionTests {
         let mailchimp = sandbox.requests().filter { $0.host == "us14.api.mailchimp.com" }
         // create → content → send, the content and send calls on the id create returned.
         let campaign = mailchimp.count == 3 ? mailchimp[1].path.split(separator: "/")[2] : ""
-        #expect(mailchimp.map { "\($0.method) \($0.path) \($0.answeredStatus)" } == [
-            "POST /3.0/campaigns 200", "PUT /3.0/campaigns/\(campaign)/content 200", "POST /3.0/campaigns/\(campaign)/actions/send 204",
-        ])
+        #expect(
+            mailchimp.map { "\($0.method) \($0.path) \($0.answeredStatus)" } == [
+                "POST /3.0/campaigns 200", "PUT /3.0/campaigns/\(campaign)/content 200", "POST /3.0/campaigns/\(campaign)/actions/send 204",
+            ])
         #expect(json(mailchimp.first?.body ?? "")["recipients"].flatMap { $0 as? [String: Any] }?["list_id"] as? String == "list1")
         #expect(mailchimp.allSatisfy { $0.header("authorization")?.hasPrefix("Basic ") == true })
         #expect(mailchimp.last?.path.hasSuffix("/actions/send") == true && mailchimp.last?.answeredStatus == 204)
@@ -167,7 +168,9 @@ final class ProviderActionTests {
         let resolve = sandbox.requests(path: "/v2/enqueue").last.map { json($0.body) }
         #expect(resolve?["event_action"] as? String == "resolve")
         #expect(resolve?["dedup_key"] as? String == "mall-20261127-100000")
-        #expect((json(sandbox.requests(path: "/admin/api/2025-01/graphql.json").last?.body ?? "")["query"] as? String)?.contains("discountAutomaticDeactivate") == true)
+        #expect(
+            (json(sandbox.requests(path: "/admin/api/2025-01/graphql.json").last?.body ?? "")["query"] as? String)?.contains("discountAutomaticDeactivate")
+                == true)
         let patch = sandbox.requests().last { $0.host == "api.statuspage.io" }
         #expect(patch?.method == "PATCH")
         #expect(patch?.path.hasPrefix("/v1/pages/pg1/incidents/sp") == true)
@@ -259,7 +262,8 @@ final class ProviderActionTests {
             """)
         let failover = try detour("failover", "mall", "--reason", "test", at: "10:00:00")
         #expect(sandbox.requests(path: "/admin/api/2025-01/graphql.json").map(\.answeredStatus) == [200])
-        #expect(failover.stdout.contains("step p/promo (shopify.discount): Shopify answered 200 with userErrors: Discount does not exist"), "\(failover.stdout)")
+        #expect(
+            failover.stdout.contains("step p/promo (shopify.discount): Shopify answered 200 with userErrors: Discount does not exist"), "\(failover.stdout)")
         #expect(failover.stdout.contains("check the discount id"))
         #expect(sandbox.requests(path: "/v2/bot/message/broadcast").isEmpty, "a failed step without continueOnError stops the playbook")
         #expect(try detour("status").stdout.contains("p/promo: failed 200"))
@@ -394,7 +398,8 @@ final class ProviderActionTests {
         let failover = try detour("failover", "mall", "--reason", "test", at: "10:00:00")
         #expect(
             failover.stdout.contains(
-                #"step p/line (line.broadcast): LINE answered 401: {"message":"Authentication failed"}; the channel access token was refused; issue a new one in the LINE Developers console and set it where env:LINE_TOKEN points"#),
+                #"step p/line (line.broadcast): LINE answered 401: {"message":"Authentication failed"}; the channel access token was refused; issue a new one in the LINE Developers console and set it where env:LINE_TOKEN points"#
+            ),
             "\(failover.stdout)")
         #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 1, "a 401 is not retried")
     }

@@ -64,7 +64,9 @@ final class ProviderFields {
         guard let node = reader.value(key), let text = reader.expectString(node, key: key) else { return fallback }
         guard allowed.contains(text) else {
             let suggestion = closestMatch(to: text, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
-            sink.error("\"\(key)\": unknown value \"\(text)\" for \(provider); \(suggestion)write one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))", at: node.location)
+            sink.error(
+                "\"\(key)\": unknown value \"\(text)\" for \(provider); \(suggestion)write one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))",
+                at: node.location)
             return fallback
         }
         return text
@@ -200,7 +202,9 @@ struct StepLoader {
             if let hours = StepCondition.parseHours(text) {
                 condition.hours = hours
             } else {
-                sink.error("\"hours\": \"\(text)\" is not a time range; write local times like \"09:00-21:00\" (\"22:00-06:00\" wraps past midnight)", at: node.location)
+                sink.error(
+                    "\"hours\": \"\(text)\" is not a time range; write local times like \"09:00-21:00\" (\"22:00-06:00\" wraps past midnight)",
+                    at: node.location)
             }
         }
         return condition

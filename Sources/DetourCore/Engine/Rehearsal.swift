@@ -59,7 +59,8 @@ public struct Rehearsal: Sendable {
                 guard let call = try action.call(environment) else {
                     let line = (action as? LogAction).flatMap { try? $0.line(environment) }
                     notes.append("journal only: \(secrets.redactor.mask(line ?? ""))")
-                    result.append(RehearsedStep(phase: planned.phase, key: planned.key, provider: action.name, request: nil, note: notes.joined(separator: "; ")))
+                    result.append(
+                        RehearsedStep(phase: planned.phase, key: planned.key, provider: action.name, request: nil, note: notes.joined(separator: "; ")))
                     return result
                 }
                 let rendered = runner.render(call, timeout: planned.step.timeout)

@@ -76,7 +76,8 @@ struct DrillCommand: Command {
         return .ok
     }
 
-    private func runInSandbox(workspace: Workspace, channel: Channel, secrets: SecretResolver, clock: any WallClock, context: CommandContext) async -> ExitCode {
+    private func runInSandbox(workspace: Workspace, channel: Channel, secrets: SecretResolver, clock: any WallClock, context: CommandContext) async -> ExitCode
+    {
         let server = SandboxServer()
         server.enableProviderFakes()
         do {
