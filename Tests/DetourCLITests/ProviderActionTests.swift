@@ -190,9 +190,13 @@ final class ProviderActionTests {
                 { id: "line", do: "line.broadcast", token: "env:LINE_TOKEN", text: "{{channel.name}}で障害" },
                 { id: "x", do: "x.post", token: "env:X_TOKEN", text: "{{channel.name}}で障害", retry: { attempts: 4 } },
                 { id: "page", do: "pagerduty.event", routingKey: "env:PD_KEY", summary: "down" },
+                { id: "discord", do: "discord.post", webhook: "env:DISCORD_HOOK", text: "障害" },
               ],
             }
             """)
+        sandbox.enqueue(
+            ScriptedResponse(status: 429, body: #"{"message":"You are being rate limited.","retry_after":2.5,"global":false}"#),
+            forPath: "/api/v10/webhooks/42/discord-secret-token")
         sandbox.enqueue(ScriptedResponse(status: 429, body: #"{"message":"Too many requests"}"#, retryAfter: 7), forPath: "/v2/bot/message/broadcast")
         sandbox.enqueue(ScriptedResponse(status: 500, body: #"{"title":"Internal Error"}"#), forPath: "/2/tweets")
         let reset = Int(ISO8601DateFormatter().date(from: "2026-11-27T01:00:20Z")!.timeIntervalSince1970)
@@ -220,6 +224,9 @@ final class ProviderActionTests {
         let firstAnswer = try #require(time("step.finished", "p/line", 1))
         let retried = try #require(time("step.started", "p/line", 2))
         #expect(retried.timeIntervalSince(firstAnswer) >= 7)
+        #expect(sandbox.requests(path: "/api/v10/webhooks/42/discord-secret-token").map(\.answeredStatus) == [429, 200])
+        let discordRetry = try #require(time("step.started", "p/discord", 2))
+        #expect(discordRetry.timeIntervalSince(try #require(time("step.finished", "p/discord", 1))) >= 2.5, "Discord's retry_after")
         // X's 429 carried x-rate-limit-reset = 10:00:20 local: the third attempt waits for it.
         let xThird = try #require(time("step.started", "p/x", 3))
         #expect(xThird >= format.date(from: "2026-11-27T01:00:20.000Z")!)
@@ -402,5 +409,23 @@ final class ProviderActionTests {
             ),
             "\(failover.stdout)")
         #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 1, "a 401 is not retried")
+    }
+
+    @Test func aResumedMailchimpCampaignIsSentNotCreatedAgain() throws {
+        try playbook(
+            """
+            { on: { event: "down", channels: ["mall"] },
+              steps: [{ id: "news", do: "mailchimp.campaign", apiKey: "env:MAILCHIMP_KEY", listId: "list1", subject: "お知らせ",
+                        fromName: "抹茶堂", replyTo: "shop@example.jp", text: "障害", retry: { attempts: 3, backoff: "2m" } }] }
+            """)
+        // This sandbox's first campaign is cmp1; its send fails once, and the retry is left to the next run.
+        sandbox.enqueue(ScriptedResponse(status: 503, body: #"{"title":"Service Unavailable","status":503}"#), forPath: "/3.0/campaigns/cmp1/actions/send")
+        try detour("failover", "mall", "--reason", "test", at: "10:00:00")
+        let calls = { self.sandbox.requests().map { "\($0.method) \($0.path) \($0.answeredStatus)" } }
+        #expect(calls() == ["POST /3.0/campaigns 200", "PUT /3.0/campaigns/cmp1/content 200", "POST /3.0/campaigns/cmp1/actions/send 503"])
+        let resumed = try detour("tick", at: "10:05:00")
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(calls().dropFirst(3) == ["POST /3.0/campaigns/cmp1/actions/send 204"], "the journaled campaign id is sent, not created again")
+        #expect(try detour("status").stdout.contains("mitigated"))
     }
 }
