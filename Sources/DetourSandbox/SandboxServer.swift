@@ -90,6 +90,13 @@ public final class SandboxServer: Sendable {
         state.setDelay(d, forPath: path)
     }
 
+    /// Answers unscripted provider requests the way the real APIs do (by the host they were meant
+    /// for: api.line.me, api.x.com, hooks.slack.com, discord.com, api.sendgrid.com,
+    /// *.api.mailchimp.com, *.myshopify.com, events.pagerduty.com, api.statuspage.io).
+    public func enableProviderFakes() {
+        state.enableProviderFakes()
+    }
+
     /// Every provider request received so far, in arrival order.
     public func requests() -> [RecordedRequest] {
         state.requests()

@@ -12,6 +12,8 @@ final class SandboxState: @unchecked Sendable {
     private var delays: [String: Duration] = [:]
     private var log: [RecordedRequest] = []
     private var slow: Duration = .seconds(3)
+    /// Fake provider APIs; nil answers every unscripted provider request with `200 {}`.
+    private var fakes: ProviderFakes?
 
     /// Creates or updates a storefront; hosts are added, mode and hits are kept.
     func addStorefront(_ name: String, hosts: [String], healthyBody: String?) {
@@ -79,12 +81,19 @@ final class SandboxState: @unchecked Sendable {
             if var queue = scripts[request.path], !queue.isEmpty {
                 response = queue.removeFirst()
                 scripts[request.path] = queue.isEmpty ? nil : queue
+            } else if let answer = fakes?.answer(request) {
+                response = answer
             }
             var logged = request
             logged.answeredStatus = response.status
             log.append(logged)
             return (response, delays[request.path] ?? .zero)
         }
+    }
+
+    /// Turns on the fake provider APIs (LINE, X, Slack, Discord, SendGrid, Mailchimp, Shopify, PagerDuty, Statuspage).
+    func enableProviderFakes() {
+        lock.withLock { if fakes == nil { fakes = ProviderFakes() } }
     }
 
     /// The provider request log, in arrival order.

@@ -8,8 +8,9 @@ enum CLI {
         CommandEntry(CheckCommand.self), CommandEntry(ProbeCommand.self), CommandEntry(TickCommand.self),
         CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
         CommandEntry(RestoreCommand.self), CommandEntry(HoldCommand.self), CommandEntry(ReleaseCommand.self),
-        CommandEntry(ReportCommand.self), CommandEntry(LogCommand.self),
-        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
+        CommandEntry(ApproveCommand.self), CommandEntry(DrillCommand.self), CommandEntry(ReportCommand.self),
+        CommandEntry(LogCommand.self), CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self),
+        CommandEntry(StateCommand.self),
     ]
 
     /// Options every command accepts.

@@ -29,6 +29,8 @@ struct TimelinePrinter: Sendable {
             }
         case .sending(let step, _, let request):
             console.out("           → \(step)  \(request.display)")
+        case .answered:
+            break
         case .journaled(let record):
             describe(record)
         }
@@ -61,7 +63,7 @@ struct TimelinePrinter: Sendable {
             break
         case .stepFinished(let event):
             let status = event.status.map { "\($0) " } ?? ""
-            let error = event.error.map { ": \($0)" } ?? ""
+            let error = (event.error ?? event.note).map { ": \($0)" } ?? ""
             console.out("           ← \(event.step)  \(status)\(event.outcome.rawValue) (\(event.durationMs) ms)\(error)")
         case .incidentMitigated(let event):
             line(record.ts, "incident \(event.incident) mitigated: every failover step done")
@@ -74,6 +76,8 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "\(name(event.channel)): held by \(event.by)\(event.reason.map { ": \($0)" } ?? "")")
         case .channelReleased(let event):
             line(record.ts, "\(name(event.channel)): released by \(event.by)")
+        case .incidentApproved(let event):
+            line(record.ts, "incident \(event.incident) approved \(event.automatic ? "automatically (autoAfter passed)" : "by \(event.by ?? "operator")")")
         }
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Usage, help and workspace errors through the binary.
 struct CommandLineTests {
-    @Test(arguments: ["check", "probe", "tick", "watch", "status", "failover", "restore", "report", "log", "demo", "sandbox"])
+    @Test(arguments: ["check", "probe", "tick", "watch", "status", "failover", "restore", "report", "log", "demo", "sandbox", "drill", "approve"])
     func everyCommandHasHelp(command: String) throws {
         let result = try DetourBinary.run([command, "--help"], in: NSTemporaryDirectory())
         #expect(result.status == 0)
@@ -53,8 +53,13 @@ struct CommandLineTests {
         #expect(result.stdout.contains("resolved"))
         #expect(result.stdout.contains("楽天市場店"))
         #expect(result.stdout.contains("¥"))
-        // One failure notice and one recovery notice on LINE, one trigger and one resolve to PagerDuty.
+        // The sandbox's provider fakes answer like the real APIs: one failure notice and one recovery
+        // notice on LINE (200), one post on X (201), a trigger and a resolve to PagerDuty (202), and the
+        // Shopify discount switched on and off again (200 without userErrors).
         #expect(result.stdout.components(separatedBy: "POST api.line.me/v2/bot/message/broadcast → 200").count - 1 == 2)
-        #expect(result.stdout.components(separatedBy: "POST events.pagerduty.com/v2/enqueue → 200").count - 1 == 2)
+        #expect(result.stdout.components(separatedBy: "POST api.x.com/2/tweets → 201").count - 1 == 1)
+        #expect(result.stdout.components(separatedBy: "POST events.pagerduty.com/v2/enqueue → 202").count - 1 == 2)
+        #expect(result.stdout.components(separatedBy: "POST matcha-do.myshopify.com/admin/api/2025-01/graphql.json → 200").count - 1 == 2)
+        #expect(!result.stdout.contains("failed"), "\(result.stdout)")
     }
 }

@@ -40,6 +40,10 @@ public struct Playbook: Sendable {
     public var location: SourceLocation
     /// Where each channel id of `on.channels` was written, for cross-checks.
     var channelLocations: [SourceLocation] = []
+    /// Whether an operator must release the failover steps (`detour approve`).
+    public var approval: ApprovalRule?
+    /// How long after an incident of a channel its public notices are not posted again.
+    public var cooldown: Duration?
 }
 
 /// One side effect of a playbook.
@@ -56,16 +60,37 @@ public struct Step: Sendable {
     public var attempts: Int
     /// Where the step is written.
     public var location: SourceLocation
+    /// The first retry waits this long, later ones twice as long each time (with jitter).
+    public var backoff: Duration = .seconds(1)
+    /// Limit on one attempt's request.
+    public var timeout: Duration = .seconds(15)
+    /// What a later run does with an attempt that may or may not have reached a provider without idempotency.
+    public var onUncertain: UncertainPolicy = .skip
+    /// Consecutive steps with the same group name run at the same time.
+    public var parallel: String?
+    /// When the step runs at all; nil runs it always.
+    public var when: StepCondition?
 }
 
 /// What a step does.
 public enum StepAction: Sendable {
     case http(HTTPStepRequest)
+    /// A built-in provider action (`line.broadcast`, `x.post`, …).
+    case provider(any ProviderAction)
 
     /// The provider name, as written in `do`.
     public var provider: String {
         switch self {
         case .http: "http"
+        case .provider(let action): action.name
+        }
+    }
+
+    /// The action behind the common provider shape.
+    public var action: any ProviderAction {
+        switch self {
+        case .http(let request): HTTPAction(request: request)
+        case .provider(let action): action
         }
     }
 }

@@ -43,18 +43,7 @@ extension Workspace {
         for playbook in playbooks {
             for step in playbook.steps + playbook.recovery {
                 for action in [step.action] + (step.undo.map { [$0] } ?? []) {
-                    guard case .http(let request) = action else { continue }
-                    var templates = [request.url] + (request.json?.templates.map(\.0) ?? [])
-                    for header in request.headers {
-                        switch header.value {
-                        case .credential(.environment(let name)): names.insert(name)
-                        case .credential(.file): break
-                        case .template(let template): templates.append(template)
-                        }
-                    }
-                    for template in templates {
-                        for (path, _) in template.variables where path.count == 2 && path[0] == "env" { names.insert(path[1]) }
-                    }
+                    names.formUnion(action.action.environmentNames)
                 }
             }
         }

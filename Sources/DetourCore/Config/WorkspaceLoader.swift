@@ -285,11 +285,13 @@ public struct WorkspaceLoader: Sendable {
             }
             onReader.finish()
         }
-        let steps = readSteps(reader.array("steps") ?? [], playbook: id, sink: sink)
+        let stepLoader = StepLoader(sink: sink)
+        let steps = stepLoader.readSteps(reader.array("steps") ?? [], playbook: id)
         if reader.value("steps") == nil {
             sink.error("playbook \"\(id)\" is missing \"steps\"; add steps: [{ id: \"promo\", do: \"http\", request: { … } }]", at: node.location)
         }
-        let recovery = readSteps(reader.array("recovery") ?? [], playbook: id, sink: sink)
+        let recovery = stepLoader.readSteps(reader.array("recovery") ?? [], playbook: id)
+        let (approval, cooldown) = stepLoader.readGate(reader)
         var seen: [String: SourceLocation] = [:]
         for step in steps + recovery {
             if let first = seen[step.id] {
@@ -299,106 +301,7 @@ public struct WorkspaceLoader: Sendable {
         }
         guard let event else { return nil }
         return Playbook(id: id, description: description, event: event, channels: selector, cron: cron, steps: steps, recovery: recovery, location: node.location,
-            channelLocations: channelLocations)
-    }
-
-    private func readSteps(_ nodes: [JSONNode], playbook: String, sink: DiagnosticSink) -> [Step] {
-        nodes.enumerated().compactMap { index, node in readStep(node, index: index, playbook: playbook, sink: sink) }
-    }
-
-    private func readStep(_ node: JSONNode, index: Int, playbook: String, sink: DiagnosticSink) -> Step? {
-        guard let reader = NodeReader(node, subject: "step \(index + 1) of playbook \"\(playbook)\"", sink: sink) else { return nil }
-        defer { reader.finish() }
-        let id = reader.requiredString("id", hint: "id: \"promo\" (unique in the playbook)")
-        let provider = reader.requiredString("do", hint: "do: \"http\"")
-        let continueOnError = reader.bool("continueOnError") ?? false
-        var attempts = 3
-        if let retryNode = reader.value("retry"), let retryReader = NodeReader(retryNode, subject: "retry", sink: sink) {
-            attempts = retryReader.count("attempts") ?? attempts
-            retryReader.finish()
-        }
-        var action: StepAction?
-        var undo: StepAction?
-        switch provider {
-        case "http":
-            if let requestNode = reader.required("request", hint: "request: { method: \"POST\", url: \"https://…\" }") {
-                action = readHTTPRequest(requestNode, sink: sink).map(StepAction.http)
-            }
-            if let undoNode = reader.value("undo"), let undoReader = NodeReader(undoNode, subject: "undo", sink: sink) {
-                if let requestNode = undoReader.required("request", hint: "request: { method: \"POST\", url: \"https://…\" }") {
-                    undo = readHTTPRequest(requestNode, sink: sink).map(StepAction.http)
-                }
-                undoReader.finish()
-            }
-        case nil:
-            break
-        case let other?:
-            let known = ["http"]
-            let suggestion = closestMatch(to: other, in: known).map { "did you mean \"\($0)\"? " } ?? ""
-            sink.error("unknown action \"\(other)\"; \(suggestion)this version knows \(known.map { "\"\($0)\"" }.joined(separator: ", "))", at: reader.value("do")!.location)
-            // Keep the rest of the step from being reported as unknown keys.
-            for member in node.members ?? [] { _ = reader.value(member.key) }
-        }
-        guard let id, let action else { return nil }
-        return Step(id: id, action: action, undo: undo, continueOnError: continueOnError, attempts: attempts, location: node.location)
-    }
-
-    private func readHTTPRequest(_ node: JSONNode, sink: DiagnosticSink) -> HTTPStepRequest? {
-        guard let reader = NodeReader(node, subject: "request", sink: sink) else { return nil }
-        defer { reader.finish() }
-        let method = (reader.string("method") ?? "POST").uppercased()
-        if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method), let methodNode = reader.value("method") {
-            sink.error("\"method\": unknown HTTP method \"\(method)\"; write GET, POST, PUT, PATCH or DELETE", at: methodNode.location)
-        }
-        let urlNode = reader.required("url", hint: "url: \"https://…\"")
-        let url = urlNode.flatMap { reader.expectString($0, key: "url") }.flatMap { text in
-            template(text, at: urlNode!.location, sink: sink)
-        }
-        var headers: [HeaderTemplate] = []
-        if let headerNode = reader.value("headers") {
-            if let members = headerNode.members {
-                for member in members {
-                    guard case .string(let text) = member.value.value else {
-                        sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
-                        continue
-                    }
-                    if let reference = CredentialReference.parse(text) {
-                        if let problem = reference.formProblem { sink.error(problem, at: member.value.location) }
-                        headers.append(HeaderTemplate(name: member.key, value: .credential(reference), location: member.value.location))
-                    } else if let parsed = template(text, at: member.value.location, sink: sink) {
-                        headers.append(HeaderTemplate(name: member.key, value: .template(parsed), location: member.value.location))
-                    }
-                }
-            } else {
-                reader.typeError("headers", headerNode, expected: "an object { Authorization: \"Bearer {{env.TOKEN}}\" }")
-            }
-        }
-        let json = reader.value("json").map { templateValue($0, sink: sink) }
-        guard let url else { return nil }
-        return HTTPStepRequest(method: method, url: url, urlLocation: urlNode!.location, headers: headers, json: json, location: node.location)
-    }
-
-    private func template(_ text: String, at location: SourceLocation, sink: DiagnosticSink) -> Template? {
-        switch Template.parse(text) {
-        case .success(let template):
-            return template
-        case .failure(let error):
-            sink.error(error.message, at: location.shifted(by: error.offset + 1))
-            return nil
-        }
-    }
-
-    private func templateValue(_ node: JSONNode, sink: DiagnosticSink) -> TemplateValue {
-        switch node.value {
-        case .string(let text):
-            return template(text, at: node.location, sink: sink).map { .string($0, node.location) } ?? .scalar(.string(text))
-        case .array(let items):
-            return .array(items.map { templateValue($0, sink: sink) })
-        case .object(let members):
-            return .object(members.map { TemplateMember(key: $0.key, value: templateValue($0.value, sink: sink)) })
-        default:
-            return .scalar(node.plainValue)
-        }
+            channelLocations: channelLocations, approval: approval, cooldown: cooldown)
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks what spans files: channel references, template variables and credentials.
 struct WorkspaceValidator {
     let workspace: Workspace
@@ -24,8 +26,11 @@ struct WorkspaceValidator {
             }
             let channels = workspace.channels.filter { playbook.channels.matches($0.id) }
             for step in playbook.steps + playbook.recovery {
+                // A provider undo repeats the step's own fields: check each written place once.
+                var checked: Set<SourceLocation> = []
+                var measured: Set<SourceLocation> = []
                 for action in [step.action] + (step.undo.map { [$0] } ?? []) {
-                    check(action, of: step, playbook: playbook, channels: channels)
+                    check(action, of: step, playbook: playbook, channels: channels, skipping: &checked, measured: &measured)
                 }
             }
         }
@@ -38,32 +43,52 @@ struct WorkspaceValidator {
         sink.error("unknown channel \"\(id)\"; \(suggestion)channels are the files in channels/: \(known)", at: location)
     }
 
-    private func check(_ action: StepAction, of step: Step, playbook: Playbook, channels: [Channel]) {
-        switch action {
-        case .http(let request):
-            var templates: [(Template, SourceLocation)] = [(request.url, request.urlLocation)]
-            for header in request.headers {
-                switch header.value {
-                case .credential(let reference):
-                    warnIfMissing(reference, step: step, playbook: playbook)
-                case .template(let template):
-                    templates.append((template, header.location))
-                }
+    private func check(_ action: StepAction, of step: Step, playbook: Playbook, channels: [Channel], skipping checked: inout Set<SourceLocation>,
+        measured: inout Set<SourceLocation>
+    ) {
+        let provider = action.action
+        for (reference, location) in provider.credentials where checked.insert(location).inserted {
+            warnIfMissing(reference, step: step, playbook: playbook, at: location)
+        }
+        for (template, location) in provider.templates where checked.insert(location).inserted {
+            for (path, offset) in template.variables {
+                // The string's first scalar is its opening quote.
+                checkVariable(path, at: location.shifted(by: offset + 1), playbook: playbook, channels: channels)
             }
-            templates += request.json?.templates ?? []
-            for (template, location) in templates {
-                for (path, offset) in template.variables {
-                    // The string's first scalar is its opening quote.
-                    checkVariable(path, at: location.shifted(by: offset + 1), playbook: playbook, channels: channels)
-                }
-            }
+        }
+        for (template, location, limit) in provider.texts where measured.insert(location).inserted {
+            checkLength(template, at: location, limit: limit, provider: provider.name, step: step, channels: channels)
         }
     }
 
-    private func warnIfMissing(_ reference: CredentialReference, step: Step, playbook: Playbook) {
+    /// Renders a text with each channel's real values and a sample incident, and measures it as the platform does.
+    private func checkLength(_ template: Template, at location: SourceLocation, limit: TextLimit, provider: String, step: Step, channels: [Channel]) {
+        let sample = Incident(
+            id: "sample-20261127-101500", channel: "", trigger: .probe, by: nil, reason: "item page: HTTP 503 (expected 2xx)",
+            openedAt: Date(timeIntervalSince1970: 1_795_742_100))
+        var worst: (channel: String, length: Int)?
+        for channel in channels {
+            let context = TemplateContext(workspace: workspace, channel: channel, incident: sample)
+            let resolver = SecretResolver(environment: [:], workspaceRoot: workspace.root)
+            let rendered = try? template.render { path -> JSONValue in
+                if path.first == "env" { return .string("••••••••") }
+                return try context.resolve(path, secrets: resolver)
+            }
+            guard let text = rendered?.textValue else { continue }
+            let (length, fits) = limit.measure(text)
+            if !fits, length > (worst?.length ?? 0) { worst = (channel.id, length) }
+        }
+        if let worst {
+            sink.error(
+                "step \"\(step.id)\": the \(provider) text is \(worst.length) long with channel \"\(worst.channel)\" and sample data; the limit is \(limit.description); shorten it",
+                at: location)
+        }
+    }
+
+    private func warnIfMissing(_ reference: CredentialReference, step: Step, playbook: Playbook, at location: SourceLocation) {
         let resolver = SecretResolver(environment: environment, workspaceRoot: workspace.root)
         if !resolver.isAvailable(reference) {
-            sink.warning("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) is not available here; set it where detour runs", at: step.location)
+            sink.warning("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) is not available here; set it where detour runs", at: location)
         }
     }
 

@@ -8,6 +8,8 @@ public enum EngineEvent: Sendable {
     case journaled(JournalRecord)
     /// A step's request is about to be sent.
     case sending(step: String, incident: String, request: RenderedRequest)
+    /// A step's request was answered (or failed to be).
+    case answered(step: String, incident: String, attempt: StepAttempt)
 }
 
 /// What the engine needs from outside; all passed in, nothing global.
@@ -58,6 +60,10 @@ public actor Engine {
     private let runner: StepRunner
     /// The current state.
     public private(set) var state: DetourState
+    /// Incidents whose next step waits for a time (a retry, an automatic approval), by id.
+    private var waitingUntil: [String: Date] = [:]
+    /// Retries due sooner than this wait in the same pass; later ones are left to the next pass.
+    private static let inlineWait: TimeInterval = 30
 
     private var workspace: Workspace { dependencies.workspace }
 
@@ -126,13 +132,13 @@ public actor Engine {
 
     /// When the next pass has work: the earliest due channel, or now while steps wait.
     public func nextWakeUp() -> Date {
-        let unsettled = state.incidents.contains { $0.status != .resolved && $0.status != .mitigated }
-        if unsettled { return dependencies.clock.now().addingTimeInterval(1) }
         let now = dependencies.clock.now()
+        let unsettled = state.incidents.filter { $0.status != .resolved && $0.status != .mitigated }
+        let waits = unsettled.map { waitingUntil[$0.id] ?? now.addingTimeInterval(1) }
         let dues = workspace.channels.filter { state.hold(on: $0.id, at: now) == nil }.map { state.channels[$0.id]?.nextDueAt ?? .distantPast }
         let holdEnds = state.holds.values.compactMap(\.until).filter { $0 > now }
         let fires = workspace.playbooks.compactMap { $0.cron?.next(after: now, in: calendar) }
-        return (dues + holdEnds + fires).min() ?? now.addingTimeInterval(60)
+        return (dues + waits + holdEnds + fires).min() ?? now.addingTimeInterval(60)
     }
 
     private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) throws {
@@ -277,6 +283,7 @@ public actor Engine {
     /// Runs whatever an incident still needs: failover steps, or undo and recovery steps.
     private func drive(_ id: String) async throws {
         guard let incident = state.incident(id), let channel = workspace.channel(incident.channel) else { return }
+        waitingUntil[id] = nil
         let plan = IncidentPlan(workspace: workspace, incident: incident)
         let context = TemplateContext(workspace: workspace, channel: channel, incident: incident)
         if incident.trigger == .schedule {
@@ -297,61 +304,198 @@ public actor Engine {
         }
     }
 
-    /// Runs steps in order; true when every one is settled and the phase may complete.
+    /// Releases an incident's approval gate and runs its failover steps now.
+    @discardableResult
+    public func approve(incident id: String, by operatorName: String) async throws -> Incident {
+        try refresh()
+        guard let incident = state.incident(id) else {
+            let open = state.incidents.filter { $0.status != .resolved }.map(\.id)
+            throw EngineError(description: "no incident \"\(id)\"; open incidents: \(open.isEmpty ? "none" : open.joined(separator: ", "))")
+        }
+        guard workspace.pendingApproval(of: incident) != nil else {
+            throw EngineError(description: "incident \(id) is not waiting for approval (\(incident.status.rawValue)); see detour status")
+        }
+        try record(.incidentApproved(IncidentApproved(incident: id, by: operatorName, automatic: false)), at: dependencies.clock.now())
+        try await driveIncidents()
+        try store.saveSnapshot(state)
+        return state.incident(id) ?? incident
+    }
+
+    /// Runs steps in order (a parallel group at the same time); true when every one is settled and the phase may complete.
     private func run(_ steps: [PlannedStep], of incident: String, context: TemplateContext) async throws -> Bool {
-        for planned in steps {
-            let done = try await run(planned, of: incident, context: context)
+        for group in IncidentPlan.groups(steps) {
+            if group.count == 1 {
+                if try await !run(group[0], of: incident, context: context) { return false }
+                continue
+            }
+            let done = try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                for planned in group {
+                    tasks.addTask { try await self.run(planned, of: incident, context: context) }
+                }
+                var all = true
+                for try await done in tasks { all = all && done }
+                return all
+            }
             if !done { return false }
         }
         return true
     }
 
-    /// Runs one step until it succeeds or runs out of attempts; true when the phase may go on.
+    /// What stands before a step's first attempt.
+    private enum Gate {
+        case go
+        case wait(until: Date)
+        case skip(String)
+    }
+
+    private func gate(_ planned: PlannedStep, incident: Incident, context: TemplateContext, at now: Date) throws -> Gate {
+        let playbook = planned.playbook
+        if let rule = playbook.approval, rule.required, incident.approvedAt == nil {
+            if planned.phase != .failover {
+                return .skip("the failover of playbook \(playbook.id) was never approved; nothing to announce")
+            }
+            guard let after = rule.autoAfter else { return .wait(until: .distantFuture) }
+            let due = incident.openedAt.addingTimeInterval(after.timeInterval)
+            guard now >= due else { return .wait(until: due) }
+            try record(.incidentApproved(IncidentApproved(incident: incident.id, by: nil, automatic: true)), at: now)
+        }
+        if let condition = planned.step.when,
+            !condition.holds(event: planned.event, channel: context.channel, at: now, settings: workspace.settings)
+        {
+            return .skip("its when condition does not hold")
+        }
+        if let cooldown = playbook.cooldown, planned.action.action.isPublicNotice {
+            let earlier = state.incidents.last { other in
+                other.channel == incident.channel && other.id != incident.id && other.openedAt <= incident.openedAt
+                    && other.steps[planned.key]?.outcome == .succeeded
+            }
+            if let earlier, incident.openedAt.timeIntervalSince(earlier.resolvedAt ?? earlier.openedAt) < cooldown.timeInterval {
+                return .skip(
+                    "cooldown \(DurationText.format(cooldown)): incident \(earlier.id) already told customers; not posted again (this incident is tracked instead)")
+            }
+        }
+        return .go
+    }
+
+    /// Ids earlier calls left: the playbook's steps in this incident, the step an undo reverses, the step itself.
+    private func outputs(for planned: PlannedStep, in incident: Incident) -> [String: String] {
+        var outputs: [String: String] = [:]
+        for (key, record) in incident.steps.sorted(by: { $0.key < $1.key }) where key.hasPrefix(planned.playbook.id + "/") {
+            outputs.merge(record.outputs) { $1 }
+        }
+        if let reverses = planned.reverses { outputs.merge(incident.steps[reverses]?.outputs ?? [:]) { $1 } }
+        outputs.merge(incident.steps[planned.key]?.outputs ?? [:]) { $1 }
+        return outputs
+    }
+
+    /// Runs one step until it succeeds, runs out of attempts, or must wait; true when the phase may go on.
     private func run(_ planned: PlannedStep, of incidentID: String, context: TemplateContext) async throws -> Bool {
         let key = "\(incidentID)/\(planned.key)"
+        let action = planned.action.action
+        let redactor = dependencies.secrets.redactor
         while true {
-            let record = state.incident(incidentID)?.steps[planned.key]
+            guard let incident = state.incident(incidentID) else { return false }
+            let record = incident.steps[planned.key]
+            let now = dependencies.clock.now()
             switch record?.outcome {
             case .succeeded?, .skipped?: return true
             case .failed?: return planned.step.continueOnError
-            case .retryable?, nil: break
+            case .retryable?, .progressed?, nil: break
             }
-            let started = record?.attemptsStarted ?? 0
-            // A left-over uncertain attempt is always resumed once more: the same idempotency key makes it safe.
-            guard started < planned.step.attempts || record?.isUncertain == true else {
-                return planned.step.continueOnError
+            if record == nil {
+                switch try gate(planned, incident: incident, context: context, at: now) {
+                case .go: break
+                case .wait(let until):
+                    waitingUntil[incidentID] = min(waitingUntil[incidentID] ?? .distantFuture, until)
+                    return false
+                case .skip(let why):
+                    try finish(planned, of: incidentID, attempt: 0, StepAttempt(outcome: .skipped, status: nil, error: nil, duration: .zero, note: why))
+                    continue
+                }
             }
-            let attempt = started + 1
-            if attempt > 1, record?.isUncertain != true {
-                let backoff = min(30.0, pow(2, Double(attempt - 2)))
-                try await dependencies.clock.sleep(until: dependencies.clock.now().addingTimeInterval(backoff))
-            }
-            let rendered: RenderedRequest
-            do {
-                rendered = try runner.render(planned.action, context: context, idempotencyKey: key)
-            } catch {
-                try finish(planned, of: incidentID, attempt: attempt, StepAttempt(outcome: .failed, status: nil, error: dependencies.secrets.redactor.mask(error.message), duration: .zero))
+            let uncertain = record?.isUncertain == true
+            if uncertain, !action.honoursIdempotency, planned.step.onUncertain == .skip {
+                let note = "an earlier attempt may have been delivered and \(action.name) cannot tell a repeat; not sent again (onUncertain: skip)"
+                try finish(planned, of: incidentID, attempt: record!.attemptsStarted, StepAttempt(outcome: .skipped, status: nil, error: nil, duration: .zero, note: note))
                 continue
             }
+            let failures = (record?.attemptsStarted ?? 0) - (record?.progressCount ?? 0)
+            guard failures < planned.step.attempts || uncertain else { return planned.step.continueOnError }
+            if !uncertain, let retryAt = record?.retryAt, retryAt > now {
+                guard retryAt.timeIntervalSince(now) <= Self.inlineWait else {
+                    waitingUntil[incidentID] = min(waitingUntil[incidentID] ?? .distantFuture, retryAt)
+                    return false
+                }
+                try await dependencies.clock.sleep(until: retryAt)
+            }
+            let attempt = (record?.attemptsStarted ?? 0) + 1
+            let environment = CallEnvironment(
+                context: context, secrets: dependencies.secrets, providers: workspace.settings.providers, idempotencyKey: key,
+                incidentID: incidentID, outputs: outputs(for: planned, in: incident), isRepeat: failures > 0 || uncertain, now: dependencies.clock.now())
+            let call: ProviderCall?
+            do {
+                call = try action.call(environment)
+            } catch {
+                let message = "step \(planned.key) (\(action.name)): \(error.message)"
+                try finish(planned, of: incidentID, attempt: attempt, StepAttempt(outcome: .failed, status: nil, error: redactor.mask(message), duration: .zero))
+                continue
+            }
+            guard let call else {
+                // Nothing to send (`log`): the journal line is the whole effect.
+                let line = (action as? LogAction).flatMap { try? $0.line(environment) }.map(redactor.mask)
+                try self.record(
+                    .stepStarted(StepStarted(incident: incidentID, step: planned.key, phase: planned.phase, attempt: attempt, idempotencyKey: key, request: "log")),
+                    at: now)
+                try finish(planned, of: incidentID, attempt: attempt, StepAttempt(outcome: .succeeded, status: nil, error: nil, duration: .zero, note: line))
+                continue
+            }
+            let rendered = runner.render(call, timeout: planned.step.timeout)
+            let request = rendered.display + (call.stage.isEmpty ? "" : " (\(call.stage))")
             try self.record(
-                .stepStarted(StepStarted(incident: incidentID, step: planned.key, phase: planned.phase, attempt: attempt, idempotencyKey: key, request: rendered.display)),
+                .stepStarted(StepStarted(incident: incidentID, step: planned.key, phase: planned.phase, attempt: attempt, idempotencyKey: key, request: request)),
                 at: dependencies.clock.now())
             dependencies.observer(.sending(step: planned.key, incident: incidentID, request: rendered))
-            var result = await runner.send(rendered)
-            if result.outcome == .retryable, attempt >= planned.step.attempts {
-                result.outcome = .failed
-                result.error = "\(result.error ?? "failed") (after \(attempt) attempts)"
+            var result = await runner.send(rendered, action: action, environment: environment)
+            dependencies.observer(.answered(step: planned.key, incident: incidentID, attempt: result))
+            if result.outcome == .retryable, result.uncertain, !action.honoursIdempotency, planned.step.onUncertain == .skip {
+                result.outcome = .skipped
+                result.note = "no answer (\(result.error ?? "?")); it may have been delivered and \(action.name) cannot tell a repeat, so it is not sent again (onUncertain: skip)"
+                result.error = nil
             }
-            try finish(planned, of: incidentID, attempt: attempt, result)
+            var retryAt: Date?
+            if result.outcome == .retryable {
+                if failures + 1 >= planned.step.attempts {
+                    result.outcome = .failed
+                    result.error = "\(result.error ?? "failed") (after \(failures + 1) attempts)"
+                } else {
+                    let wait = result.retryAfter?.timeInterval ?? Self.backoff(planned.step.backoff, failures: failures, key: key)
+                    retryAt = dependencies.clock.now().addingTimeInterval(wait)
+                }
+            }
+            if result.outcome == .failed {
+                result.error = "step \(planned.key) (\(action.name)): \(result.error ?? "failed")"
+            }
+            try finish(planned, of: incidentID, attempt: attempt, result, retryAt: retryAt)
         }
     }
 
-    private func finish(_ planned: PlannedStep, of incident: String, attempt: Int, _ result: StepAttempt) throws {
+    /// Exponential backoff with jitter: base × 2^failures, times 0.5–1.0, at most 10 minutes.
+    /// The jitter comes from the step key, so runs are reproducible while steps still spread out.
+    static func backoff(_ base: Duration, failures: Int, key: String) -> TimeInterval {
+        let exponential = min(600, base.timeInterval * pow(2, Double(min(failures, 20))))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(key)#\(failures)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let jitter = 0.5 + Double(hash % 1_000) / 2_000
+        return exponential * jitter
+    }
+
+    private func finish(_ planned: PlannedStep, of incident: String, attempt: Int, _ result: StepAttempt, retryAt: Date? = nil) throws {
         try record(
             .stepFinished(
                 StepFinished(
                     incident: incident, step: planned.key, phase: planned.phase, attempt: attempt, outcome: result.outcome, status: result.status,
-                    error: result.error, durationMs: Int(result.duration.milliseconds))), at: dependencies.clock.now())
+                    error: result.error, durationMs: Int(result.duration.milliseconds), outputs: result.outputs.isEmpty ? nil : result.outputs,
+                    retryAt: retryAt, note: result.note)), at: dependencies.clock.now())
     }
 
     /// Journals (fsync'ed) and then applies a record.

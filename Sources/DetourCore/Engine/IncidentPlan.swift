@@ -5,6 +5,12 @@ struct PlannedStep: Sendable {
     var phase: StepPhase
     var step: Step
     var action: StepAction
+    /// The playbook the step belongs to (approval, cooldown).
+    var playbook: Playbook
+    /// The event the step answers (`down` or `up`), for `when`.
+    var event: String
+    /// For undo steps: the key of the step they reverse (its outputs are used).
+    var reverses: String? = nil
 }
 
 /// The steps an incident of a channel runs, derived from the workspace's playbooks.
@@ -14,26 +20,39 @@ struct IncidentPlan {
     /// Recovery steps: each `down` playbook's `recovery`, then `up` playbooks' steps.
     let recovery: [PlannedStep]
 
+    /// The plan of an incident: a scheduled run's one playbook, or the outage plan of its channel.
     init(workspace: Workspace, incident: Incident) {
         if let id = incident.playbook {
             // A scheduled run: that playbook's steps, nothing to undo or announce after.
             let playbook = workspace.playbooks.first { $0.id == id }
-            failover = (playbook?.steps ?? []).map { PlannedStep(key: "\(id)/\($0.id)", phase: .failover, step: $0, action: $0.action) }
+            failover = (playbook?.steps ?? []).map {
+                PlannedStep(key: "\(id)/\($0.id)", phase: .failover, step: $0, action: $0.action, playbook: playbook!, event: "schedule")
+            }
             recovery = []
             return
         }
-        let channel = incident.channel
+        self = IncidentPlan(workspace: workspace, channel: incident.channel)
+    }
+
+    /// The plan of an outage of a channel: its `down` playbooks' steps, then undo and recovery.
+    init(workspace: Workspace, channel: String) {
         let down = workspace.playbooks(for: .down, channel: channel)
         failover = down.flatMap { playbook in
-            playbook.steps.map { PlannedStep(key: "\(playbook.id)/\($0.id)", phase: .failover, step: $0, action: $0.action) }
+            playbook.steps.map {
+                PlannedStep(key: "\(playbook.id)/\($0.id)", phase: .failover, step: $0, action: $0.action, playbook: playbook, event: "down")
+            }
         }
         let up = workspace.playbooks(for: .up, channel: channel)
         recovery =
             down.flatMap { playbook in
-                playbook.recovery.map { PlannedStep(key: "\(playbook.id)/\($0.id)/recovery", phase: .recovery, step: $0, action: $0.action) }
+                playbook.recovery.map {
+                    PlannedStep(key: "\(playbook.id)/\($0.id)/recovery", phase: .recovery, step: $0, action: $0.action, playbook: playbook, event: "up")
+                }
             }
             + up.flatMap { playbook in
-                playbook.steps.map { PlannedStep(key: "\(playbook.id)/\($0.id)/recovery", phase: .recovery, step: $0, action: $0.action) }
+                playbook.steps.map {
+                    PlannedStep(key: "\(playbook.id)/\($0.id)/recovery", phase: .recovery, step: $0, action: $0.action, playbook: playbook, event: "up")
+                }
             }
     }
 
@@ -43,7 +62,38 @@ struct IncidentPlan {
             guard let undo = planned.step.undo, let record = incident.steps[planned.key],
                 record.outcome == .succeeded || record.isUncertain
             else { return nil }
-            return PlannedStep(key: planned.key + "/undo", phase: .undo, step: planned.step, action: undo)
+            var step = planned.step
+            // Undo steps run one by one, in reverse order.
+            step.parallel = nil
+            step.when = nil
+            return PlannedStep(
+                key: planned.key + "/undo", phase: .undo, step: step, action: undo, playbook: planned.playbook, event: "up", reverses: planned.key)
         }
+    }
+
+    /// Whether any failover step waits for an approval the incident does not have.
+    func awaitsApproval(_ incident: Incident) -> ApprovalRule? {
+        guard incident.approvedAt == nil, incident.recoveringAt == nil else { return nil }
+        return failover.lazy.compactMap { $0.playbook.approval }.first { $0.required }
+    }
+
+    /// Runs of steps that go together: one step, or consecutive steps sharing a `parallel` group.
+    static func groups(_ steps: [PlannedStep]) -> [[PlannedStep]] {
+        var groups: [[PlannedStep]] = []
+        for planned in steps {
+            if let name = planned.step.parallel, let last = groups.last?.last, last.step.parallel == name, last.playbook.id == planned.playbook.id {
+                groups[groups.count - 1].append(planned)
+            } else {
+                groups.append([planned])
+            }
+        }
+        return groups
+    }
+}
+
+extension Workspace {
+    /// The approval rule an open incident waits for, if any (for `status` and `approve`).
+    public func pendingApproval(of incident: Incident) -> ApprovalRule? {
+        IncidentPlan(workspace: self, channel: incident.channel).awaitsApproval(incident)
     }
 }

@@ -28,6 +28,14 @@ public struct StepRecord: Sendable, Codable, Equatable {
     public var error: String?
     /// The key sent with every attempt.
     public var idempotencyKey: String
+    /// Ids the provider returned so far.
+    public var outputs: [String: String] = [:]
+    /// When the next attempt may start.
+    public var retryAt: Date?
+    /// Calls of a multi-call action that succeeded (they do not use up attempts).
+    public var progressCount = 0
+    /// Why it was skipped or counts as done.
+    public var note: String?
 
     /// Started but never finished: the process died in between, the side effect may have happened.
     public var isUncertain: Bool { attemptsStarted > attemptsFinished }
@@ -66,6 +74,10 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var playbook: String?
     /// Step records by step key.
     public var steps: [String: StepRecord] = [:]
+    /// When the approval gate was released.
+    public var approvedAt: Date?
+    /// Who released it (nil: automatically).
+    public var approvedBy: String?
 
     /// The current status.
     public var status: IncidentStatus {
@@ -131,6 +143,10 @@ public struct DetourState: Sendable, Codable, Equatable {
                 step.outcome = event.outcome
                 step.status = event.status
                 step.error = event.error
+                step.retryAt = event.retryAt
+                step.note = event.note
+                if event.outcome == .progressed { step.progressCount += 1 }
+                for (key, value) in event.outputs ?? [:] { step.outputs[key] = value }
                 incident.steps[event.step] = step
             }
         case .incidentMitigated(let event):
@@ -146,6 +162,11 @@ public struct DetourState: Sendable, Codable, Equatable {
             holds[event.channel] = event
         case .channelReleased(let event):
             holds[event.channel] = nil
+        case .incidentApproved(let event):
+            update(event.incident) {
+                $0.approvedAt = $0.approvedAt ?? record.ts
+                $0.approvedBy = event.by
+            }
         }
     }
 

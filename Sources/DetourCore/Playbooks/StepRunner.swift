@@ -1,6 +1,6 @@
 import Foundation
 
-/// A request ready to send, with a masked one-line form for logs.
+/// A request ready to send, with masked forms for logs and drills.
 public struct RenderedRequest: Sendable {
     /// The request as it will be sent.
     public var request: HTTPRequest
@@ -8,6 +8,10 @@ public struct RenderedRequest: Sendable {
     public var display: String
     /// The body as text with secrets masked, for drills and logs.
     public var displayBody: String?
+    /// The headers with secrets masked.
+    public var displayHeaders: [HTTPHeader]
+    /// The call it came from.
+    public var call: ProviderCall
 }
 
 /// The result of one attempt.
@@ -20,9 +24,19 @@ public struct StepAttempt: Sendable {
     public var error: String?
     /// How long it took.
     public var duration: Duration
+    /// How long the provider asked to wait before a retry.
+    public var retryAfter: Duration? = nil
+    /// Ids the provider returned.
+    public var outputs: [String: String] = [:]
+    /// Whether the request may have arrived although no answer came (a timeout, a cut connection).
+    public var uncertain = false
+    /// Why it counts as done without a plain success.
+    public var note: String? = nil
+    /// The answer's body (masked), for drills.
+    public var answer: String? = nil
 }
 
-/// Renders a step's request from templates and secrets, sends it and classifies the answer.
+/// Renders a step's call, sends it and classifies the answer through the action.
 public struct StepRunner: Sendable {
     /// The HTTP client.
     public var http: HTTPClient
@@ -38,63 +52,69 @@ public struct StepRunner: Sendable {
         self.redirect = redirect
     }
 
-    /// Builds the request of an action.
-    public func render(_ action: StepAction, context: TemplateContext, idempotencyKey: String) throws(StepError) -> RenderedRequest {
-        switch action {
-        case .http(let spec):
-            let resolve: ([String]) throws -> JSONValue = { path in try context.resolve(path, secrets: secrets) }
-            do {
-                let url = try spec.url.render(resolve).textValue
-                var headers: [HTTPHeader] = []
-                for header in spec.headers {
-                    switch header.value {
-                    case .credential(let reference): headers.append(HTTPHeader(header.name, try secrets.resolve(reference)))
-                    case .template(let template): headers.append(HTTPHeader(header.name, try template.render(resolve).textValue))
-                    }
-                }
-                var body: [UInt8]?
-                if let json = spec.json {
-                    body = Array(try json.render(resolve).jsonText.utf8)
-                    if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
-                        headers.append(HTTPHeader("Content-Type", "application/json"))
-                    }
-                }
-                if !headers.contains(where: { $0.name.lowercased() == "idempotency-key" }) {
-                    headers.append(HTTPHeader("Idempotency-Key", idempotencyKey))
-                }
-                let request = HTTPRequest(
-                    method: spec.method, url: redirect?.apply(url) ?? url, headers: headers, body: body, timeout: .seconds(15),
-                    followRedirects: false)
-                return RenderedRequest(
-                    request: request, display: secrets.redactor.mask("\(spec.method) \(url)"),
-                    displayBody: body.map { secrets.redactor.mask(String(decoding: $0, as: UTF8.self)) })
-            } catch let error as StepError {
-                throw error
-            } catch let error as SecretError {
-                throw StepError(message: error.description, permanent: true)
-            } catch {
-                throw StepError(message: "\(error)", permanent: true)
-            }
-        }
+    /// Builds the HTTP request of a call, with masked forms for display.
+    public func render(_ call: ProviderCall, timeout: Duration) -> RenderedRequest {
+        RequestRenderer(secrets: secrets, redirect: redirect).render(call, timeout: timeout)
     }
 
-    /// Sends a rendered request and classifies the answer.
-    public func send(_ rendered: RenderedRequest) async -> StepAttempt {
+    /// Sends a rendered request and lets the action classify the answer.
+    public func send(_ rendered: RenderedRequest, action: any ProviderAction, environment: CallEnvironment) async -> StepAttempt {
         let started = ContinuousClock.now
         let outcome = await http.send(rendered.request)
         let duration = ContinuousClock.now - started
         switch outcome {
         case .failure(let failure):
-            // The request may or may not have reached the provider; a retry carries the same key.
-            return StepAttempt(outcome: .retryable, status: nil, error: secrets.redactor.mask("\(failure.errorClass.rawValue): \(failure.message)"), duration: duration)
-        case .success(let response):
-            let status = response.status
-            if (200..<300).contains(status) { return StepAttempt(outcome: .succeeded, status: status, error: nil, duration: duration) }
-            let detail = secrets.redactor.mask(String(response.bodyText.prefix(200)))
-            let retryable = status == 408 || status == 425 || status == 429 || status >= 500
+            // A timeout or a cut answer may have reached the provider; a refused connection did not.
+            let uncertain = failure.errorClass == .timeout || failure.errorClass == .protocolError
             return StepAttempt(
-                outcome: retryable ? .retryable : .failed, status: status,
-                error: "answered \(status)\(detail.isEmpty ? "" : ": \(detail)")", duration: duration)
+                outcome: .retryable, status: nil, error: secrets.redactor.mask("\(failure.errorClass.rawValue): \(failure.message)"),
+                duration: duration, uncertain: uncertain)
+        case .success(let response):
+            let answer = secrets.redactor.mask(String(response.bodyText.prefix(2_000)))
+            var attempt = StepAttempt(outcome: .succeeded, status: response.status, error: nil, duration: duration, answer: answer)
+            switch action.classify(response, call: rendered.call, environment: environment) {
+            case .success(let outputs):
+                attempt.outputs = outputs
+            case .progress(let outputs):
+                attempt.outcome = .progressed
+                attempt.outputs = outputs
+            case .alreadyDone(let why):
+                attempt.note = secrets.redactor.mask(why)
+            case .retryable(let why, let retryAfter):
+                attempt.outcome = .retryable
+                attempt.error = secrets.redactor.mask(why)
+                attempt.retryAfter = retryAfter
+            case .permanent(let why):
+                attempt.outcome = .failed
+                attempt.error = secrets.redactor.mask(why)
+            }
+            return attempt
         }
+    }
+}
+
+/// Turns a provider call into an HTTP request and its masked display forms.
+public struct RequestRenderer: Sendable {
+    /// Masks credentials in the display forms.
+    public var secrets: SecretResolver
+    /// Where requests really go, if not where they say.
+    public var redirect: URLRedirect?
+
+    /// Creates a renderer.
+    public init(secrets: SecretResolver, redirect: URLRedirect?) {
+        self.secrets = secrets
+        self.redirect = redirect
+    }
+
+    /// The request and its masked forms.
+    public func render(_ call: ProviderCall, timeout: Duration) -> RenderedRequest {
+        let body = call.body.map { Array($0.utf8) }
+        let request = HTTPRequest(
+            method: call.method, url: redirect?.apply(call.url) ?? call.url, headers: call.headers, body: body, timeout: timeout,
+            followRedirects: false)
+        return RenderedRequest(
+            request: request, display: secrets.redactor.mask("\(call.method) \(call.url)"),
+            displayBody: call.body.map(secrets.redactor.mask),
+            displayHeaders: call.headers.map { HTTPHeader($0.name, secrets.redactor.mask($0.value)) }, call: call)
     }
 }

@@ -20,6 +20,8 @@ public enum JournalEvent: Sendable, Equatable {
     case channelHeld(ChannelHeld)
     /// An operator resumed automation for a channel.
     case channelReleased(ChannelReleased)
+    /// An operator (or the clock, after `autoAfter`) released the approval gate.
+    case incidentApproved(IncidentApproved)
 
     /// The `type` field of the line.
     public var type: String {
@@ -33,6 +35,7 @@ public enum JournalEvent: Sendable, Equatable {
         case .incidentResolved: "incident.resolved"
         case .channelHeld: "channel.held"
         case .channelReleased: "channel.released"
+        case .incidentApproved: "incident.approved"
         }
     }
 }
@@ -107,8 +110,10 @@ public enum StepOutcome: String, Sendable, Codable {
     case retryable
     /// Will not work by retrying (4xx, bad configuration).
     case failed
-    /// Not attempted (a left-over uncertain attempt that must not be repeated).
+    /// Not attempted (a left-over uncertain attempt that must not be repeated, a `when` that does not hold, a cooldown).
     case skipped
+    /// One call of a multi-call action succeeded; the next call follows.
+    case progressed
 }
 
 /// `step.finished`.
@@ -129,6 +134,22 @@ public struct StepFinished: Sendable, Codable, Equatable {
     public var error: String?
     /// How long the attempt took.
     public var durationMs: Int
+    /// Ids the provider returned (campaign, status page incident), for later calls and undo.
+    public var outputs: [String: String]? = nil
+    /// When a retryable attempt may be tried again.
+    public var retryAt: Date? = nil
+    /// Why it was skipped or counts as done, for people.
+    public var note: String? = nil
+}
+
+/// `incident.approved`: the approval gate is released.
+public struct IncidentApproved: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+    /// The operator, or nil when `autoAfter` passed.
+    public var by: String?
+    /// Whether it was released automatically.
+    public var automatic: Bool
 }
 
 /// An event that names only an incident.

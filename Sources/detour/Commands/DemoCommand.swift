@@ -43,6 +43,7 @@ struct DemoCommand: Command {
             return .usage
         }
         let sandbox = SandboxServer()
+        sandbox.enableProviderFakes()
         do {
             try sandbox.start()
         } catch {

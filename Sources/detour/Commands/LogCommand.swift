@@ -41,7 +41,7 @@ struct LogCommand: Command {
         case .stepStarted(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt) key \(e.idempotencyKey): \(e.request)"
         case .stepFinished(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")"
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")\(e.note.map { " — \($0)" } ?? "")"
         case .incidentMitigated(let e), .incidentResolved(let e):
             return "\(time)  \(record.event.type)  \(e.incident)"
         case .channelHeld(let e):
@@ -50,6 +50,8 @@ struct LogCommand: Command {
             return "\(time)  \(record.event.type)  \(e.channel) by \(e.by)"
         case .incidentRecovering(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
+        case .incidentApproved(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.automatic ? "automatically" : "by \(e.by ?? "operator")")"
         }
     }
 }

@@ -48,9 +48,14 @@ struct StatusCommand: Command {
         for incident in open {
             let by = incident.by.map { " by \($0)" } ?? ""
             context.console.out("\nincident \(incident.id) — \(incident.channel), \(incident.status.rawValue), \(incident.trigger.rawValue)\(by): \(incident.reason)")
+            if let rule = session.workspace.pendingApproval(of: incident) {
+                let auto = rule.autoAfter.map { " (approved automatically at \(printer.clock(incident.openedAt.addingTimeInterval($0.timeInterval))))" } ?? ""
+                context.console.out("  awaiting approval: run 'detour approve \(incident.id)'\(auto)")
+            }
             for (key, step) in incident.steps.sorted(by: { $0.key < $1.key }) {
                 let state = step.isUncertain ? "uncertain (will resume)" : step.outcome?.rawValue ?? "pending"
-                context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")\(step.error.map { " — \($0)" } ?? "")")
+                let detail = step.error ?? step.note
+                context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")\(detail.map { " — \($0)" } ?? "")")
             }
         }
         return .ok
@@ -68,10 +73,16 @@ struct StatusCommand: Command {
             ])
         }
         let incidents: [JSONValue] = open.map { incident in
-            .object([
+            let approval = workspace.pendingApproval(of: incident)
+            return .object([
                 ("id", .string(incident.id)), ("channel", .string(incident.channel)), ("status", .string(incident.status.rawValue)),
                 ("trigger", .string(incident.trigger.rawValue)), ("reason", .string(incident.reason)),
                 ("openedAt", .string(incident.openedAt.formatted(iso))),
+                ("awaitingApproval", .bool(approval != nil)),
+                (
+                    "autoApproveAt",
+                    approval?.autoAfter.map { .string(incident.openedAt.addingTimeInterval($0.timeInterval).formatted(iso)) } ?? .null
+                ),
                 ("steps", .object(incident.steps.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.isUncertain ? "uncertain" : $0.value.outcome?.rawValue ?? "pending")) })),
             ])
         }

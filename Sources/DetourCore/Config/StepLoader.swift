@@ -1,0 +1,300 @@
+import Foundation
+
+/// A template string of a step, with where it was written.
+public struct TemplateField: Sendable {
+    /// The parsed template.
+    public var template: Template
+    /// Where the string is written (its opening quote).
+    public var location: SourceLocation
+}
+
+/// A credential field of a step (`token: "env:LINE_CHANNEL_TOKEN"`), with where it was written.
+public struct CredentialField: Sendable {
+    /// The reference.
+    public var reference: CredentialReference
+    /// Where it is written.
+    public var location: SourceLocation
+}
+
+/// Reads a provider step's fields, reporting every problem with its place.
+final class ProviderFields {
+    let reader: NodeReader
+    let sink: DiagnosticSink
+    /// The provider name, for messages.
+    let provider: String
+
+    init(reader: NodeReader, sink: DiagnosticSink, provider: String) {
+        self.reader = reader
+        self.sink = sink
+        self.provider = provider
+    }
+
+    /// Where the step is written.
+    var location: SourceLocation { reader.node.location }
+
+    /// A template string; reports a missing required one with `hint`.
+    func template(_ key: String, required: Bool = false, hint: String = "") -> TemplateField? {
+        let node = required ? reader.required(key, hint: hint) : reader.value(key)
+        guard let node, let text = reader.expectString(node, key: key) else { return nil }
+        return StepLoader.template(text, at: node.location, sink: sink).map { TemplateField(template: $0, location: node.location) }
+    }
+
+    /// A whole-field credential reference; a literal secret is an error.
+    func credential(_ key: String, required: Bool = true, hint: String) -> CredentialField? {
+        let node = required ? reader.required(key, hint: hint) : reader.value(key)
+        guard let node, let text = reader.expectString(node, key: key) else { return nil }
+        guard let reference = CredentialReference.parse(text) else {
+            sink.error(
+                "\"\(key)\" of \(provider) must be a reference, never the secret itself; write \(key): \"env:NAME\" or \"file:/path/to/secret\"",
+                at: node.location)
+            return nil
+        }
+        if let problem = reference.formProblem {
+            sink.error(problem, at: node.location)
+            return nil
+        }
+        return CredentialField(reference: reference, location: node.location)
+    }
+
+    /// A plain string.
+    func string(_ key: String) -> String? { reader.string(key) }
+
+    /// One of a few words.
+    func word(_ key: String, in allowed: [String], default fallback: String) -> String {
+        guard let node = reader.value(key), let text = reader.expectString(node, key: key) else { return fallback }
+        guard allowed.contains(text) else {
+            let suggestion = closestMatch(to: text, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
+            sink.error(
+                "\"\(key)\": unknown value \"\(text)\" for \(provider); \(suggestion)write one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))",
+                at: node.location)
+            return fallback
+        }
+        return text
+    }
+
+    /// A list of template strings (a single string is a list of one).
+    func templates(_ key: String) -> [TemplateField]? {
+        guard let node = reader.value(key) else { return nil }
+        let items: [JSONNode]
+        switch node.value {
+        case .string: items = [node]
+        case .array(let list): items = list
+        default:
+            reader.typeError(key, node, expected: "a string or a list of strings")
+            return nil
+        }
+        return items.compactMap { item in
+            reader.expectString(item, key: key).flatMap { StepLoader.template($0, at: item.location, sink: sink) }.map {
+                TemplateField(template: $0, location: item.location)
+            }
+        }
+    }
+
+    /// Any JSON whose strings are templates.
+    func templateValue(_ key: String) -> TemplateValue? {
+        reader.value(key).map { StepLoader.templateValue($0, sink: sink) }
+    }
+
+    /// Reports a problem at a key (or the step).
+    func error(_ message: String, key: String? = nil) {
+        sink.error("\(provider): \(message)", at: key.flatMap { reader.value($0)?.location } ?? location)
+    }
+}
+
+/// Reads a playbook's steps: common fields, then the action's own.
+struct StepLoader {
+    let sink: DiagnosticSink
+
+    func readSteps(_ nodes: [JSONNode], playbook: String) -> [Step] {
+        nodes.enumerated().compactMap { index, node in readStep(node, index: index, playbook: playbook) }
+    }
+
+    private func readStep(_ node: JSONNode, index: Int, playbook: String) -> Step? {
+        guard let reader = NodeReader(node, subject: "step \(index + 1) of playbook \"\(playbook)\"", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let id = reader.requiredString("id", hint: "id: \"promo\" (unique in the playbook)")
+        let provider = reader.requiredString("do", hint: "do: \"http\"")
+        let continueOnError = reader.bool("continueOnError") ?? false
+        var attempts = 3
+        var backoff = Duration.seconds(1)
+        if let retryNode = reader.value("retry"), let retryReader = NodeReader(retryNode, subject: "retry", sink: sink) {
+            attempts = retryReader.count("attempts") ?? attempts
+            backoff = retryReader.duration("backoff") ?? backoff
+            retryReader.finish()
+        }
+        let timeout = reader.duration("timeout") ?? .seconds(15)
+        let onUncertain = reader.choice("onUncertain", as: UncertainPolicy.self) ?? .skip
+        let parallel = reader.string("parallel")
+        let when = reader.value("when").flatMap(readCondition)
+        var action: StepAction?
+        var undo: StepAction?
+        switch provider.flatMap(ProviderKind.init(rawValue:)) {
+        case .http?:
+            if let requestNode = reader.required("request", hint: "request: { method: \"POST\", url: \"https://…\" }") {
+                action = readHTTPRequest(requestNode).map(StepAction.http)
+            }
+            if let undoNode = reader.value("undo"), let undoReader = NodeReader(undoNode, subject: "undo", sink: sink) {
+                if let requestNode = undoReader.required("request", hint: "request: { method: \"POST\", url: \"https://…\" }") {
+                    undo = readHTTPRequest(requestNode).map(StepAction.http)
+                }
+                undoReader.finish()
+            }
+        case let kind?:
+            let common = ["id", "do", "continueOnError", "retry", "timeout", "onUncertain", "parallel", "when", "undo"]
+            action = kind.read(ProviderFields(reader: reader, sink: sink, provider: kind.rawValue)).map(StepAction.provider)
+            if let undoNode = reader.value("undo") {
+                // An undo names only what differs from the step: undo: { action: "deactivate" }.
+                if case .object(let overrides) = undoNode.value {
+                    let base = (node.members ?? []).filter { !common.contains($0.key) && !overrides.map(\.key).contains($0.key) }
+                    let merged = JSONNode(.object(base + overrides), at: undoNode.location)
+                    if let undoReader = NodeReader(merged, subject: "undo of step \"\(id ?? "")\"", sink: sink) {
+                        undo = kind.read(ProviderFields(reader: undoReader, sink: sink, provider: kind.rawValue)).map(StepAction.provider)
+                        undoReader.finish()
+                    }
+                } else {
+                    reader.typeError("undo", undoNode, expected: "an object with the fields that differ, such as undo: { action: \"deactivate\" }")
+                }
+            }
+        case nil:
+            if let other = provider {
+                let known = ProviderKind.allCases.map(\.rawValue)
+                let suggestion = closestMatch(to: other, in: known).map { "did you mean \"\($0)\"? " } ?? ""
+                sink.error(
+                    "unknown action \"\(other)\"; \(suggestion)this version knows \(known.map { "\"\($0)\"" }.joined(separator: ", "))",
+                    at: reader.value("do")!.location)
+            }
+            // Keep the rest of the step from being reported as unknown keys.
+            for member in node.members ?? [] { _ = reader.value(member.key) }
+        }
+        guard let id, let action else { return nil }
+        var step = Step(id: id, action: action, undo: undo, continueOnError: continueOnError, attempts: attempts, location: node.location)
+        step.backoff = backoff
+        step.timeout = timeout
+        step.onUncertain = onUncertain
+        step.parallel = parallel
+        step.when = when
+        return step
+    }
+
+    private func readCondition(_ node: JSONNode) -> StepCondition? {
+        guard let reader = NodeReader(node, subject: "when", sink: sink) else { return nil }
+        defer { reader.finish() }
+        var condition = StepCondition()
+        if let node = reader.value("event") {
+            let list = Self.words(node)
+            let known = ["down", "up", "degraded", "maintenance", "schedule"]
+            if list == nil || list!.contains(where: { !known.contains($0) }) {
+                sink.error("\"event\" in when must be one of \(known.map { "\"\($0)\"" }.joined(separator: ", ")) (or a list of them)", at: node.location)
+            } else {
+                condition.events = list
+            }
+        }
+        if let node = reader.value("channelKind") {
+            let kinds = Self.words(node)?.compactMap(ChannelKind.init(rawValue:))
+            if let kinds, kinds.count == Self.words(node)?.count {
+                condition.channelKinds = kinds
+            } else {
+                sink.error("\"channelKind\" in when must be \"mall\", \"own-site\" or \"social\" (or a list of them)", at: node.location)
+            }
+        }
+        condition.sale = reader.bool("sale")
+        if let node = reader.value("hours"), let text = reader.expectString(node, key: "hours") {
+            if let hours = StepCondition.parseHours(text) {
+                condition.hours = hours
+            } else {
+                sink.error(
+                    "\"hours\": \"\(text)\" is not a time range; write local times like \"09:00-21:00\" (\"22:00-06:00\" wraps past midnight)",
+                    at: node.location)
+            }
+        }
+        return condition
+    }
+
+    private static func words(_ node: JSONNode) -> [String]? {
+        switch node.value {
+        case .string(let text): return [text]
+        case .array(let items):
+            let words = items.compactMap { item -> String? in
+                if case .string(let text) = item.value { return text }
+                return nil
+            }
+            return words.count == items.count ? words : nil
+        default: return nil
+        }
+    }
+
+    private func readHTTPRequest(_ node: JSONNode) -> HTTPStepRequest? {
+        guard let reader = NodeReader(node, subject: "request", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let method = (reader.string("method") ?? "POST").uppercased()
+        if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method), let methodNode = reader.value("method") {
+            sink.error("\"method\": unknown HTTP method \"\(method)\"; write GET, POST, PUT, PATCH or DELETE", at: methodNode.location)
+        }
+        let urlNode = reader.required("url", hint: "url: \"https://…\"")
+        let url = urlNode.flatMap { reader.expectString($0, key: "url") }.flatMap { text in
+            Self.template(text, at: urlNode!.location, sink: sink)
+        }
+        var headers: [HeaderTemplate] = []
+        if let headerNode = reader.value("headers") {
+            if let members = headerNode.members {
+                for member in members {
+                    guard case .string(let text) = member.value.value else {
+                        sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
+                        continue
+                    }
+                    if let reference = CredentialReference.parse(text) {
+                        if let problem = reference.formProblem { sink.error(problem, at: member.value.location) }
+                        headers.append(HeaderTemplate(name: member.key, value: .credential(reference), location: member.value.location))
+                    } else if let parsed = Self.template(text, at: member.value.location, sink: sink) {
+                        headers.append(HeaderTemplate(name: member.key, value: .template(parsed), location: member.value.location))
+                    }
+                }
+            } else {
+                reader.typeError("headers", headerNode, expected: "an object { Authorization: \"Bearer {{env.TOKEN}}\" }")
+            }
+        }
+        let json = reader.value("json").map { Self.templateValue($0, sink: sink) }
+        guard let url else { return nil }
+        return HTTPStepRequest(method: method, url: url, urlLocation: urlNode!.location, headers: headers, json: json, location: node.location)
+    }
+
+    static func template(_ text: String, at location: SourceLocation, sink: DiagnosticSink) -> Template? {
+        switch Template.parse(text) {
+        case .success(let template):
+            return template
+        case .failure(let error):
+            sink.error(error.message, at: location.shifted(by: error.offset + 1))
+            return nil
+        }
+    }
+
+    static func templateValue(_ node: JSONNode, sink: DiagnosticSink) -> TemplateValue {
+        switch node.value {
+        case .string(let text):
+            return template(text, at: node.location, sink: sink).map { .string($0, node.location) } ?? .scalar(.string(text))
+        case .array(let items):
+            return .array(items.map { templateValue($0, sink: sink) })
+        case .object(let members):
+            return .object(members.map { TemplateMember(key: $0.key, value: templateValue($0.value, sink: sink)) })
+        default:
+            return .scalar(node.plainValue)
+        }
+    }
+}
+
+extension StepLoader {
+    /// A playbook's `approval` and `cooldown`.
+    func readGate(_ reader: NodeReader) -> (ApprovalRule?, Duration?) {
+        var approval: ApprovalRule?
+        if let node = reader.value("approval"), let approvalReader = NodeReader(node, subject: "approval", sink: sink) {
+            let required = approvalReader.bool("required") ?? false
+            let autoAfter = approvalReader.duration("autoAfter")
+            if approvalReader.value("required") == nil {
+                sink.error("approval is missing \"required\"; write approval: { required: true, autoAfter: \"5m\" }", at: node.location)
+            }
+            approvalReader.finish()
+            approval = ApprovalRule(required: required, autoAfter: autoAfter)
+        }
+        return (approval, reader.duration("cooldown"))
+    }
+}
