@@ -25,8 +25,11 @@ final class FaultInjectionTests {
 
     init() throws {
         try sandbox.start()
+        sandbox.enableProviderFakes()
         workspace = try TemporaryWorkspace()
         let base = sandbox.baseURL
+        // LINE honours a retry key (a repeat answers 409); X has no idempotency at all.
+        try workspace.write("detour.json5", "{ providers: { line: \"\(base)/ext/api.line.me\", x: \"\(base)/ext/api.x.com\" } }")
         try workspace.write(
             "channels/mall.json5",
             """
@@ -41,12 +44,16 @@ final class FaultInjectionTests {
                 { id: "promo", do: "http", request: { url: "\(base)/promo", json: { on: true } }, undo: { request: { url: "\(base)/promo", json: { on: false } } } },
                 { id: "line", do: "http", request: { url: "\(base)/line", json: { text: "{{channel.name}}で障害" } } },
                 { id: "page", do: "http", request: { url: "\(base)/page", json: { dedup_key: "{{incident.id}}" } } },
+                { id: "broadcast", do: "line.broadcast", token: "env:LINE_TOKEN", text: "{{channel.name}}で障害が発生しています" },
+                { id: "tweet", do: "x.post", token: "env:X_TOKEN", text: "{{channel.name}}で障害が発生しています", continueOnError: true },
               ],
               recovery: [{ id: "line-back", do: "http", request: { url: "\(base)/line-back", json: { text: "復旧" } } }] }
             """)
         // Slow providers widen the window between "sent" and "journaled as finished".
-        for path in paths { sandbox.setDelay(.milliseconds(60), forPath: path) }
+        for path in paths + ["/v2/bot/message/broadcast", "/2/tweets"] { sandbox.setDelay(.milliseconds(60), forPath: path) }
     }
+
+    let tokens = ["LINE_TOKEN": "line-token-1", "X_TOKEN": "x-token-1"]
 
     deinit { sandbox.stop() }
 
@@ -60,7 +67,7 @@ final class FaultInjectionTests {
         func tick(killAfter delay: Duration?) async throws {
             seconds += 10
             let now = LocalTime.iso8601(start.addingTimeInterval(seconds), in: TimeZone(identifier: "Asia/Tokyo")!)
-            let running = try DetourBinary.start(["tick"], in: workspace.root, environment: ["DETOUR_NOW": now])
+            let running = try DetourBinary.start(["tick"], in: workspace.root, environment: tokens.merging(["DETOUR_NOW": now]) { $1 })
             if let delay {
                 try await Task.sleep(for: delay)
                 if running.process.isRunning {
@@ -92,6 +99,14 @@ final class FaultInjectionTests {
             #expect(!requests.isEmpty, "seed \(seed): \(name) never ran")
             #expect(keys.count == 1, "seed \(seed): \(name) sent under \(keys.count) keys: \(keys)")
         }
+        // LINE delivered exactly once (repeats carry the same retry key and are answered 409);
+        // X, without idempotency, posted at most once (an uncertain attempt is skipped, not repeated).
+        let line = sandbox.requests(path: "/v2/bot/message/broadcast")
+        #expect(line.filter { $0.answeredStatus == 200 }.count == 1, "seed \(seed): LINE answers \(line.map(\.answeredStatus))")
+        #expect(Set(line.compactMap { $0.header("x-line-retry-key") }).count == 1)
+        let posts = sandbox.requests(path: "/2/tweets").filter { $0.answeredStatus == 201 }
+        #expect(posts.count <= 1, "seed \(seed): X posted \(posts.count) times")
+
         // The undo ran after the failover, never before it.
         #expect(promo.first?.body.contains("true") == true)
         #expect(promo.last?.body.contains("false") == true)
@@ -117,7 +132,7 @@ final class FaultInjectionTests {
 
     @Test func aRunKilledBetweenTheHealthChangeAndTheIncidentIsFinishedByTheNext() throws {
         for path in paths { sandbox.setDelay(.zero, forPath: path) }
-        let at = { (time: String) in ["DETOUR_NOW": "2026-11-27T\(time)+09:00"] }
+        let at = { (time: String) in self.tokens.merging(["DETOUR_NOW": "2026-11-27T\(time)+09:00"]) { $1 } }
         sandbox.setMode(.down, for: "mall")
         try DetourBinary.run(["tick"], in: workspace.root, environment: at("10:00:00"))
         try DetourBinary.run(["tick"], in: workspace.root, environment: at("10:00:10"))
