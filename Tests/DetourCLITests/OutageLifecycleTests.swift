@@ -168,6 +168,12 @@ final class OutageLifecycleTests {
         #expect(missingReason.status == 64)
         #expect(missingReason.stderr.contains("--reason"))
 
+        let dryRun = try detour("failover", "mall", "--reason", "x", "--dry-run", at: "09:59:00")
+        #expect(dryRun.status == 0)
+        #expect(dryRun.stdout.contains("would run:\n  mall-down/promo (http): POST \(sandbox.baseURL)/shop/promotions/failover\n  mall-down/line (http)"), "\(dryRun.stdout)")
+        #expect(sandbox.requests().isEmpty, "a dry run sends nothing")
+        #expect(try detour("status").stdout.contains("No open incidents."))
+
         let failover = try detour("failover", "mall", "--reason", "決済エラー多発", "--by", "sato", at: "10:00:00")
         #expect(failover.status == 0, "\(failover.output)")
         #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 1)

@@ -17,23 +17,9 @@ struct ApproveCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
-        do {
-            guard let lock = try await session.lock(patience: .seconds(60)) else {
-                context.console.err("error: \(session.lockHolder()) has held the run lock for a minute; try again, or stop it")
-                return .failure
-            }
-            defer { lock.release() }
-            let http = makeHTTPClient()
-            defer { http.shutdown() }
-            let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
-            let engine = try session.engine(http: http, observer: printer.handle)
-            let approved = try await engine.approve(incident: incident, by: by ?? context.userName)
-            context.console.out("incident \(approved.id): approved; \(approved.status.rawValue)")
-            return .ok
-        } catch {
-            context.console.err("error: \(error.message)")
-            return .failure
+        await ManualAction(context: context).perform { scene in
+            let approved = try await scene.engine.approve(incident: incident, by: by ?? context.userName)
+            return "incident \(approved.id): approved; \(approved.status.rawValue)"
         }
     }
 }

@@ -35,9 +35,10 @@ struct HoldCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: channel, dryRun: false).perform { engine, _, now, zone in
-            let end = until.flatMap { text in DurationText.parse(text).map { now.addingTimeInterval($0.timeInterval) } ?? LocalTime.parse(text) }
-            try await engine.hold(channel: channel, until: end, reason: reason, by: by ?? context.userName)
+        await ManualAction(context: context, channel: channel).perform { scene in
+            let end = until.flatMap { text in DurationText.parse(text).map { scene.now.addingTimeInterval($0.timeInterval) } ?? LocalTime.parse(text) }
+            try await scene.engine.hold(channel: channel, until: end, reason: reason, by: by ?? context.userName)
+            let zone = scene.session.workspace.settings.timeZone
             return "\(channel) held" + (end.map { " until \(LocalTime.iso8601($0, in: zone))" } ?? " until released")
         }
     }
@@ -59,8 +60,8 @@ struct ReleaseCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: channel, dryRun: false).perform { engine, _, _, _ in
-            try await engine.release(channel: channel, by: by ?? context.userName)
+        await ManualAction(context: context, channel: channel).perform { scene in
+            try await scene.engine.release(channel: channel, by: by ?? context.userName)
             return "\(channel) released"
         }
     }

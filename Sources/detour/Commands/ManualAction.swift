@@ -1,0 +1,74 @@
+import DetourCore
+import Foundation
+
+/// The shared shape of the operator commands (failover, restore, hold, release, approve):
+/// load, check the channel, take the lock (waiting for a pass in flight), act, report.
+struct ManualAction {
+    let context: CommandContext
+    /// The channel the action is about, checked before anything else; nil for incident actions.
+    var channel: String?
+
+    /// What an action gets to work with.
+    struct Scene {
+        let engine: Engine
+        let session: WorkspaceSession
+        /// The engine's time (pinned by DETOUR_NOW in rehearsals).
+        let now: Date
+    }
+
+    /// Runs `action` under the lock; its result is printed.
+    func perform(_ action: (Scene) async throws -> String) async -> ExitCode {
+        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        if let channel, session.workspace.channel(channel) == nil {
+            context.console.err("error: unknown channel \"\(channel)\"; channels: \(session.workspace.channels.map(\.id).joined(separator: ", "))")
+            return .usage
+        }
+        do {
+            guard let lock = try await session.lock(patience: .seconds(60)) else {
+                context.console.err("error: \(session.lockHolder()) has held the run lock for a minute; try again, or stop it")
+                return .failure
+            }
+            defer { lock.release() }
+            let http = makeHTTPClient()
+            defer { http.shutdown() }
+            let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+            let engine = try session.engine(http: http, observer: printer.handle)
+            context.console.out(try await action(Scene(engine: engine, session: session, now: try session.clock().now())))
+            return .ok
+        } catch {
+            context.console.err("error: \(error.message)")
+            return .failure
+        }
+    }
+}
+
+/// The arguments failover and restore share.
+struct ManualArguments {
+    static let options = [
+        OptionSpec(name: "reason", short: "r", value: "TEXT", help: "why (journaled and shown in status)"),
+        OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER)"),
+        OptionSpec(name: "dry-run", short: "n", value: nil, help: "list the steps that would run, change nothing"),
+    ]
+    static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
+
+    let channel: String
+    let reason: String?
+    let by: String?
+    let dryRun: Bool
+
+    init(_ parsed: ParsedArguments) {
+        channel = parsed.positionals[0]
+        reason = parsed.value("reason")
+        by = parsed.value("by")
+        dryRun = parsed.flag("dry-run")
+    }
+
+    /// The steps of the given phases an outage of the channel would run, one per line.
+    func plan(_ scene: ManualAction.Scene, phases: Set<StepPhase>) -> String {
+        guard let channel = scene.session.workspace.channel(channel) else { return "" }
+        let steps = Rehearsal(workspace: scene.session.workspace, secrets: scene.session.secrets).steps(channel: channel, start: scene.now)
+            .filter { phases.contains($0.phase) }
+        guard !steps.isEmpty else { return "no playbook step would run for \(channel.id)" }
+        return "would run:\n" + steps.map { "  \($0.key) (\($0.provider))\($0.request.map { ": \($0.display)" } ?? "")" }.joined(separator: "\n")
+    }
+}
