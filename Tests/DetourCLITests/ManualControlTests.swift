@@ -111,6 +111,24 @@ final class ManualControlTests {
         #expect(result.status == 0, "\(result.output)")
     }
 
+    @Test func sigtermLetsTheStepInFlightFinishAndBeJournaled() async throws {
+        try writeChannel(every: "200ms")
+        sandbox.setDelay(.milliseconds(1500), forPath: "/notice")
+        sandbox.setMode(.down, for: "mall")
+        let watch = try DetourBinary.start(["watch"], in: workspace.root)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while sandbox.requests(path: "/notice").isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(watch.process.processIdentifier, SIGTERM)
+        let result = watch.wait()
+        #expect(result.status == 0, "\(result.output)")
+        let log = try detour("log").stdout
+        #expect(log.contains("step.finished  "), "\(log)")
+        #expect(log.contains("notify/notice attempt 1: succeeded 200"), "\(log)")
+        #expect(sandbox.requests(path: "/notice").count == 1)
+    }
+
     @Test func watchRefusesAPinnedClock() throws {
         let result = try detour("watch", at: "01:00:00")
         #expect(result.status == 64)
