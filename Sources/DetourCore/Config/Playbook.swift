@@ -2,6 +2,10 @@
 public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
     case down
     case up
+    /// A channel became degraded (slower than `maxLatency`); steps run once per spell.
+    case degraded
+    /// A planned maintenance window started; steps run once per window.
+    case maintenance
 }
 
 /// Which channels a playbook applies to.

@@ -77,13 +77,19 @@ public actor Engine {
     public func runPass() async throws {
         try refresh()
         let now = dependencies.clock.now()
+        try await advanceMaintenance(at: now)
         let due = workspace.channels.filter { channel in
-            (state.channels[channel.id] ?? ChannelHealth()).isDue(at: now, schedule: channel.schedule)
+            let health = state.channels[channel.id] ?? ChannelHealth()
+            return health.state != .maintenance && health.isDue(at: now, schedule: channel.schedule)
         }
-        let verdicts = await ProbeRound(dependencies: dependencies).run(due)
+        let verdicts = await ProbeRound(dependencies: dependencies).run(due, now: now)
+        if try await monitorIsOffline(verdicts, at: now) {
+            try store.saveSnapshot(state)
+            return
+        }
         for verdict in verdicts {
             dependencies.observer(.probed(verdict, at: now))
-            try advanceHealth(verdict, at: now)
+            try await advanceHealth(verdict, at: now)
         }
         try await driveIncidents()
         try store.saveSnapshot(state)
@@ -97,17 +103,24 @@ public actor Engine {
         return dues.min() ?? dependencies.clock.now().addingTimeInterval(60)
     }
 
-    private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) throws {
+    private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) async throws {
         guard let channel = workspace.channel(verdict.channel) else { return }
         var health = state.channels[channel.id] ?? ChannelHealth()
-        let change = health.record(success: verdict.passed, at: now, reason: verdict.reason, schedule: channel.schedule)
-        if change == nil && health.state == .up {
+        let change = health.record(success: verdict.passed, degraded: verdict.degraded, at: now, reason: verdict.reason, schedule: channel.schedule)
+        if change == nil && (health.state == .up || health.state == .degraded) {
             // A healthy round changes only timestamps: kept in the snapshot, not worth a journal line.
             state.channels[channel.id] = health
             return
         }
-        try record(.channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: change.map { "\($0)" }, evidence: verdict.reason)), at: now)
+        let evidence = verdict.evidence
+        try record(
+            .channelHealth(
+                ChannelHealthChanged(
+                    channel: channel.id, health: health, change: change.map { "\($0)" }, evidence: verdict.reason.map(dependencies.secrets.redactor.mask),
+                    probes: evidence.isEmpty ? nil : evidence)), at: now)
         switch change {
+        case .degraded:
+            try await runNotice(.degraded, channel: channel, reason: verdict.reason ?? "slow", at: now)
         case .wentDown where state.openIncident(for: channel.id) == nil:
             try openIncident(
                 channel: channel.id, trigger: .probe, by: nil, reason: verdict.reason ?? "probes failed",
@@ -285,6 +298,80 @@ public actor Engine {
         state.journalOffset = try store.append(record)
         state.apply(record)
         dependencies.observer(.journaled(record))
+    }
+}
+
+// MARK: - Maintenance, degraded notices, self-check
+
+extension Engine {
+    /// Moves channels into and out of their planned windows; a window's start fires `maintenance` playbooks.
+    fileprivate func advanceMaintenance(at now: Date) async throws {
+        for channel in workspace.channels {
+            var health = state.channels[channel.id] ?? ChannelHealth()
+            let window = workspace.maintenanceWindow(for: channel, at: now)
+            let change = window == nil ? health.leaveMaintenance(at: now) : health.enterMaintenance(at: now)
+            guard let change else { continue }
+            let note = window.map { "planned maintenance until \(LocalTime.iso8601($0.to, in: workspace.settings.timeZone))\($0.note.isEmpty ? "" : ": \($0.note)")" }
+            try record(.channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: "\(change)", evidence: note)), at: now)
+            if change == .maintenanceStarted { try await runNotice(.maintenance, channel: channel, reason: note ?? "planned maintenance", at: now) }
+        }
+    }
+
+    /// Runs the steps of playbooks for a notice event once, journaled under a spell id; no incident opens.
+    fileprivate func runNotice(_ event: PlaybookEvent, channel: Channel, reason: String, at now: Date) async throws {
+        let playbooks = workspace.playbooks(for: event, channel: channel.id)
+        guard !playbooks.isEmpty else { return }
+        // The spell id makes idempotency keys unique per spell; the health change journaled just before makes it fire once.
+        let spell = "\(newIncidentID(channel: channel.id, at: now))-\(event.rawValue)"
+        let incident = Incident(id: spell, channel: channel.id, trigger: .probe, by: nil, reason: reason, openedAt: now, firstFailureAt: nil, lastSuccessAt: nil)
+        let context = TemplateContext(workspace: workspace, channel: channel, incident: incident)
+        for playbook in playbooks {
+            for step in playbook.steps {
+                let key = "\(playbook.id)/\(step.id)"
+                let idempotencyKey = "\(spell)/\(key)"
+                let result: StepAttempt
+                do {
+                    let rendered = try runner.render(step.action, context: context, idempotencyKey: idempotencyKey)
+                    try record(
+                        .stepStarted(StepStarted(incident: spell, step: key, phase: .failover, attempt: 1, idempotencyKey: idempotencyKey, request: rendered.display)),
+                        at: dependencies.clock.now())
+                    dependencies.observer(.sending(step: key, incident: spell, request: rendered))
+                    result = await runner.send(rendered)
+                } catch let error as StepError {
+                    result = StepAttempt(outcome: .failed, status: nil, error: dependencies.secrets.redactor.mask(error.message), duration: .zero)
+                }
+                try finish(PlannedStep(key: key, phase: .failover, step: step, action: step.action), of: spell, attempt: 1, result)
+                if result.outcome != .succeeded && !step.continueOnError { break }
+            }
+        }
+    }
+
+    /// True (after journaling `monitor.offline` once) when every probed channel and every canary failed.
+    ///
+    /// Without canaries at least two channels must have been probed, so one real outage is never mistaken for it.
+    fileprivate func monitorIsOffline(_ verdicts: [ChannelVerdict], at now: Date) async throws -> Bool {
+        let canaries = workspace.settings.canary
+        let allFailed = !verdicts.isEmpty && verdicts.allSatisfy { !$0.passed }
+        var offline = false
+        if allFailed, verdicts.count >= 2 || !canaries.isEmpty {
+            offline = canaries.isEmpty ? true : !(await ProbeRound(dependencies: dependencies).canariesAnswer(canaries))
+        }
+        let status = MonitorStatus(channels: verdicts.map(\.channel), canaries: canaries.count, evidence: verdicts.first?.reason)
+        if !offline {
+            if state.monitorOfflineSince != nil, !verdicts.isEmpty { try record(.monitorOnline(status), at: now) }
+            return false
+        }
+        if state.monitorOfflineSince == nil { try record(.monitorOffline(status), at: now) }
+        // Counted as nothing: check again soon, without journaling each round.
+        for verdict in verdicts {
+            guard let channel = workspace.channel(verdict.channel) else { continue }
+            var health = state.channels[channel.id] ?? ChannelHealth()
+            health.lastProbeAt = now
+            health.nextDueAt = now.addingTimeInterval(channel.schedule.confirmEvery.timeInterval)
+            state.channels[channel.id] = health
+            dependencies.observer(.probed(verdict, at: now))
+        }
+        return true
     }
 }
 

@@ -85,6 +85,8 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var incidents: [Incident] = []
     /// How many journal bytes this state reflects.
     public var journalOffset: Int = 0
+    /// Since when the monitor's own network has been down, if it is.
+    public var monitorOfflineSince: Date?
 
     /// An empty state.
     public init() {}
@@ -132,6 +134,10 @@ public struct DetourState: Sendable, Codable, Equatable {
             }
         case .incidentResolved(let event):
             update(event.incident) { $0.resolvedAt = $0.resolvedAt ?? record.ts }
+        case .monitorOffline:
+            monitorOfflineSince = monitorOfflineSince ?? record.ts
+        case .monitorOnline:
+            monitorOfflineSince = nil
         }
     }
 

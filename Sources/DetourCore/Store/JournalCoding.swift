@@ -21,6 +21,7 @@ public enum JournalCoding {
         case .incidentMitigated(let value): payload = try encoder.encode(value)
         case .incidentRecovering(let value): payload = try encoder.encode(value)
         case .incidentResolved(let value): payload = try encoder.encode(value)
+        case .monitorOffline(let value), .monitorOnline(let value): payload = try encoder.encode(value)
         }
         let body = String(decoding: payload.dropFirst(), as: UTF8.self)
         let head = "{\"ts\":\"\(record.ts.formatted(dateStyle))\",\"type\":\"\(record.event.type)\""
@@ -49,6 +50,8 @@ public enum JournalCoding {
         case "incident.mitigated": event = .incidentMitigated(try decoder.decode(IncidentReference.self, from: line))
         case "incident.recovering": event = .incidentRecovering(try decoder.decode(IncidentRecovering.self, from: line))
         case "incident.resolved": event = .incidentResolved(try decoder.decode(IncidentReference.self, from: line))
+        case "monitor.offline": event = .monitorOffline(try decoder.decode(MonitorStatus.self, from: line))
+        case "monitor.online": event = .monitorOnline(try decoder.decode(MonitorStatus.self, from: line))
         default: throw JournalError(message: "unknown record type \"\(header.type)\"")
         }
         return JournalRecord(ts: header.ts, event: event)

@@ -16,6 +16,10 @@ public enum JournalEvent: Sendable, Equatable {
     case incidentRecovering(IncidentRecovering)
     /// Undo and recovery steps are done.
     case incidentResolved(IncidentReference)
+    /// Every channel and every canary failed together: the monitor's own network is down.
+    case monitorOffline(MonitorStatus)
+    /// The monitor reaches the world again.
+    case monitorOnline(MonitorStatus)
 
     /// The `type` field of the line.
     public var type: String {
@@ -27,6 +31,8 @@ public enum JournalEvent: Sendable, Equatable {
         case .incidentMitigated: "incident.mitigated"
         case .incidentRecovering: "incident.recovering"
         case .incidentResolved: "incident.resolved"
+        case .monitorOffline: "monitor.offline"
+        case .monitorOnline: "monitor.online"
         }
     }
 }
@@ -40,6 +46,18 @@ public struct ChannelHealthChanged: Sendable, Codable, Equatable {
     /// The change, when the state moved (`wentDown`, `recovered`, …).
     public var change: String?
     /// Why the probe round failed, if it did.
+    public var evidence: String?
+    /// Each failing (or slow) critical probe: class, expected and actual.
+    public var probes: [ProbeEvidence]?
+}
+
+/// `monitor.offline` / `monitor.online`: the monitor's own network, judged from one round.
+public struct MonitorStatus: Sendable, Codable, Equatable {
+    /// The channels probed in the round.
+    public var channels: [String]
+    /// How many canary URLs were tried.
+    public var canaries: Int
+    /// The first channel's failure, for people.
     public var evidence: String?
 }
 
