@@ -21,7 +21,7 @@ struct WatchCommand: Command {
 
     func run(_ context: CommandContext) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
-        let http = makeHTTPClient()
+        let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
         let stop = StopSignal()
