@@ -99,7 +99,13 @@ public actor Engine {
     public func nextWakeUp() -> Date {
         let unsettled = state.incidents.contains { $0.status != .resolved && $0.status != .mitigated }
         if unsettled { return dependencies.clock.now().addingTimeInterval(1) }
-        let dues = workspace.channels.map { state.channels[$0.id]?.nextDueAt ?? .distantPast }
+        let dues = workspace.channels.map { channel in
+            // A channel in a planned window is not probed: its next work is the window's end.
+            if state.channels[channel.id]?.state == .maintenance, let window = workspace.maintenanceWindow(for: channel, at: dependencies.clock.now()) {
+                return window.to
+            }
+            return state.channels[channel.id]?.nextDueAt ?? .distantPast
+        }
         return dues.min() ?? dependencies.clock.now().addingTimeInterval(60)
     }
 
