@@ -204,13 +204,15 @@ final class ProbingTests {
         closed.stop()
         try writeChannels(maintenance: "", canary: "http://127.0.0.1:\(port)/generate_204")
         try workspace.write("playbooks/mall-down.json5", playbook(event: "down", id: "down", text: "障害").replacingOccurrences(of: "[\"mall\"]", with: "\"*\""))
+        try workspace.write(
+            "playbooks/internal.json5", playbook(event: "offline", id: "oncall", text: "監視サーバーのネットワーク障害").replacingOccurrences(of: "[\"mall\"]", with: "\"*\""))
         try detour("tick", at: "10:00:00")
         sandbox.setMode(.down, for: "mall")
         sandbox.setMode(.down, for: "own")
         let offline = try detour("tick", at: "10:01:00")
         #expect(offline.stdout.contains("MONITOR OFFLINE"), "\(offline.output)")
         for time in ["10:01:10", "10:01:20", "10:01:30", "10:01:40"] { try detour("tick", at: time) }
-        #expect(posts().isEmpty, "no playbook runs while the monitor itself is offline")
+        #expect(posts() == [#"{"text":"監視サーバーのネットワーク障害"}"#], "only the internal notice, once; no public playbook runs")
         let log = try journal()
         #expect(log.components(separatedBy: #""type":"monitor.offline""#).count == 2, "journaled once: \(log)")
         #expect(!log.contains("incident.opened"))

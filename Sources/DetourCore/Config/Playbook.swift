@@ -6,6 +6,8 @@ public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
     case degraded
     /// A planned maintenance window started; steps run once per window.
     case maintenance
+    /// The monitor's own network is down (every channel and canary failed); for internal notices only.
+    case offline
 }
 
 /// Which channels a playbook applies to.

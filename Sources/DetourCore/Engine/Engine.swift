@@ -367,7 +367,12 @@ extension Engine {
             if state.monitorOfflineSince != nil, !verdicts.isEmpty { try record(.monitorOnline(status), at: now) }
             return false
         }
-        if state.monitorOfflineSince == nil { try record(.monitorOffline(status), at: now) }
+        if state.monitorOfflineSince == nil {
+            try record(.monitorOffline(status), at: now)
+            if let first = verdicts.first, let channel = workspace.channel(first.channel) {
+                try await runNotice(.offline, channel: channel, reason: "monitor offline: \(first.reason ?? "every probe failed")", at: now)
+            }
+        }
         // Counted as nothing: check again soon, without journaling each round.
         for verdict in verdicts {
             guard let channel = workspace.channel(verdict.channel) else { continue }
