@@ -71,7 +71,10 @@ final class ProbingTests {
     func posts() -> [String] { sandbox.requests(path: notice).map(\.body) }
 
     @Test func probeSaysTheCartAnswersAMaintenancePage() throws {
-        sandbox.enqueue(ScriptedResponse(status: 200, headers: [SandboxHeader("Content-Type", "text/html")], body: "<html><head><title>システムメンテナンスのお知らせ</title></head><body>ただいまメンテナンス中です。</body></html>"), forPath: "/mall/cart")
+        sandbox.enqueue(
+            ScriptedResponse(
+                status: 200, headers: [SandboxHeader("Content-Type", "text/html")],
+                body: "<html><head><title>システムメンテナンスのお知らせ</title></head><body>ただいまメンテナンス中です。</body></html>"), forPath: "/mall/cart")
         let result = try detour("probe", "mall")
         #expect(result.status == 1)
         #expect(result.stdout.contains("テストモール店 (mall): DOWN"), "\(result.output)")
@@ -246,7 +249,8 @@ final class ProbingTests {
     }
 
     @Test func badMaintenanceTimesAndCanariesNameTheirPlace() throws {
-        try workspace.write("detour.json5", "{\n  canary: [\"ping\"],\n  calendar: { maintenance: [{ from: \"tomorrow\", to: \"2026-11-27T11:00+09:00\" }] },\n}")
+        try workspace.write(
+            "detour.json5", "{\n  canary: [\"ping\"],\n  calendar: { maintenance: [{ from: \"tomorrow\", to: \"2026-11-27T11:00+09:00\" }] },\n}")
         let check = try detour("check")
         #expect(check.status == 2)
         #expect(check.output.contains(#"detour.json5:2:12: error: canary "ping" is not a web address"#), "\(check.output)")

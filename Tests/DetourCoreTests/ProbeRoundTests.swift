@@ -31,9 +31,12 @@ struct ConditionCase: Sendable, CustomTestStringConvertible {
 
     static let all: [ConditionCase] = [
         ConditionCase(name: "status class passes", answer: page, expect: expecting { _ in }),
-        ConditionCase(name: "status class fails", answer: ScriptedResponse(status: 503, body: "busy"), expect: expecting { _ in }, failure: (.http, "status 503")),
+        ConditionCase(
+            name: "status class fails", answer: ScriptedResponse(status: 503, body: "busy"), expect: expecting { _ in }, failure: (.http, "status 503")),
         ConditionCase(name: "status code passes", answer: page, expect: expecting { $0.status = .codes([200]) }),
-        ConditionCase(name: "status list fails", answer: ScriptedResponse(status: 404), expect: expecting { $0.status = .codes([200, 302]) }, failure: (.http, "status 404")),
+        ConditionCase(
+            name: "status list fails", answer: ScriptedResponse(status: 404), expect: expecting { $0.status = .codes([200, 302]) },
+            failure: (.http, "status 404")),
         ConditionCase(
             name: "503 maintenance page says so", answer: ScriptedResponse(status: 503, body: maintenance.body), expect: expecting { _ in },
             failure: (.http, "maintenance page: status 503")),
@@ -51,7 +54,9 @@ struct ConditionCase: Sendable, CustomTestStringConvertible {
             failure: (.condition, "does not match /¥[0-9,]+/")),
         ConditionCase(
             name: "json passes", answer: stock,
-            expect: expecting { $0.json = [JSONExpectation(pointer: "/item/stock/available", value: .bool(true)), JSONExpectation(pointer: "/tags/1", value: .string("限定"))] }),
+            expect: expecting {
+                $0.json = [JSONExpectation(pointer: "/item/stock/available", value: .bool(true)), JSONExpectation(pointer: "/tags/1", value: .string("限定"))]
+            }),
         ConditionCase(
             name: "json fails on a value", answer: ScriptedResponse(status: 200, body: #"{"item":{"stock":{"available":false}}}"#),
             expect: expecting { $0.json = [JSONExpectation(pointer: "/item/stock/available", value: .bool(true))] },
@@ -169,7 +174,8 @@ final class ProbeRoundTests {
 
     @Test func aResolveErrorIsTheDNSClass() {
         // Classified from libcurl's own code: no name is looked up, so no query leaves the machine.
-        let failure = HTTPFailure(errorClass: HTTPClient.classify(CURLE_COULDNT_RESOLVE_HOST), message: "Could not resolve host: shop.invalid", timings: HTTPTimings())
+        let failure = HTTPFailure(
+            errorClass: HTTPClient.classify(CURLE_COULDNT_RESOLVE_HOST), message: "Could not resolve host: shop.invalid", timings: HTTPTimings())
         let result = ProbeEvaluator.evaluate(probe("top", "http://shop.invalid/"), .failure(failure))
         #expect(result.failure?.kind == .dns)
         #expect(result.summary.contains("dns: Could not resolve host"))

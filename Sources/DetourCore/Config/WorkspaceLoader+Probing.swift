@@ -53,7 +53,9 @@ extension WorkspaceLoader {
     /// Reads a list of maintenance windows (`maintenance: [{ from, to, note }]`); `channels` only where allowed.
     func readMaintenance(_ node: JSONNode, allowChannels: Bool, sink: DiagnosticSink) -> [MaintenanceWindow] {
         guard case .array(let items) = node.value else {
-            sink.error("\"maintenance\" must be a list [{ from: \"2026-12-02T01:00+09:00\", to: \"2026-12-02T06:00+09:00\" }], found \(node.kindName)", at: node.location)
+            sink.error(
+                "\"maintenance\" must be a list [{ from: \"2026-12-02T01:00+09:00\", to: \"2026-12-02T06:00+09:00\" }], found \(node.kindName)",
+                at: node.location)
             return []
         }
         return items.enumerated().compactMap { index, item in

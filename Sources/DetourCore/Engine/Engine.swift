@@ -317,7 +317,9 @@ extension Engine {
             let window = workspace.maintenanceWindow(for: channel, at: now)
             let change = window == nil ? health.leaveMaintenance(at: now) : health.enterMaintenance(at: now)
             guard let change else { continue }
-            let note = window.map { "planned maintenance until \(LocalTime.iso8601($0.to, in: workspace.settings.timeZone))\($0.note.isEmpty ? "" : ": \($0.note)")" }
+            let note = window.map { window in
+                "planned maintenance until \(LocalTime.iso8601(window.to, in: workspace.settings.timeZone))\(window.note.isEmpty ? "" : ": \(window.note)")"
+            }
             try record(.channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: "\(change)", evidence: note)), at: now)
             if change == .maintenanceStarted { try await runNotice(.maintenance, channel: channel, reason: note ?? "planned maintenance", at: now) }
         }
@@ -329,7 +331,8 @@ extension Engine {
         guard !playbooks.isEmpty else { return }
         // The spell id makes idempotency keys unique per spell; the health change journaled just before makes it fire once.
         let spell = "\(newIncidentID(channel: channel.id, at: now))-\(event.rawValue)"
-        let incident = Incident(id: spell, channel: channel.id, trigger: .probe, by: nil, reason: reason, openedAt: now, firstFailureAt: nil, lastSuccessAt: nil)
+        let incident = Incident(
+            id: spell, channel: channel.id, trigger: .probe, by: nil, reason: reason, openedAt: now, firstFailureAt: nil, lastSuccessAt: nil)
         let context = TemplateContext(workspace: workspace, channel: channel, incident: incident)
         for playbook in playbooks {
             for step in playbook.steps {
@@ -339,7 +342,9 @@ extension Engine {
                 do {
                     let rendered = try runner.render(step.action, context: context, idempotencyKey: idempotencyKey)
                     try record(
-                        .stepStarted(StepStarted(incident: spell, step: key, phase: .failover, attempt: 1, idempotencyKey: idempotencyKey, request: rendered.display)),
+                        .stepStarted(
+                            StepStarted(
+                                incident: spell, step: key, phase: .failover, attempt: 1, idempotencyKey: idempotencyKey, request: rendered.display)),
                         at: dependencies.clock.now())
                     dependencies.observer(.sending(step: key, incident: spell, request: rendered))
                     result = await runner.send(rendered)

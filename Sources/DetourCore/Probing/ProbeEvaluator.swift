@@ -55,7 +55,8 @@ public enum ProbeEvaluator {
         if let needed = expect.certValidFor {
             let days = "\(Int(needed.timeInterval / 86_400)) days"
             guard let expiry = response.certificateExpiry else {
-                return ProbeFailure(kind: .tls, detail: "no TLS certificate to check", expected: "a certificate valid for \(days)", actual: "none (plain http?)")
+                return ProbeFailure(
+                    kind: .tls, detail: "no TLS certificate to check", expected: "a certificate valid for \(days)", actual: "none (plain http?)")
             }
             let left = expiry.timeIntervalSince(now)
             if left < needed.timeInterval {
@@ -80,7 +81,8 @@ public enum ProbeEvaluator {
         if let marker = expect.bodyNotContains.first(where: { body.contains($0) }) {
             let maintenance = isMaintenance(marker) || isMaintenance(pageGist(body)) ? "maintenance page: " : ""
             return ProbeFailure(
-                kind: .condition, detail: "\(maintenance)body contains \"\(marker)\"", expected: "no \"\(marker)\"", actual: quoted(context(of: marker, in: body)))
+                kind: .condition, detail: "\(maintenance)body contains \"\(marker)\"", expected: "no \"\(marker)\"",
+                actual: quoted(context(of: marker, in: body)))
         }
         for pattern in expect.bodyMatches {
             let regex = try? NSRegularExpression(pattern: pattern)

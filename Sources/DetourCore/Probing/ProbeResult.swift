@@ -90,7 +90,8 @@ public struct ChannelVerdict: Sendable {
     public var evidence: [ProbeEvidence] {
         results.compactMap { result in
             guard result.critical, result.failure != nil || result.slow != nil else { return nil }
-            return ProbeEvidence(probe: result.probe, status: result.status, latencyMs: Int(result.latency.milliseconds), failure: result.failure, slow: result.slow)
+            return ProbeEvidence(
+                probe: result.probe, status: result.status, latencyMs: Int(result.latency.milliseconds), failure: result.failure, slow: result.slow)
         }
     }
 }

@@ -50,7 +50,10 @@ struct ProbeCommand: Command {
             let results = verdicts.flatMap(\.results)
             let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
             let failed = results.filter { !$0.passed }
-            context.console.out(String(format: "probes %d failed %d seconds %.3f per_second %.0f", results.count, failed.count, seconds, Double(results.count) / max(seconds, 1e-9)))
+            context.console.out(
+                String(
+                    format: "probes %d failed %d seconds %.3f per_second %.0f", results.count, failed.count, seconds, Double(results.count) / max(seconds, 1e-9)
+                ))
             if let first = failed.first { context.console.out("first failure: \(first.summary)") }
             return allPassed ? .ok : .failure
         }
