@@ -49,6 +49,10 @@ struct TimelinePrinter: Sendable {
             case "recovering"?: text = "answering again; confirming recovery"
             case "relapsed"?: text = "failed again while recovering\(evidence)"
             case "recovered"?: text = "UP: recovery confirmed"
+            case "degraded"?: text = "degraded: answering, but slowly\(evidence)"
+            case "undegraded"?: text = "fast again"
+            case "maintenanceStarted"?: text = "planned maintenance started\(evidence) (no incident, not counted as lost sales)"
+            case "maintenanceEnded"?: text = "planned maintenance ended; probing again"
             case let change?: text = change
             case nil:
                 // Only confirmation progress is worth a line; a channel known to be down stays quiet.
@@ -65,6 +69,10 @@ struct TimelinePrinter: Sendable {
             let status = event.status.map { "\($0) " } ?? ""
             let error = (event.error ?? event.note).map { ": \($0)" } ?? ""
             console.out("           ← \(event.step)  \(status)\(event.outcome.rawValue) (\(event.durationMs) ms)\(error)")
+        case .monitorOffline(let event):
+            line(record.ts, "MONITOR OFFLINE: every channel and canary failed; no playbook runs\(event.evidence.map { " — \($0)" } ?? "")")
+        case .monitorOnline:
+            line(record.ts, "monitor online again")
         case .incidentMitigated(let event):
             line(record.ts, "incident \(event.incident) mitigated: every failover step done")
         case .incidentRecovering(let event):

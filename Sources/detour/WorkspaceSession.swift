@@ -69,6 +69,6 @@ struct WorkspaceSession {
 }
 
 /// A new HTTP client with Detour's user agent.
-func makeHTTPClient() -> HTTPClient {
-    HTTPClient(maxConcurrent: 256, userAgent: "detour/\(DetourVersion.current)")
+func makeHTTPClient(maxConcurrent: Int = 256) -> HTTPClient {
+    HTTPClient(maxConcurrent: maxConcurrent, userAgent: "detour/\(DetourVersion.current)")
 }

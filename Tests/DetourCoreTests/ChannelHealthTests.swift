@@ -70,4 +70,35 @@ struct ChannelHealthTests {
         #expect(health.record(success: false, at: start, schedule: one) == .wentDown)
         #expect(health.record(success: true, at: start.addingTimeInterval(60), schedule: one) == .recovered)
     }
+    @Test func slowButAnsweringIsDegradedOnceAndFastAgainIsUp() {
+        var health = ChannelHealth()
+        let t = start
+        #expect(health.record(success: true, degraded: true, at: t, schedule: schedule) == .degraded)
+        #expect(health.state == .degraded)
+        #expect(health.record(success: true, degraded: true, at: t + 60, schedule: schedule) == nil)
+        #expect(health.record(success: true, degraded: false, at: t + 120, schedule: schedule) == .undegraded)
+        #expect(health.state == .up)
+    }
+
+    @Test func aDegradedChannelCanStillGoDown() {
+        var health = ChannelHealth()
+        _ = health.record(success: true, degraded: true, at: start, schedule: schedule)
+        let changes = (1...3).map { health.record(success: false, at: start + Double($0 * 10), schedule: schedule) }
+        #expect(changes == [.suspected, nil, .wentDown])
+        #expect(health.state == .down)
+    }
+
+    @Test func maintenanceIgnoresFailuresAndEndsDueAtOnce() {
+        var health = ChannelHealth()
+        _ = health.record(success: false, at: start, schedule: schedule)
+        #expect(health.enterMaintenance(at: start + 5) == .maintenanceStarted)
+        #expect(health.enterMaintenance(at: start + 6) == nil)
+        #expect(health.consecutiveFailures == 0)
+        for offset in 1...5 { #expect(health.record(success: false, at: start + Double(offset * 10), schedule: schedule) == nil) }
+        #expect(health.state == .maintenance)
+        #expect(health.leaveMaintenance(at: start + 3600) == .maintenanceEnded)
+        #expect(health.state == .up)
+        #expect(health.isDue(at: start + 3600, schedule: schedule))
+        #expect(health.leaveMaintenance(at: start + 3601) == nil)
+    }
 }

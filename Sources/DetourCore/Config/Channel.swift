@@ -27,6 +27,8 @@ public struct Channel: Sendable {
     public var location: SourceLocation
     /// Where each alternate id was written, for cross-checks.
     var alternateLocations: [SourceLocation] = []
+    /// Planned windows from the channel file; the calendar's are in `WorkspaceSettings.maintenance`.
+    public var maintenance: [MaintenanceWindow] = []
 }
 
 /// One HTTP check of a channel.
@@ -45,6 +47,10 @@ public struct Probe: Sendable {
     public var expect: Expectation
     /// Whether a failure of this probe alone takes the channel down.
     public var critical: Bool
+    /// Whether to follow redirects (on unless told otherwise).
+    public var followRedirects = true
+    /// Most redirects followed before the probe fails.
+    public var maxRedirects = 5
 }
 
 /// Conditions a probe's answer must meet.
@@ -55,8 +61,32 @@ public struct Expectation: Sendable {
     public var bodyContains: [String]
     /// Texts that mark a broken page, such as `メンテナンス中`.
     public var bodyNotContains: [String]
-    /// Slower than this counts as a failure of this probe.
+    /// Slower than this makes the channel degraded, not down.
     public var maxLatency: Duration?
+    /// Regular expressions the body must match (all of them).
+    public var bodyMatches: [String] = []
+    /// JSON pointers into the body and the value each must have.
+    public var json: [JSONExpectation] = []
+    /// Response headers that must be present and contain a text.
+    public var headers: [HeaderExpectation] = []
+    /// Fewest days (as a duration) the TLS certificate must still be valid.
+    public var certValidFor: Duration?
+}
+
+/// `json: { "/stock/available": true }`: the value at a JSON pointer.
+public struct JSONExpectation: Sendable {
+    /// An RFC 6901 pointer (`/items/0/price`).
+    public var pointer: String
+    /// The value it must equal.
+    public var value: JSONValue
+}
+
+/// `header: { "Content-Type": "text/html" }`: a header that must contain a text.
+public struct HeaderExpectation: Sendable {
+    /// The header name, matched case-insensitively.
+    public var name: String
+    /// Text the value must contain.
+    public var contains: String
 }
 
 /// Which status codes count as healthy.

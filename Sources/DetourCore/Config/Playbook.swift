@@ -4,6 +4,12 @@ public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
     case up
     /// At the times of `on.cron`, once for each channel the playbook applies to.
     case schedule
+    /// A channel became degraded (slower than `maxLatency`); steps run once per spell.
+    case degraded
+    /// A planned maintenance window started; steps run once per window.
+    case maintenance
+    /// The monitor's own network is down (every channel and canary failed); for internal notices only.
+    case offline
 }
 
 /// Which channels a playbook applies to.

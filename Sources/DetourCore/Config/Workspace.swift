@@ -10,6 +10,12 @@ public struct WorkspaceSettings: Sendable {
     public var values: JSONValue
     /// Base URL per provider, for regional endpoints and the sandbox.
     public var providers: [String: String]
+    /// Planned maintenance windows from `calendar.maintenance`.
+    public var maintenance: [MaintenanceWindow] = []
+    /// URLs that tell whether the monitor's own network is up.
+    public var canary: [String] = []
+    /// Most probes in flight at once.
+    public var maxConcurrentProbes = 256
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(

@@ -123,6 +123,7 @@ public struct WorkspaceLoader: Sendable {
                 reader.typeError("providers", providers, expected: "an object of base URLs { line: \"https://…\" }")
             }
         }
+        readProbeSettings(reader, into: &settings, sink: sink)
         reader.finish()
         return settings
     }
@@ -165,10 +166,11 @@ public struct WorkspaceLoader: Sendable {
             if let perHour { revenue = Revenue(perHour: perHour, currency: currency) }
         }
         let alternates = reader.stringArray("alternates") ?? []
+        let maintenance = reader.value("maintenance").map { readMaintenance($0, allowChannels: false, sink: sink) } ?? []
         guard let name, let kind, let url else { return nil }
         return Channel(
             id: id, name: name, kind: kind, url: url, probes: probes, schedule: schedule, revenue: revenue,
-            alternates: alternates.map(\.0), location: node.location, alternateLocations: alternates.map(\.1))
+            alternates: alternates.map(\.0), location: node.location, alternateLocations: alternates.map(\.1), maintenance: maintenance)
     }
 
     private func readProbe(_ node: JSONNode, index: Int, channel: String, sink: DiagnosticSink) -> Probe? {
@@ -196,10 +198,13 @@ public struct WorkspaceLoader: Sendable {
             expect.bodyContains = readTexts(expectReader, "bodyContains")
             expect.bodyNotContains = readTexts(expectReader, "bodyNotContains")
             expect.maxLatency = expectReader.duration("maxLatency")
+            readConditions(expectReader, into: &expect, sink: sink)
             expectReader.finish()
         }
         guard let url else { return nil }
-        return Probe(name: name, url: url, method: method, headers: headers, timeout: timeout, expect: expect, critical: critical)
+        var probe = Probe(name: name, url: url, method: method, headers: headers, timeout: timeout, expect: expect, critical: critical)
+        readRedirects(reader, into: &probe)
+        return probe
     }
 
     /// A string or a list of strings.

@@ -88,15 +88,22 @@ public actor Engine {
     public func runPass() async throws {
         try refresh()
         let now = dependencies.clock.now()
+        try await advanceMaintenance(at: now)
         // A held channel is neither probed nor acted on: its planned work must not look like an outage.
         let due = workspace.channels.filter { channel in
-            state.hold(on: channel.id, at: now) == nil
-                && (state.channels[channel.id] ?? ChannelHealth()).isDue(at: now, schedule: channel.schedule)
+            let health = state.channels[channel.id] ?? ChannelHealth()
+            return state.hold(on: channel.id, at: now) == nil && health.state != .maintenance && health.isDue(at: now, schedule: channel.schedule)
         }
-        let verdicts = await ProbeRound(dependencies: dependencies).run(due)
+        let verdicts = await ProbeRound(dependencies: dependencies).run(due, now: now)
+        if try await monitorIsOffline(verdicts, at: now) {
+            // Only internal notices go out while the monitor itself is cut off.
+            try await driveIncidents { $0.trigger == .notice }
+            try store.saveSnapshot(state)
+            return
+        }
         for verdict in verdicts {
             dependencies.observer(.probed(verdict, at: now))
-            try advanceHealth(verdict, at: now)
+            try await advanceHealth(verdict, at: now)
         }
         try reconcileIncidents(at: now)
         try fireSchedules(at: now)
@@ -135,22 +142,36 @@ public actor Engine {
         let now = dependencies.clock.now()
         let unsettled = state.incidents.filter { $0.status != .resolved && $0.status != .mitigated }
         let waits = unsettled.map { waitingUntil[$0.id] ?? now.addingTimeInterval(1) }
-        let dues = workspace.channels.filter { state.hold(on: $0.id, at: now) == nil }.map { state.channels[$0.id]?.nextDueAt ?? .distantPast }
+        let dues = workspace.channels.filter { state.hold(on: $0.id, at: now) == nil }.map { channel in
+            // A channel in a planned window is not probed: its next work is the window's end.
+            if state.channels[channel.id]?.state == .maintenance, let window = workspace.maintenanceWindow(for: channel, at: now) {
+                return window.to
+            }
+            return state.channels[channel.id]?.nextDueAt ?? .distantPast
+        }
         let holdEnds = state.holds.values.compactMap(\.until).filter { $0 > now }
         let fires = workspace.playbooks.compactMap { $0.cron?.next(after: now, in: calendar) }
         return (dues + waits + holdEnds + fires).min() ?? now.addingTimeInterval(60)
     }
 
-    private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) throws {
+    private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) async throws {
         guard let channel = workspace.channel(verdict.channel) else { return }
         var health = state.channels[channel.id] ?? ChannelHealth()
-        let change = health.record(success: verdict.passed, at: now, reason: verdict.reason, schedule: channel.schedule)
-        if change == nil && health.state == .up {
+        let change = health.record(success: verdict.passed, degraded: verdict.degraded, at: now, reason: verdict.reason, schedule: channel.schedule)
+        if change == nil && (health.state == .up || health.state == .degraded) {
             // A healthy round changes only timestamps: kept in the snapshot, not worth a journal line.
             state.channels[channel.id] = health
             return
         }
-        try record(.channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: change.map { "\($0)" }, evidence: verdict.reason)), at: now)
+        let evidence = verdict.evidence
+        try record(
+            .channelHealth(
+                ChannelHealthChanged(
+                    channel: channel.id, health: health, change: change.map { "\($0)" }, evidence: verdict.reason.map(dependencies.secrets.redactor.mask),
+                    probes: evidence.isEmpty ? nil : evidence)), at: now)
+        if change == .degraded {
+            try await runNotice(.degraded, channel: channel, reason: verdict.reason ?? "slow", at: now)
+        }
     }
 
     /// Brings incidents in line with health: opens one for a down channel, starts recovery for one
@@ -274,8 +295,8 @@ public actor Engine {
 
     // MARK: - Incidents
 
-    private func driveIncidents() async throws {
-        for incident in state.incidents where incident.status != .resolved {
+    private func driveIncidents(where include: (Incident) -> Bool = { _ in true }) async throws {
+        for incident in state.incidents where incident.status != .resolved && include(incident) {
             try await drive(incident.id)
         }
     }
@@ -286,7 +307,7 @@ public actor Engine {
         waitingUntil[id] = nil
         let plan = IncidentPlan(workspace: workspace, incident: incident)
         let context = TemplateContext(workspace: workspace, channel: channel, incident: incident)
-        if incident.trigger == .schedule {
+        if incident.playbook != nil {
             if try await run(plan.failover, of: id, context: context) {
                 try record(.incidentResolved(IncidentReference(incident: id)), at: dependencies.clock.now())
             }
@@ -504,6 +525,73 @@ public actor Engine {
         state.journalOffset = try store.append(record)
         state.apply(record)
         dependencies.observer(.journaled(record))
+    }
+}
+
+// MARK: - Maintenance, degraded notices, self-check
+
+extension Engine {
+    /// Moves channels into and out of their planned windows; a window's start fires `maintenance` playbooks.
+    fileprivate func advanceMaintenance(at now: Date) async throws {
+        for channel in workspace.channels {
+            var health = state.channels[channel.id] ?? ChannelHealth()
+            let window = workspace.maintenanceWindow(for: channel, at: now)
+            let change = window == nil ? health.leaveMaintenance(at: now) : health.enterMaintenance(at: now)
+            guard let change else { continue }
+            let note = window.map { window in
+                "planned maintenance until \(LocalTime.iso8601(window.to, in: workspace.settings.timeZone))\(window.note.isEmpty ? "" : ": \(window.note)")"
+            }
+            try record(.channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: "\(change)", evidence: note)), at: now)
+            if change == .maintenanceStarted { try await runNotice(.maintenance, channel: channel, reason: note ?? "planned maintenance", at: now) }
+        }
+    }
+
+    /// Runs the steps of playbooks for a notice event once, journaled under a spell id; no incident opens.
+    fileprivate func runNotice(_ event: PlaybookEvent, channel: Channel, reason: String, at now: Date) async throws {
+        // Each notice is a run of its playbook, journaled like an incident, so it gets retries,
+        // idempotency keys and resumption after a crash like any other step.
+        for playbook in workspace.playbooks(for: event, channel: channel.id) {
+            let id = "\(playbook.id)-\(channel.id)-\(stamp(now))"
+            guard state.incident(id) == nil else { continue }
+            try record(
+                .incidentOpened(
+                    IncidentOpened(
+                        incident: id, channel: channel.id, trigger: .notice, by: nil, reason: dependencies.secrets.redactor.mask(reason),
+                        firstFailureAt: nil, lastSuccessAt: nil, playbook: playbook.id)), at: now)
+        }
+    }
+
+    /// True (after journaling `monitor.offline` once) when every probed channel and every canary failed.
+    ///
+    /// Without canaries at least two channels must have been probed, so one real outage is never mistaken for it.
+    fileprivate func monitorIsOffline(_ verdicts: [ChannelVerdict], at now: Date) async throws -> Bool {
+        let canaries = workspace.settings.canary
+        let allFailed = !verdicts.isEmpty && verdicts.allSatisfy { !$0.passed }
+        var offline = false
+        if allFailed, verdicts.count >= 2 || !canaries.isEmpty {
+            offline = canaries.isEmpty ? true : !(await ProbeRound(dependencies: dependencies).canariesAnswer(canaries))
+        }
+        let status = MonitorStatus(channels: verdicts.map(\.channel), canaries: canaries.count, evidence: verdicts.first?.reason)
+        if !offline {
+            if state.monitorOfflineSince != nil, !verdicts.isEmpty { try record(.monitorOnline(status), at: now) }
+            return false
+        }
+        if state.monitorOfflineSince == nil {
+            try record(.monitorOffline(status), at: now)
+            if let first = verdicts.first, let channel = workspace.channel(first.channel) {
+                try await runNotice(.offline, channel: channel, reason: "monitor offline: \(first.reason ?? "every probe failed")", at: now)
+            }
+        }
+        // Counted as nothing: check again soon, without journaling each round.
+        for verdict in verdicts {
+            guard let channel = workspace.channel(verdict.channel) else { continue }
+            var health = state.channels[channel.id] ?? ChannelHealth()
+            health.lastProbeAt = now
+            health.nextDueAt = now.addingTimeInterval(channel.schedule.confirmEvery.timeInterval)
+            state.channels[channel.id] = health
+            dependencies.observer(.probed(verdict, at: now))
+        }
+        return true
     }
 }
 

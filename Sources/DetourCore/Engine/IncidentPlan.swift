@@ -26,7 +26,7 @@ struct IncidentPlan {
             // A scheduled run: that playbook's steps, nothing to undo or announce after.
             let playbook = workspace.playbooks.first { $0.id == id }
             failover = (playbook?.steps ?? []).map {
-                PlannedStep(key: "\(id)/\($0.id)", phase: .failover, step: $0, action: $0.action, playbook: playbook!, event: "schedule")
+                PlannedStep(key: "\(id)/\($0.id)", phase: .failover, step: $0, action: $0.action, playbook: playbook!, event: playbook!.event.rawValue)
             }
             recovery = []
             return

@@ -87,6 +87,9 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         return .open
     }
 
+    /// Whether this is an outage (by probes or an operator), not a single playbook's run.
+    public var isOutage: Bool { trigger == .probe || trigger == .manual }
+
     /// When sales started being lost: the first failure, or the opening for manual incidents.
     public var outageStart: Date { firstFailureAt ?? openedAt }
 }
@@ -101,13 +104,15 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var journalOffset: Int = 0
     /// Channels whose automation an operator paused, with the hold.
     public var holds: [String: ChannelHeld] = [:]
+    /// Since when the monitor's own network has been down, if it is.
+    public var monitorOfflineSince: Date?
 
     /// An empty state.
     public init() {}
 
     /// The unresolved outage incident of a channel, if any (scheduled runs are not outages).
     public func openIncident(for channel: String) -> Incident? {
-        incidents.last { $0.channel == channel && $0.status != .resolved && $0.trigger != .schedule }
+        incidents.last { $0.channel == channel && $0.status != .resolved && $0.isOutage }
     }
 
     /// The hold in force on a channel at a time, if any.
@@ -167,6 +172,10 @@ public struct DetourState: Sendable, Codable, Equatable {
                 $0.approvedAt = $0.approvedAt ?? record.ts
                 $0.approvedBy = event.by
             }
+        case .monitorOffline:
+            monitorOfflineSince = monitorOfflineSince ?? record.ts
+        case .monitorOnline:
+            monitorOfflineSince = nil
         }
     }
 

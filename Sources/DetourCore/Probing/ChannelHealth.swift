@@ -6,6 +6,10 @@ public enum HealthState: String, Sendable, Codable, CaseIterable {
     case suspect
     case down
     case recovering
+    /// Answers, but a critical probe is slower than its `maxLatency`.
+    case degraded
+    /// Inside a planned window: failures open no incident.
+    case maintenance
 }
 
 /// A change worth acting on, returned by `ChannelHealth.record`.
@@ -22,6 +26,14 @@ public enum HealthChange: Sendable, Equatable {
     case relapsed
     /// Confirmed up again.
     case recovered
+    /// Up, but slower than `maxLatency`.
+    case degraded
+    /// Fast enough again after being degraded.
+    case undegraded
+    /// A planned window started.
+    case maintenanceStarted
+    /// A planned window ended; probing starts afresh.
+    case maintenanceEnded
 }
 
 /// The health of one channel: a pure state machine driven by probe results and the time.
@@ -53,7 +65,25 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
     public init() {}
 
     /// Applies one probe round's verdict and returns what changed, if anything.
-    public mutating func record(success: Bool, at time: Date, reason: String? = nil, schedule: Schedule) -> HealthChange? {
+    ///
+    /// `degraded` means the round passed but too slowly: an up channel becomes degraded, a degraded
+    /// one that is fast again becomes up; confirming an outage or a recovery is unaffected.
+    public mutating func record(success: Bool, degraded: Bool = false, at time: Date, reason: String? = nil, schedule: Schedule) -> HealthChange? {
+        if state == .maintenance { return nil }
+        var change = record(success: success, at: time, reason: reason, schedule: schedule)
+        if success, change == nil || change == .cleared {
+            if state == .up, degraded {
+                state = .degraded
+                change = change ?? .degraded
+            } else if state == .degraded, !degraded {
+                state = .up
+                change = .undegraded
+            }
+        }
+        return change
+    }
+
+    private mutating func record(success: Bool, at time: Date, reason: String?, schedule: Schedule) -> HealthChange? {
         lastProbeAt = time
         let change: HealthChange?
         if success {
@@ -73,7 +103,7 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
 
     private mutating func recordSuccess(at time: Date, schedule: Schedule) -> HealthChange? {
         switch state {
-        case .up:
+        case .up, .degraded, .maintenance:
             return nil
         case .suspect:
             state = .up
@@ -91,7 +121,9 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
 
     private mutating func recordFailure(at time: Date, schedule: Schedule) -> HealthChange? {
         switch state {
-        case .up:
+        case .maintenance:
+            return nil
+        case .up, .degraded:
             firstFailureAt = time
             if schedule.failAfter <= 1 { return confirmDown(at: time) }
             state = .suspect
@@ -125,8 +157,27 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
     public func interval(_ schedule: Schedule) -> Duration {
         switch state {
         case .suspect, .recovering: schedule.confirmEvery
-        case .up, .down: schedule.every
+        case .up, .down, .degraded, .maintenance: schedule.every
         }
+    }
+
+    /// Enters a planned window: no probing counts until it ends. Nil when already inside one.
+    public mutating func enterMaintenance(at time: Date) -> HealthChange? {
+        guard state != .maintenance else { return nil }
+        state = .maintenance
+        consecutiveFailures = 0
+        consecutiveSuccesses = 0
+        firstFailureAt = nil
+        lastFailure = nil
+        return .maintenanceStarted
+    }
+
+    /// Leaves a planned window: up, and due at once so the channel is checked afresh.
+    public mutating func leaveMaintenance(at time: Date) -> HealthChange? {
+        guard state == .maintenance else { return nil }
+        state = .up
+        nextDueAt = nil
+        return .maintenanceEnded
     }
 
     /// Whether the channel should be probed at `time`, allowing cron's start-time jitter.

@@ -9,6 +9,34 @@ public enum ProbeFailureClass: String, Sendable, Codable {
     case other
 }
 
+/// Why one probe failed: the class, what was expected and what came back.
+public struct ProbeFailure: Sendable, Codable, Equatable {
+    /// The class (dns, connect, tls, timeout, http, condition, …).
+    public var kind: ProbeFailureClass
+    /// What went wrong, in one phrase (`body contains "メンテナンス中"`).
+    public var detail: String
+    /// What the condition wanted (`2xx`, `no "メンテナンス中"`), for condition and status failures.
+    public var expected: String?
+    /// What came back (`503`, `<title>ただいまメンテナンス中</title>`).
+    public var actual: String?
+
+    /// Creates a failure.
+    public init(kind: ProbeFailureClass, detail: String, expected: String? = nil, actual: String? = nil) {
+        self.kind = kind
+        self.detail = detail
+        self.expected = expected
+        self.actual = actual
+    }
+
+    /// `condition: body contains "メンテナンス中" (expected no "メンテナンス中", got "…")`.
+    public var text: String {
+        var parts: [String] = []
+        if let expected { parts.append("expected \(expected)") }
+        if let actual { parts.append("got \(actual)") }
+        return "\(kind.rawValue): \(detail)" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
+    }
+}
+
 /// The outcome of one probe.
 public struct ProbeResult: Sendable {
     /// The probe's name.
@@ -22,68 +50,21 @@ public struct ProbeResult: Sendable {
     /// Total time of the request.
     public var latency: Duration
     /// Nil when it passed.
-    public var failure: (kind: ProbeFailureClass, detail: String)?
+    public var failure: ProbeFailure?
+    /// Set when it passed but slower than `maxLatency`: why the channel is degraded.
+    public var slow: String?
 
     /// Whether every condition held.
     public var passed: Bool { failure == nil }
 
-    /// One line for people: `cart: 503 (expected 2xx) in 120 ms`.
+    /// One line for people: `cart: http: status 503 (expected 2xx, got 503) (120 ms)`.
     public var summary: String {
         let time = "\(latency.milliseconds) ms"
-        guard let failure else { return "\(probe): ok \(status.map(String.init) ?? "") in \(time)" }
-        return "\(probe): \(failure.kind.rawValue): \(failure.detail) (\(time))"
-    }
-}
-
-/// Judges an HTTP answer against a probe's conditions.
-public enum ProbeEvaluator {
-    /// The result for a probe given the transport's outcome.
-    public static func evaluate(_ probe: Probe, _ outcome: Result<HTTPResponse, HTTPFailure>) -> ProbeResult {
-        var result = ProbeResult(probe: probe.name, url: probe.url, critical: probe.critical, status: nil, latency: .zero, failure: nil)
-        switch outcome {
-        case .failure(let failure):
-            result.latency = failure.timings.total
-            result.failure = (ProbeFailureClass(failure.errorClass), failure.message)
-        case .success(let response):
-            result.status = response.status
-            result.latency = response.timings.total
-            result.failure = check(probe.expect, response)
+        guard let failure else {
+            if let slow { return "\(probe): slow: \(slow)" }
+            return "\(probe): ok \(status.map(String.init) ?? "") in \(time)"
         }
-        return result
-    }
-
-    private static func check(_ expect: Expectation, _ response: HTTPResponse) -> (ProbeFailureClass, String)? {
-        if !expect.status.accepts(response.status) {
-            let redirect = response.redirectCount > 0 ? " after redirect to \(response.effectiveURL)" : ""
-            return (.http, "status \(response.status)\(redirect), expected \(expect.status)")
-        }
-        if !expect.bodyContains.isEmpty || !expect.bodyNotContains.isEmpty {
-            let body = response.bodyText
-            if let missing = expect.bodyContains.first(where: { !body.contains($0) }) {
-                let redirect = response.redirectCount > 0 ? " (redirected to \(response.effectiveURL))" : ""
-                return (.condition, "body does not contain \"\(missing)\"\(redirect)")
-            }
-            if let marker = expect.bodyNotContains.first(where: { body.contains($0) }) {
-                return (.condition, "body contains \"\(marker)\"")
-            }
-        }
-        if let limit = expect.maxLatency, response.timings.total > limit {
-            return (.condition, "answered in \(response.timings.total.milliseconds) ms, slower than maxLatency \(DurationText.format(limit))")
-        }
-        return nil
-    }
-}
-
-extension ProbeFailureClass {
-    init(_ errorClass: HTTPErrorClass) {
-        switch errorClass {
-        case .dns: self = .dns
-        case .connect: self = .connect
-        case .tls: self = .tls
-        case .timeout: self = .timeout
-        case .protocolError: self = .protocolError
-        case .other: self = .other
-        }
+        return "\(probe): \(failure.text) (\(time))"
     }
 }
 
@@ -97,8 +78,34 @@ public struct ChannelVerdict: Sendable {
     /// Up unless a critical probe failed.
     public var passed: Bool { !results.contains { $0.critical && !$0.passed } }
 
-    /// Why the round failed, from the first failing critical probe.
+    /// Passed, but a critical probe answered slower than its `maxLatency`.
+    public var degraded: Bool { passed && results.contains { $0.critical && $0.slow != nil } }
+
+    /// Why the round failed (the first failing critical probe), or why it is degraded.
     public var reason: String? {
-        results.first { $0.critical && !$0.passed }.map(\.summary)
+        (results.first { $0.critical && !$0.passed } ?? results.first { $0.critical && $0.slow != nil }).map(\.summary)
     }
+
+    /// The failing critical probes' failures, for the journal.
+    public var evidence: [ProbeEvidence] {
+        results.compactMap { result in
+            guard result.critical, result.failure != nil || result.slow != nil else { return nil }
+            return ProbeEvidence(
+                probe: result.probe, status: result.status, latencyMs: Int(result.latency.milliseconds), failure: result.failure, slow: result.slow)
+        }
+    }
+}
+
+/// One probe's failure as the journal keeps it.
+public struct ProbeEvidence: Sendable, Codable, Equatable {
+    /// The probe's name.
+    public var probe: String
+    /// The HTTP status, when an answer came.
+    public var status: Int?
+    /// How long it took.
+    public var latencyMs: Int
+    /// Why it failed.
+    public var failure: ProbeFailure?
+    /// Why it counts as slow.
+    public var slow: String?
 }

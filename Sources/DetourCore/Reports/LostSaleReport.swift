@@ -38,7 +38,7 @@ public struct LostSaleReport: Sendable {
     /// Builds the report; ongoing outages are counted up to `now`.
     public init(state: DetourState, workspace: Workspace, now: Date) {
         timeZone = workspace.settings.timeZone
-        windows = state.incidents.filter { $0.trigger != .schedule }.map { incident in
+        windows = state.incidents.filter(\.isOutage).map { incident in
             let channel = workspace.channel(incident.channel)
             let end = incident.recoveringAt ?? now
             let seconds = max(0, end.timeIntervalSince(incident.outageStart))

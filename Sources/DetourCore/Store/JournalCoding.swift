@@ -24,6 +24,7 @@ public enum JournalCoding {
         case .channelHeld(let value): payload = try encoder.encode(value)
         case .channelReleased(let value): payload = try encoder.encode(value)
         case .incidentApproved(let value): payload = try encoder.encode(value)
+        case .monitorOffline(let value), .monitorOnline(let value): payload = try encoder.encode(value)
         }
         let body = String(decoding: payload.dropFirst(), as: UTF8.self)
         let head = "{\"ts\":\"\(record.ts.formatted(dateStyle))\",\"type\":\"\(record.event.type)\""
@@ -55,6 +56,8 @@ public enum JournalCoding {
         case "channel.held": event = .channelHeld(try decoder.decode(ChannelHeld.self, from: line))
         case "channel.released": event = .channelReleased(try decoder.decode(ChannelReleased.self, from: line))
         case "incident.approved": event = .incidentApproved(try decoder.decode(IncidentApproved.self, from: line))
+        case "monitor.offline": event = .monitorOffline(try decoder.decode(MonitorStatus.self, from: line))
+        case "monitor.online": event = .monitorOnline(try decoder.decode(MonitorStatus.self, from: line))
         default: throw JournalError(message: "unknown record type \"\(header.type)\"")
         }
         return JournalRecord(ts: header.ts, event: event)

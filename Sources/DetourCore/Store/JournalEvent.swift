@@ -22,6 +22,10 @@ public enum JournalEvent: Sendable, Equatable {
     case channelReleased(ChannelReleased)
     /// An operator (or the clock, after `autoAfter`) released the approval gate.
     case incidentApproved(IncidentApproved)
+    /// Every channel and every canary failed together: the monitor's own network is down.
+    case monitorOffline(MonitorStatus)
+    /// The monitor reaches the world again.
+    case monitorOnline(MonitorStatus)
 
     /// The `type` field of the line.
     public var type: String {
@@ -36,6 +40,8 @@ public enum JournalEvent: Sendable, Equatable {
         case .channelHeld: "channel.held"
         case .channelReleased: "channel.released"
         case .incidentApproved: "incident.approved"
+        case .monitorOffline: "monitor.offline"
+        case .monitorOnline: "monitor.online"
         }
     }
 }
@@ -50,6 +56,18 @@ public struct ChannelHealthChanged: Sendable, Codable, Equatable {
     public var change: String?
     /// Why the probe round failed, if it did.
     public var evidence: String?
+    /// Each failing (or slow) critical probe: class, expected and actual.
+    public var probes: [ProbeEvidence]?
+}
+
+/// `monitor.offline` / `monitor.online`: the monitor's own network, judged from one round.
+public struct MonitorStatus: Sendable, Codable, Equatable {
+    /// The channels probed in the round.
+    public var channels: [String]
+    /// How many canary URLs were tried.
+    public var canaries: Int
+    /// The first channel's failure, for people.
+    public var evidence: String?
 }
 
 /// Who or what opened or ended an incident.
@@ -58,6 +76,8 @@ public enum IncidentTrigger: String, Sendable, Codable {
     case manual
     /// A `schedule` playbook's run; not an outage.
     case schedule
+    /// A `degraded`, `maintenance` or `offline` playbook's run; not an outage.
+    case notice
 }
 
 /// `incident.opened`.

@@ -52,6 +52,8 @@ struct LogCommand: Command {
             return "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
         case .incidentApproved(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.automatic ? "automatically" : "by \(e.by ?? "operator")")"
+        case .monitorOffline(let e), .monitorOnline(let e):
+            return "\(time)  \(record.event.type)  \(e.channels.joined(separator: ",")) canaries \(e.canaries)\(e.evidence.map { " — \($0)" } ?? "")"
         }
     }
 }

@@ -5,38 +5,67 @@ import Foundation
 struct ProbeCommand: Command {
     static let name = "probe"
     static let abstract = "Probe channels now and print every result (changes no state)"
-    static let discussion = "Exits 0 when every critical probe passed, 1 otherwise."
+    static let discussion = """
+        Each failed probe says its class (dns, connect, tls, timeout, http, condition), what was
+        expected and what came back. Exits 0 when every critical probe passed, 1 otherwise.
+        """
+    static let options = [
+        OptionSpec(name: "bench", short: nil, value: nil, help: "print only the totals and the round's wall time (for bench/probe)")
+    ]
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "channels to probe (default: all)", repeating: true, required: false)]
 
     let channels: [String]
+    let bench: Bool
 
-    init(_ parsed: ParsedArguments) throws { channels = parsed.positionals }
+    init(_ parsed: ParsedArguments) throws {
+        channels = parsed.positionals
+        bench = parsed.flag("bench")
+    }
 
     func run(_ context: CommandContext) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
-        var selected = session.workspace.channels
+        let workspace = session.workspace
+        var selected = workspace.channels
         if !channels.isEmpty {
-            for id in channels where session.workspace.channel(id) == nil {
-                context.console.err("error: unknown channel \"\(id)\"; channels: \(session.workspace.channels.map(\.id).joined(separator: ", "))")
+            for id in channels where workspace.channel(id) == nil {
+                context.console.err("error: unknown channel \"\(id)\"; channels: \(workspace.channels.map(\.id).joined(separator: ", "))")
                 return .usage
             }
-            selected = channels.compactMap { session.workspace.channel($0) }
+            selected = channels.compactMap { workspace.channel($0) }
         }
-        let http = makeHTTPClient()
+        let http = makeHTTPClient(maxConcurrent: workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
-        let dependencies = EngineDependencies(workspace: session.workspace, http: http, clock: SystemClock(), secrets: session.secrets)
-        // Probing needs no state; a throwaway engine over an empty temporary folder would be wasteful,
-        // so probe through the evaluator directly.
-        let verdicts = await ProbeRound(dependencies: dependencies).run(selected)
-        var allPassed = true
+        let dependencies = EngineDependencies(workspace: workspace, http: http, clock: SystemClock(), secrets: session.secrets)
+        let now: Date
+        do { now = try session.clock().now() } catch {
+            context.console.err("error: \(error.message)")
+            return .usage
+        }
+        // Probing needs no state, so it goes through the round directly rather than an engine.
+        let started = ContinuousClock.now
+        let verdicts = await ProbeRound(dependencies: dependencies).run(selected, now: now)
+        let elapsed = ContinuousClock.now - started
+        let allPassed = verdicts.allSatisfy(\.passed)
+        if bench {
+            let results = verdicts.flatMap(\.results)
+            let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
+            let failed = results.filter { !$0.passed }
+            context.console.out(
+                String(
+                    format: "probes %d failed %d seconds %.3f per_second %.0f", results.count, failed.count, seconds, Double(results.count) / max(seconds, 1e-9)
+                ))
+            if let first = failed.first { context.console.out("first failure: \(first.summary)") }
+            return allPassed ? .ok : .failure
+        }
         for verdict in verdicts {
-            let channel = session.workspace.channel(verdict.channel)!
-            context.console.out("\(channel.name) (\(channel.id)): \(verdict.passed ? "up" : "DOWN")")
+            let channel = workspace.channel(verdict.channel)!
+            let window = workspace.maintenanceWindow(for: channel, at: now)
+            let state = window != nil ? "maintenance (planned)" : verdict.passed ? (verdict.degraded ? "degraded" : "up") : "DOWN"
+            context.console.out("\(channel.name) (\(channel.id)): \(state)")
             for result in verdict.results {
-                let mark = result.passed ? "ok  " : (result.critical ? "FAIL" : "warn")
+                let mark = result.passed ? (result.slow == nil ? "ok  " : "slow") : (result.critical ? "FAIL" : "warn")
                 context.console.out("  \(mark) \(result.summary)  \(result.url)")
             }
-            allPassed = allPassed && verdict.passed
         }
         return allPassed ? .ok : .failure
     }

@@ -23,7 +23,7 @@ struct TickCommand: Command {
                 return .ok
             }
             defer { lock.release() }
-            let http = makeHTTPClient()
+            let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
             defer { http.shutdown() }
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
             let engine = try session.engine(http: http, observer: printer.handle)

@@ -27,7 +27,7 @@ struct WatchCommand: Command {
             context.console.err("error: DETOUR_NOW pins the clock; watch needs the real one. Unset it, or use 'detour tick' to rehearse")
             return .usage
         }
-        let http = makeHTTPClient()
+        let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
         let stop = StopSignal()

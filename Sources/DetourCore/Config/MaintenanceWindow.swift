@@ -1,0 +1,41 @@
+import Foundation
+
+/// A planned window in which a channel is expected to be unavailable (`RMS定期メンテナンス`).
+public struct MaintenanceWindow: Sendable, Equatable {
+    /// When the window opens.
+    public var from: Date
+    /// When it closes (exclusive).
+    public var to: Date
+    /// The merchant's note, shown in the journal and in notices.
+    public var note: String
+    /// The channels it applies to (calendar windows; a channel file's own windows apply to that channel).
+    public var channels: ChannelSelector
+
+    /// Creates a window.
+    public init(from: Date, to: Date, note: String, channels: ChannelSelector = .all) {
+        self.from = from
+        self.to = to
+        self.note = note
+        self.channels = channels
+    }
+
+    /// Whether `time` is inside the window.
+    public func contains(_ time: Date) -> Bool { from <= time && time < to }
+
+    /// Parses `2026-12-02T01:00+09:00` (seconds and fractions optional, `Z` allowed).
+    public static func parseTime(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        // Merchants write times to the minute; add the seconds ISO 8601 parsing wants.
+        guard text.count >= 16 else { return nil }
+        let minute = text.index(text.startIndex, offsetBy: 16)
+        return try? Date.ISO8601FormatStyle().parse(String(text[..<minute]) + ":00" + text[minute...])
+    }
+}
+
+extension Workspace {
+    /// The window `channel` is in at `time`, from its own file or from the calendar.
+    public func maintenanceWindow(for channel: Channel, at time: Date) -> MaintenanceWindow? {
+        channel.maintenance.first { $0.contains(time) }
+            ?? settings.maintenance.first { $0.channels.matches(channel.id) && $0.contains(time) }
+    }
+}

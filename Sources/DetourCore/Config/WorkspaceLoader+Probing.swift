@@ -1,0 +1,109 @@
+import Foundation
+
+/// Reading the probing parts of a workspace: probe conditions, maintenance windows, canaries.
+extension WorkspaceLoader {
+    /// Reads `bodyMatches`, `json`, `header` and `certValidFor` of an `expect` object into `expect`.
+    func readConditions(_ reader: NodeReader, into expect: inout Expectation, sink: DiagnosticSink) {
+        if let node = reader.value("bodyMatches") {
+            let patterns: [(String, SourceLocation)]
+            if case .string(let text) = node.value { patterns = [(text, node.location)] } else { patterns = reader.stringArray("bodyMatches") ?? [] }
+            for (pattern, location) in patterns {
+                if (try? NSRegularExpression(pattern: pattern)) == nil {
+                    sink.error("\"bodyMatches\": \"\(pattern)\" is not a regular expression; check brackets and escapes (write \\\\. for a dot)", at: location)
+                } else {
+                    expect.bodyMatches.append(pattern)
+                }
+            }
+        }
+        if let node = reader.value("json") {
+            if let members = node.members {
+                for member in members {
+                    if member.key.isEmpty || member.key.hasPrefix("/") {
+                        expect.json.append(JSONExpectation(pointer: member.key, value: member.value.plainValue))
+                    } else {
+                        sink.error("\"json\": \"\(member.key)\" is not a JSON pointer; write it from the root like \"/\(member.key)\"", at: member.keyLocation)
+                    }
+                }
+            } else {
+                reader.typeError("json", node, expected: "an object of JSON pointers and values { \"/stock/available\": true }")
+            }
+        }
+        if let node = reader.value("header") {
+            if let members = node.members {
+                for member in members {
+                    if case .string(let text) = member.value.value {
+                        expect.headers.append(HeaderExpectation(name: member.key, contains: text))
+                    } else {
+                        sink.error("header \"\(member.key)\" must be a string the value contains, such as \"text/html\"", at: member.value.location)
+                    }
+                }
+            } else {
+                reader.typeError("header", node, expected: "an object of header names and texts { \"Content-Type\": \"text/html\" }")
+            }
+        }
+        expect.certValidFor = reader.duration("certValidFor")
+    }
+
+    /// Reads `followRedirects` and `maxRedirects` of a probe.
+    func readRedirects(_ reader: NodeReader, into probe: inout Probe) {
+        probe.followRedirects = reader.bool("followRedirects") ?? true
+        if let limit = reader.count("maxRedirects", minimum: 0) { probe.maxRedirects = limit }
+    }
+
+    /// Reads a list of maintenance windows (`maintenance: [{ from, to, note }]`); `channels` only where allowed.
+    func readMaintenance(_ node: JSONNode, allowChannels: Bool, sink: DiagnosticSink) -> [MaintenanceWindow] {
+        guard case .array(let items) = node.value else {
+            sink.error(
+                "\"maintenance\" must be a list [{ from: \"2026-12-02T01:00+09:00\", to: \"2026-12-02T06:00+09:00\" }], found \(node.kindName)",
+                at: node.location)
+            return []
+        }
+        return items.enumerated().compactMap { index, item in
+            guard let reader = NodeReader(item, subject: "maintenance window \(index + 1)", sink: sink) else { return nil }
+            defer { reader.finish() }
+            let from = readTime(reader, "from")
+            let to = readTime(reader, "to")
+            let note = reader.string("note") ?? ""
+            var channels = ChannelSelector.all
+            if allowChannels, let list = reader.stringArray("channels") { channels = .only(list.map(\.0)) }
+            guard let from, let to else { return nil }
+            guard from < to else {
+                sink.error("maintenance window \(index + 1) ends before it starts; \"to\" must be later than \"from\"", at: item.location)
+                return nil
+            }
+            return MaintenanceWindow(from: from, to: to, note: note, channels: channels)
+        }
+    }
+
+    private func readTime(_ reader: NodeReader, _ key: String) -> Date? {
+        guard let text = reader.requiredString(key, hint: "\(key): \"2026-12-02T01:00+09:00\"") else { return nil }
+        if let date = MaintenanceWindow.parseTime(text) { return date }
+        reader.sink.error(
+            "\"\(key)\": \"\(text)\" is not a time; write it with its offset like \"2026-12-02T01:00+09:00\"", at: reader.value(key)!.location)
+        return nil
+    }
+
+    /// Reads `calendar.maintenance`, `canary` and `maxConcurrentProbes` of `detour.json5`.
+    func readProbeSettings(_ reader: NodeReader, into settings: inout WorkspaceSettings, sink: DiagnosticSink) {
+        if let calendar = reader.value("calendar"), let calendarReader = NodeReader(calendar, subject: "calendar", sink: sink) {
+            if let node = calendarReader.value("maintenance") {
+                settings.maintenance = readMaintenance(node, allowChannels: true, sink: sink)
+            }
+            // Sale windows are read elsewhere; known here so they are not reported as unknown.
+            _ = calendarReader.value("sales")
+            calendarReader.finish()
+        }
+        if let node = reader.value("canary") {
+            let urls: [(String, SourceLocation)]
+            if case .string(let text) = node.value { urls = [(text, node.location)] } else { urls = reader.stringArray("canary") ?? [] }
+            for (url, location) in urls {
+                if (url.hasPrefix("http://") || url.hasPrefix("https://")) && URL(string: url)?.host != nil {
+                    settings.canary.append(url)
+                } else {
+                    sink.error("canary \"\(url)\" is not a web address; write a full URL such as \"https://www.google.com/generate_204\"", at: location)
+                }
+            }
+        }
+        settings.maxConcurrentProbes = reader.count("maxConcurrentProbes") ?? settings.maxConcurrentProbes
+    }
+}

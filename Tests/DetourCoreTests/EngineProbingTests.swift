@@ -1,0 +1,58 @@
+import DetourSandbox
+import DetourTestSupport
+import Foundation
+import Testing
+
+@testable import DetourCore
+
+/// The engine's probe pass on a manual clock: maintenance windows and when `watch` wakes next.
+@Suite(.serialized)
+final class EngineProbingTests {
+    let sandbox = SandboxServer()
+    let folder: TemporaryWorkspace
+    let http = HTTPClient(maxConcurrent: 16, userAgent: "detour/test")
+
+    init() throws {
+        try sandbox.start()
+        folder = try TemporaryWorkspace()
+        try folder.write(
+            "channels/mall.json5",
+            """
+            { name: "テストモール店", kind: "mall", url: "\(sandbox.baseURL)/store/mall/",
+              probes: [{ name: "item", url: "\(sandbox.baseURL)/store/mall/item" }],
+              maintenance: [{ from: "2026-11-27T10:00+09:00", to: "2026-11-27T11:00+09:00", note: "定期メンテ" }] }
+            """)
+    }
+
+    deinit {
+        http.shutdown()
+        sandbox.stop()
+    }
+
+    func time(_ text: String) -> Date { MaintenanceWindow.parseTime("2026-11-27T\(text)+09:00")! }
+
+    @Test func inAWindowTheChannelIsNotProbedAndWatchSleepsUntilItsEnd() async throws {
+        let load = WorkspaceLoader(root: folder.root, environment: [:]).load()
+        let workspace = try #require(load.workspace, "\(load.diagnostics)")
+        let clock = ManualClock(time("10:10:00"))
+        let secrets = SecretResolver(environment: [:], workspaceRoot: folder.root)
+        let engine = try Engine(
+            dependencies: EngineDependencies(workspace: workspace, http: http, clock: clock, secrets: secrets), stateDirectory: folder.root + "/.detour")
+        sandbox.setMode(.down, for: "mall")
+        try await engine.runPass()
+        #expect(await engine.state.channels["mall"]?.state == .maintenance)
+        #expect(sandbox.hits("mall") == 0, "a channel in a planned window is not probed")
+        #expect(await engine.nextWakeUp() == time("11:00:00"))
+        clock.set(time("11:00:00"))
+        sandbox.setMode(.healthy, for: "mall")
+        try await engine.runPass()
+        #expect(await engine.state.channels["mall"]?.state == .up)
+        #expect(sandbox.hits("mall") == 1, "probed at once when the window ends")
+    }
+
+    @Test func windowTimesMayOmitSeconds() {
+        #expect(MaintenanceWindow.parseTime("2026-12-02T01:00+09:00") == MaintenanceWindow.parseTime("2026-12-01T16:00:00Z"))
+        #expect(MaintenanceWindow.parseTime("2026-12-02T01:00:30+09:00") != nil)
+        #expect(MaintenanceWindow.parseTime("tomorrow") == nil)
+    }
+}
