@@ -10,6 +10,10 @@ public struct WorkspaceSettings: Sendable {
     public var values: JSONValue
     /// Base URL per provider, for regional endpoints and the sandbox.
     public var providers: [String: String]
+    /// Sale events (and, later, planned maintenance) from `calendar`.
+    public var calendar = WorkspaceCalendar()
+    /// Where tick and watch keep a static status page (`statusPage.out`), if anywhere.
+    public var statusPageOut: String? = nil
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(
