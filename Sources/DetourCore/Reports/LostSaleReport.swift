@@ -268,7 +268,7 @@ public struct LostSaleReport: Sendable {
     /// The report as one JSON document (times in the workspace's zone, amounts rounded).
     public func json() -> JSONValue {
         func time(_ date: Date?) -> JSONValue { date.map { .string(isoTime($0)) } ?? .null }
-        func seconds(_ value: Double?) -> JSONValue { value.map { .number($0.rounded()) } ?? .null }
+        func seconds(_ value: Double?) -> JSONValue { value.map { .number(($0 * 1_000).rounded() / 1_000) } ?? .null }
         func totalsValue(_ totals: LostSaleTotals) -> [(String, JSONValue)] {
             [
                 ("outages", .number(Double(totals.outages))), ("minutes", .number((totals.minutes * 10).rounded() / 10)),
@@ -398,7 +398,9 @@ public enum TextTable {
 public enum Elapsed {
     /// Formats a number of seconds.
     public static func text(_ seconds: Double) -> String {
-        let whole = Int(max(0, seconds).rounded())
+        if seconds < 1 { return "\(Int((max(0, seconds) * 1_000).rounded())) ms" }
+        if seconds < 10 { return String(format: "%.1f s", seconds) }
+        let whole = Int(seconds.rounded())
         if whole < 60 { return "\(whole) s" }
         if whole < 3_600 { return whole % 60 == 0 ? "\(whole / 60) min" : "\(whole / 60) min \(whole % 60) s" }
         return String(format: "%d h %02d min", whole / 3_600, whole % 3_600 / 60)
