@@ -310,7 +310,7 @@ public struct LostSaleReport: Sendable {
     }
 
     /// The display name of a channel id.
-    func name(of channel: String) -> String { channels.first { $0.id == channel }?.name ?? channel }
+    public func name(of channel: String) -> String { channels.first { $0.id == channel }?.name ?? channel }
 
     private func amount(_ value: Double) -> String { String(format: "%.0f", value.rounded()) }
 
@@ -319,7 +319,7 @@ public struct LostSaleReport: Sendable {
     }
 
     /// `2026-11-27 10:01:00` in the report's zone.
-    func time(_ date: Date) -> String {
+    public func time(_ date: Date) -> String {
         date.formatted(
             Date.VerbatimFormatStyle(
                 format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
@@ -327,7 +327,7 @@ public struct LostSaleReport: Sendable {
     }
 
     /// RFC 3339 in the report's zone.
-    func isoTime(_ date: Date) -> String {
+    public func isoTime(_ date: Date) -> String {
         LocalTime.iso8601(date, in: timeZone)
     }
 }
