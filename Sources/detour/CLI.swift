@@ -7,7 +7,7 @@ enum CLI {
     static let commands: [CommandEntry] = [
         CommandEntry(CheckCommand.self), CommandEntry(ProbeCommand.self), CommandEntry(TickCommand.self),
         CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
-        CommandEntry(RestoreCommand.self), CommandEntry(ReportCommand.self), CommandEntry(LogCommand.self), CommandEntry(ShowCommand.self),
+        CommandEntry(RestoreCommand.self), CommandEntry(ReportCommand.self), CommandEntry(LogCommand.self), CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self),
         CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self),
     ]
 

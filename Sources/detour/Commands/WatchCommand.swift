@@ -13,11 +13,15 @@ struct WatchCommand: Command {
         Takes the run lock for each pass only, so operators' 'failover' and 'restore' commands
         and cron ticks can run alongside. SIGTERM or SIGINT finish the pass in flight and exit 0.
         """
-    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed")]
+    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed"), metricsFileOption]
 
     let verbose: Bool
+    let metricsFile: String?
 
-    init(_ parsed: ParsedArguments) throws { verbose = parsed.flag("verbose") }
+    init(_ parsed: ParsedArguments) throws {
+        verbose = parsed.flag("verbose")
+        metricsFile = parsed.value("metrics-file")
+    }
 
     func run(_ context: CommandContext) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
@@ -27,11 +31,13 @@ struct WatchCommand: Command {
         let stop = StopSignal()
         let loop = Task {
             do {
-                let engine = try session.engine(http: http, observer: printer.handle)
+                let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
+                let engine = try session.engine(http: http, observer: { printer.handle($0); outputs.observe($0) })
                 context.console.out("watching \(session.workspace.channels.count) channels; state in \(session.stateDirectory)")
                 while !stop.requested {
                     if let lock = try await session.lock(patience: .seconds(30)) {
                         try await engine.runPass()
+                        if outputs.isEnabled { try outputs.write(state: await engine.state, now: try session.clock().now()) }
                         lock.release()
                     }
                     let wake = await engine.nextWakeUp()
