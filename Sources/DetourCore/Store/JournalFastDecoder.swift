@@ -140,8 +140,11 @@ enum JournalFastDecoder {
 
     /// `2026-11-25T04:41:00.001Z`, exactly as `encode` writes it; anything else falls back.
     private static func date(_ value: Value?) throws -> Date {
-        let text = try string(value)
-        var utf8 = Array(text.utf8)
+        var text = try string(value)
+        return try text.withUTF8 { try date(utf8: $0) }
+    }
+
+    private static func date(utf8: UnsafeBufferPointer<UInt8>) throws -> Date {
         guard utf8.count == 24, utf8[4] == 0x2D, utf8[7] == 0x2D, utf8[10] == 0x54, utf8[13] == 0x3A, utf8[16] == 0x3A, utf8[19] == 0x2E, utf8[23] == 0x5A
         else { throw Failure() }
         func digits(_ from: Int, _ count: Int) throws -> Int {
@@ -156,7 +159,6 @@ enum JournalFastDecoder {
         let year = try digits(0, 4), month = try digits(5, 2), day = try digits(8, 2)
         let hour = try digits(11, 2), minute = try digits(14, 2), second = try digits(17, 2), millis = try digits(20, 3)
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { throw Failure() }
-        utf8.removeAll()
         // Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
