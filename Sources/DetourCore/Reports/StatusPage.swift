@@ -131,7 +131,8 @@ public struct StatusPage: Sendable {
     public func html() -> String {
         let overall = overall
         let zone = workspace.settings.timeZone
-        let time = { (date: Date) in HTML.escape(LocalTime.iso8601(date, in: zone).replacingOccurrences(of: "T", with: " ")) }
+        // Minutes are enough for customers; the zone is named once, in the footer.
+        let time = { (date: Date) in HTML.escape(String(LocalTime.iso8601(date, in: zone).replacingOccurrences(of: "T", with: " ").prefix(16))) }
         var body = "<h1>ストア稼働状況 <small>Store status</small></h1>\n"
         body += "<div class=\"banner \(overall.indicator)\">\(HTML.escape(overall.description))</div>\n"
         if !incidents.isEmpty {
@@ -142,7 +143,8 @@ public struct StatusPage: Sendable {
                 let alternates = alternates(of: incident.channel)
                 if !alternates.isEmpty {
                     let links = alternates.map { "<a href=\"\(HTML.escape($0.url))\">\(HTML.escape($0.name))</a>" }.joined(separator: "、")
-                    body += "<p>お手数ですが \(links) をご利用ください。Please shop at \(links) meanwhile.</p>"
+                    let names = alternates.map { HTML.escape($0.name) }.joined(separator: ", ")
+                    body += "<p>お手数ですが \(links) をご利用ください。<br><small>Please shop at \(names) meanwhile.</small></p>"
                 }
                 body += "</div>\n"
             }
@@ -162,7 +164,7 @@ public struct StatusPage: Sendable {
             }
             body += "</ul>\n"
         }
-        body += "<p class=\"updated\">最終更新 Updated \(time(now))</p>\n"
+        body += "<p class=\"updated\">最終更新 Updated \(time(now)) (\(HTML.escape(zone.identifier)))</p>\n"
         return """
             <!DOCTYPE html>
             <html lang="ja">
