@@ -18,23 +18,28 @@ struct JournalDecodingTests {
         health.nextDueAt = time.addingTimeInterval(60)
         health.lastFailure = "カート: \"503\"\\ \n\t\u{1}"
         return [
-            JournalRecord(ts: time, event: .channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: "wentDown", evidence: "item page: 503 😱"))),
+            JournalRecord(
+                ts: time, event: .channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: "wentDown", evidence: "item page: 503 😱"))),
             JournalRecord(ts: time, event: .channelHealth(ChannelHealthChanged(channel: "own-site", health: ChannelHealth(), change: nil, evidence: nil))),
             JournalRecord(
                 ts: time,
                 event: .incidentOpened(
-                    IncidentOpened(incident: "r-1", channel: "rakuten", trigger: .manual, by: "佐藤", reason: "決済エラー多発", firstFailureAt: nil, lastSuccessAt: nil))),
+                    IncidentOpened(incident: "r-1", channel: "rakuten", trigger: .manual, by: "佐藤", reason: "決済エラー多発", firstFailureAt: nil, lastSuccessAt: nil))
+            ),
             JournalRecord(
                 ts: time,
                 event: .stepStarted(
-                    StepStarted(incident: "r-1", step: "p/line", phase: .failover, attempt: 2, idempotencyKey: "r-1/p/line", request: "POST https://api.line.me/v2/bot"))),
+                    StepStarted(
+                        incident: "r-1", step: "p/line", phase: .failover, attempt: 2, idempotencyKey: "r-1/p/line", request: "POST https://api.line.me/v2/bot")
+                )),
             JournalRecord(
                 ts: time,
                 event: .stepFinished(
                     StepFinished(incident: "r-1", step: "p/line", phase: .undo, attempt: 2, outcome: .retryable, status: 503, error: "busy", durationMs: 1234))),
             JournalRecord(
                 ts: time,
-                event: .stepFinished(StepFinished(incident: "r-1", step: "p/x", phase: .recovery, attempt: 1, outcome: .succeeded, status: nil, error: nil, durationMs: 0))),
+                event: .stepFinished(
+                    StepFinished(incident: "r-1", step: "p/x", phase: .recovery, attempt: 1, outcome: .succeeded, status: nil, error: nil, durationMs: 0))),
             JournalRecord(ts: time, event: .incidentMitigated(IncidentReference(incident: "r-1"))),
             JournalRecord(
                 ts: time, event: .incidentRecovering(IncidentRecovering(incident: "r-1", trigger: .manual, recoveredAt: time, by: "sato", reason: "戻りました"))),
@@ -61,7 +66,10 @@ struct JournalDecodingTests {
         #expect(record.event.type.hasPrefix("incident."))
     }
 
-    @Test(arguments: [#"{"ts":"2026-11-25T01:00:00.000Z","type":"incident.exploded","incident":"r-1"}"#, #"{"ts":"yesterday","type":"incident.resolved","incident":"r-1"}"#, "[1,2]", #"{"ts":"2026-11-25T01:00:00.000Z","type":"step.finished"}"#])
+    @Test(arguments: [
+        #"{"ts":"2026-11-25T01:00:00.000Z","type":"incident.exploded","incident":"r-1"}"#, #"{"ts":"yesterday","type":"incident.resolved","incident":"r-1"}"#,
+        "[1,2]", #"{"ts":"2026-11-25T01:00:00.000Z","type":"step.finished"}"#,
+    ])
     func badLinesAreRejected(line: String) {
         #expect(throws: (any Error).self) { try JournalCoding.decode(Data(line.utf8)) }
     }

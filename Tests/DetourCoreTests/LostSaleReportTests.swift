@@ -47,24 +47,25 @@ import Testing
 
     static func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
 
-    @Test(arguments: [
-        // Plain hour, no sale: 1 h × 60,000.
-        ("Asia/Tokyo", "mall", "2026-11-25T09:00:00+09:00", "2026-11-25T10:00:00+09:00", 60_000.0),
-        // Into the sale at 10:30 (×3): 0.5 h × 60,000 + 0.5 h × 180,000.
-        ("Asia/Tokyo", "mall", "2026-11-25T10:00:00+09:00", "2026-11-25T11:00:00+09:00", 120_000.0),
-        // Two sales overlap 11:00–11:30: the larger multiplier (×3) counts, not both.
-        ("Asia/Tokyo", "mall", "2026-11-25T11:00:00+09:00", "2026-11-25T11:30:00+09:00", 90_000.0),
-        // Out of the sale at 12:00: 0.5 h × 180,000 + 0.5 h × 60,000.
-        ("Asia/Tokyo", "mall", "2026-11-25T11:30:00+09:00", "2026-11-25T12:30:00+09:00", 120_000.0),
-        // A sale for other channels only: "own" gets the ×2 one only.
-        ("Asia/Tokyo", "own", "2026-11-25T10:00:00+09:00", "2026-11-25T12:00:00+09:00", 25_000.0),
-        // Across midnight Wed→Thu: 0.5 h × 60,000 × 2 (23:00) + 0.5 h × 60,000 × 0.5 (0:00) × 1.5 (Thursday).
-        ("Asia/Tokyo", "mall", "2026-11-25T23:30:00+09:00", "2026-11-26T00:30:00+09:00", 82_500.0),
-        // The same instants read in UTC are 14:30–15:30 on Wednesday: flat.
-        ("UTC", "mall", "2026-11-25T23:30:00+09:00", "2026-11-26T00:30:00+09:00", 60_000.0),
-        // In New York they are 09:30–10:30 on Wednesday.
-        ("America/New_York", "mall", "2026-11-25T23:30:00+09:00", "2026-11-26T00:30:00+09:00", 60_000.0),
-    ] as [(String, String, String, String, Double)])
+    @Test(
+        arguments: [
+            // Plain hour, no sale: 1 h × 60,000.
+            ("Asia/Tokyo", "mall", "2026-11-25T09:00:00+09:00", "2026-11-25T10:00:00+09:00", 60_000.0),
+            // Into the sale at 10:30 (×3): 0.5 h × 60,000 + 0.5 h × 180,000.
+            ("Asia/Tokyo", "mall", "2026-11-25T10:00:00+09:00", "2026-11-25T11:00:00+09:00", 120_000.0),
+            // Two sales overlap 11:00–11:30: the larger multiplier (×3) counts, not both.
+            ("Asia/Tokyo", "mall", "2026-11-25T11:00:00+09:00", "2026-11-25T11:30:00+09:00", 90_000.0),
+            // Out of the sale at 12:00: 0.5 h × 180,000 + 0.5 h × 60,000.
+            ("Asia/Tokyo", "mall", "2026-11-25T11:30:00+09:00", "2026-11-25T12:30:00+09:00", 120_000.0),
+            // A sale for other channels only: "own" gets the ×2 one only.
+            ("Asia/Tokyo", "own", "2026-11-25T10:00:00+09:00", "2026-11-25T12:00:00+09:00", 25_000.0),
+            // Across midnight Wed→Thu: 0.5 h × 60,000 × 2 (23:00) + 0.5 h × 60,000 × 0.5 (0:00) × 1.5 (Thursday).
+            ("Asia/Tokyo", "mall", "2026-11-25T23:30:00+09:00", "2026-11-26T00:30:00+09:00", 82_500.0),
+            // The same instants read in UTC are 14:30–15:30 on Wednesday: flat.
+            ("UTC", "mall", "2026-11-25T23:30:00+09:00", "2026-11-26T00:30:00+09:00", 60_000.0),
+            // In New York they are 09:30–10:30 on Wednesday.
+            ("America/New_York", "mall", "2026-11-25T23:30:00+09:00", "2026-11-26T00:30:00+09:00", 60_000.0),
+        ] as [(String, String, String, String, Double)])
     func revenueFollowsHoursWeekdaysSalesAndTheTimeZone(zone: String, channel: String, from: String, to: String, expected: Double) throws {
         let (workspace, _) = try Self.workspace(timeZone: zone)
         let model = RevenueModel(calendar: workspace.settings.calendar, timeZone: workspace.settings.timeZone)
@@ -73,18 +74,41 @@ import Testing
         #expect(abs(amount - expected) < 0.01, "\(amount)")
     }
 
-    @Test(arguments: [
-        ("channels/x.json5", "{ name: \"x\", kind: \"mall\", url: \"https://x.example/\", probes: [{ name: \"p\", url: \"https://x.example/\" }], revenue: { perHour: 1, byHour: [1, 2] } }", "channels/x.json5:1:", "needs 24 factors"),
-        ("channels/x.json5", "{ name: \"x\", kind: \"mall\", url: \"https://x.example/\", probes: [{ name: \"p\", url: \"https://x.example/\" }], revenue: { perHour: 1, byWeekday: { funday: 2 } } }", "channels/x.json5:1:", "unknown weekday \"funday\""),
-        ("channels/x.json5", "{ name: \"x\", kind: \"mall\", url: \"https://x.example/\", probes: [{ name: \"p\", url: \"https://x.example/\" }], revenue: { perHour: 1, recapture: { nowhere: 0.5 } }, alternates: [] }", "channels/x.json5:1:", "not one of this channel's alternates"),
-        ("detour.json5", "{ calendar: { sales: [{ name: \"s\", from: \"2026-12-02\", to: \"2026-12-01\", multiplier: 2 }] } }", "detour.json5:1:", "ends before it starts"),
-        ("detour.json5", "{ calendar: { sales: [{ name: \"s\", from: \"next week\", to: \"2026-12-01\", multiplier: 2 }] } }", "detour.json5:1:", "is not a time"),
-        ("detour.json5", "{ calendar: { sales: [{ name: \"s\", from: \"2026-12-01\", to: \"2026-12-02\" }] } }", "detour.json5:1:", "missing \"multiplier\""),
-        ("detour.json5", "{ statusPage: { out: \"\" } }", "detour.json5:1:", "statusPage is empty"),
-    ] as [(String, String, String, String)])
+    @Test(
+        arguments: [
+            (
+                "channels/x.json5",
+                "{ name: \"x\", kind: \"mall\", url: \"https://x.example/\", probes: [{ name: \"p\", url: \"https://x.example/\" }], revenue: { perHour: 1, byHour: [1, 2] } }",
+                "channels/x.json5:1:", "needs 24 factors"
+            ),
+            (
+                "channels/x.json5",
+                "{ name: \"x\", kind: \"mall\", url: \"https://x.example/\", probes: [{ name: \"p\", url: \"https://x.example/\" }], revenue: { perHour: 1, byWeekday: { funday: 2 } } }",
+                "channels/x.json5:1:", "unknown weekday \"funday\""
+            ),
+            (
+                "channels/x.json5",
+                "{ name: \"x\", kind: \"mall\", url: \"https://x.example/\", probes: [{ name: \"p\", url: \"https://x.example/\" }], revenue: { perHour: 1, recapture: { nowhere: 0.5 } }, alternates: [] }",
+                "channels/x.json5:1:", "not one of this channel's alternates"
+            ),
+            (
+                "detour.json5", "{ calendar: { sales: [{ name: \"s\", from: \"2026-12-02\", to: \"2026-12-01\", multiplier: 2 }] } }", "detour.json5:1:",
+                "ends before it starts"
+            ),
+            (
+                "detour.json5", "{ calendar: { sales: [{ name: \"s\", from: \"next week\", to: \"2026-12-01\", multiplier: 2 }] } }", "detour.json5:1:",
+                "is not a time"
+            ),
+            (
+                "detour.json5", "{ calendar: { sales: [{ name: \"s\", from: \"2026-12-01\", to: \"2026-12-02\" }] } }", "detour.json5:1:",
+                "missing \"multiplier\""
+            ),
+            ("detour.json5", "{ statusPage: { out: \"\" } }", "detour.json5:1:", "statusPage is empty"),
+        ] as [(String, String, String, String)])
     func badRevenueAndCalendarEntriesAreReportedWithTheirPlace(file: String, text: String, location: String, message: String) throws {
         let folder = try TemporaryWorkspace()
-        try folder.write("channels/ok.json5", "{ name: \"ok\", kind: \"mall\", url: \"https://ok.example/\", probes: [{ name: \"p\", url: \"https://ok.example/\" }] }")
+        try folder.write(
+            "channels/ok.json5", "{ name: \"ok\", kind: \"mall\", url: \"https://ok.example/\", probes: [{ name: \"p\", url: \"https://ok.example/\" }] }")
         try folder.write(file, text)
         let load = WorkspaceLoader(root: folder.root, environment: [:]).load()
         #expect(load.workspace == nil)
@@ -108,7 +132,8 @@ import Testing
             records.append(
                 JournalRecord(
                     ts: date("2026-11-25T10:31:10+09:00"),
-                    event: .incidentRecovering(IncidentRecovering(incident: id, trigger: .probe, recoveredAt: date("2026-11-25T10:31:00+09:00"), by: nil, reason: nil))))
+                    event: .incidentRecovering(
+                        IncidentRecovering(incident: id, trigger: .probe, recoveredAt: date("2026-11-25T10:31:00+09:00"), by: nil, reason: nil))))
             records.append(JournalRecord(ts: date("2026-11-25T10:31:12+09:00"), event: .incidentResolved(IncidentReference(incident: id))))
         }
         for record in records { state.apply(record) }
@@ -151,10 +176,11 @@ import Testing
         #expect(report.table().contains("ongoing"))
     }
 
-    @Test(arguments: [
-        (nil, nil, [], 1), ("2026-11-25T10:31:01+09:00", nil, [], 0), (nil, "2026-11-25T10:00:59+09:00", [], 0),
-        ("2026-11-25T10:30:00+09:00", "2026-11-25T10:30:00+09:00", [], 1), (nil, nil, ["own"], 0), (nil, nil, ["mall"], 1),
-    ] as [(String?, String?, [String], Int)])
+    @Test(
+        arguments: [
+            (nil, nil, [], 1), ("2026-11-25T10:31:01+09:00", nil, [], 0), (nil, "2026-11-25T10:00:59+09:00", [], 0),
+            ("2026-11-25T10:30:00+09:00", "2026-11-25T10:30:00+09:00", [], 1), (nil, nil, ["own"], 0), (nil, nil, ["mall"], 1),
+        ] as [(String?, String?, [String], Int)])
     func filtersBySinceUntilAndChannel(since: String?, until: String?, channels: [String], count: Int) throws {
         let (workspace, _) = try Self.workspace()
         let filter = ReportFilter(since: since.map(Self.date), until: until.map(Self.date), channels: channels)
@@ -189,7 +215,10 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().jsonText.utf8)) as? [String: Any])
         let windows = try #require(object["windows"] as? [[String: Any]])
         #expect(windows.count == 1)
-        for key in ["earliest", "from", "detected", "mitigated", "to", "resolved", "moneyAtRisk", "moneyBeforeMitigation", "moneyAfterMitigation", "recapture", "unmitigatedMinutes", "secondsToMitigate"] {
+        for key in [
+            "earliest", "from", "detected", "mitigated", "to", "resolved", "moneyAtRisk", "moneyBeforeMitigation", "moneyAfterMitigation", "recapture",
+            "unmitigatedMinutes", "secondsToMitigate",
+        ] {
             #expect(windows[0][key] != nil, "missing \(key)")
         }
         #expect(windows[0]["secondsToMitigate"] as? Double == 30)
@@ -202,7 +231,9 @@ import Testing
 
     @Test func htmlIsSelfContainedWithATimelinePerChannel() throws {
         let (workspace, _) = try Self.workspace()
-        let maintenance = [PlannedMaintenance(channel: "own", from: Self.date("2026-11-25T11:00:00+09:00"), to: Self.date("2026-11-25T11:20:00+09:00"), note: "定期メンテナンス")]
+        let maintenance = [
+            PlannedMaintenance(channel: "own", from: Self.date("2026-11-25T11:00:00+09:00"), to: Self.date("2026-11-25T11:20:00+09:00"), note: "定期メンテナンス")
+        ]
         let report = LostSaleReport(state: Self.state(), workspace: workspace, now: Self.date("2026-11-25T12:00:00+09:00"), maintenance: maintenance)
         let html = ReportHTML(report: report).render()
         for channel in workspace.channels {

@@ -95,7 +95,8 @@ extension WorkspaceCalendar {
         guard let node = reader.required(key, hint: "\(key): \"2026-12-04T20:00+09:00\""), let text = reader.expectString(node, key: key) else { return nil }
         guard let date = LocalTime.parse(text, in: timeZone) else {
             reader.sink.error(
-                "\"\(key)\": \"\(text)\" is not a time; write it like \"2026-12-04T20:00+09:00\" or \"2026-12-04\" (the workspace time zone)", at: node.location)
+                "\"\(key)\": \"\(text)\" is not a time; write it like \"2026-12-04T20:00+09:00\" or \"2026-12-04\" (the workspace time zone)", at: node.location
+            )
             return nil
         }
         return date

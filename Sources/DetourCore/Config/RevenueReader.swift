@@ -55,7 +55,9 @@ extension Revenue {
                     }
                     guard let value = factor(member.value, key: "recapture.\(member.key)", reader: reader) else { continue }
                     if value > 1 {
-                        sink.error("recapture \"\(member.key)\" is a share of lost sales from 0 to 1, found \(member.value.literal); write 0.3 for 30%", at: member.value.location)
+                        sink.error(
+                            "recapture \"\(member.key)\" is a share of lost sales from 0 to 1, found \(member.value.literal); write 0.3 for 30%",
+                            at: member.value.location)
                     }
                     revenue.recapture[member.key] = value
                 }

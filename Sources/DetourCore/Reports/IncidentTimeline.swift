@@ -82,7 +82,10 @@ public struct IncidentTimeline: Sendable {
                     let reason = event.reason.map { ": \($0)" } ?? ""
                     entries.append(Entry(time: record.ts, kind: .manual, text: "restore by \(event.by ?? "an operator")\(reason)"))
                 } else {
-                    entries.append(Entry(time: record.ts, kind: .incident, text: "channel answering again since \(LocalTime.iso8601(event.recoveredAt, in: timeZone)); undo and recovery steps"))
+                    entries.append(
+                        Entry(
+                            time: record.ts, kind: .incident,
+                            text: "channel answering again since \(LocalTime.iso8601(event.recoveredAt, in: timeZone)); undo and recovery steps"))
                 }
             case .incidentResolved(let event) where event.incident == id:
                 entries.append(Entry(time: record.ts, kind: .incident, text: "resolved"))

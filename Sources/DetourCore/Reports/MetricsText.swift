@@ -52,7 +52,9 @@ public struct MetricsText: Sendable {
         family("detour_channel_state", "gauge", "1 for the channel's current health state, 0 for the others.")
         for channel in workspace.channels {
             let current = (state.channels[channel.id] ?? ChannelHealth()).state
-            for health in HealthState.allCases { sample("detour_channel_state", [("channel", channel.id), ("state", health.rawValue)], health == current ? 1 : 0) }
+            for health in HealthState.allCases {
+                sample("detour_channel_state", [("channel", channel.id), ("state", health.rawValue)], health == current ? 1 : 0)
+            }
         }
         family("detour_channel_up", "gauge", "1 when the channel is up, 0 otherwise.")
         for channel in workspace.channels {

@@ -103,15 +103,19 @@ public struct ReportHTML: Sendable {
         html += timeline(summary.channel, windows: windows, start: start, end: end)
         if !windows.isEmpty {
             html += "<table>\n<tr><th>incident</th><th>first failure</th><th>detected</th><th>failover done</th><th>back</th>"
-            html += "<th class=\"n\">minutes</th><th class=\"n\">unmitigated</th><th class=\"n\">money at risk</th><th class=\"n\">before / after failover</th><th class=\"n\">recapture</th></tr>\n"
+            html +=
+                "<th class=\"n\">minutes</th><th class=\"n\">unmitigated</th><th class=\"n\">money at risk</th><th class=\"n\">before / after failover</th><th class=\"n\">recapture</th></tr>\n"
             for window in windows {
                 let money = { (value: Double) in HTML.escape(Money.format(value, currency: window.currency)) }
                 html += "<tr><td>\(HTML.escape(window.incident))\(window.trigger == .manual ? " (manual)" : "")</td>"
                 html += "<td>\(HTML.escape(report.time(window.from)))</td><td>\(HTML.escape(report.time(window.detected)))</td>"
-                html += "<td>\(window.mitigated.map { HTML.escape(report.time($0)) + " (" + Elapsed.text($0.timeIntervalSince(window.detected)) + ")" } ?? "—")</td>"
+                html +=
+                    "<td>\(window.mitigated.map { HTML.escape(report.time($0)) + " (" + Elapsed.text($0.timeIntervalSince(window.detected)) + ")" } ?? "—")</td>"
                 html += "<td>\(window.to.map { HTML.escape(report.time($0)) } ?? "ongoing")</td>"
-                html += "<td class=\"n\">\(String(format: "%.1f", window.minutes))</td><td class=\"n\">\(String(format: "%.1f", window.unmitigatedMinutes))</td>"
-                html += "<td class=\"n\"><b>\(money(window.moneyAtRisk))</b></td><td class=\"n\">\(money(window.moneyBeforeMitigation)) / \(money(window.moneyAfterMitigation))</td>"
+                html +=
+                    "<td class=\"n\">\(String(format: "%.1f", window.minutes))</td><td class=\"n\">\(String(format: "%.1f", window.unmitigatedMinutes))</td>"
+                html +=
+                    "<td class=\"n\"><b>\(money(window.moneyAtRisk))</b></td><td class=\"n\">\(money(window.moneyBeforeMitigation)) / \(money(window.moneyAfterMitigation))</td>"
                 html += "<td class=\"n\">\(money(window.recapture))</td></tr>\n"
             }
             html += "</table>\n"
@@ -137,7 +141,8 @@ public struct ReportHTML: Sendable {
             let x1 = x(sale.from), x2 = max(x(sale.to), x1 + 1)
             svg += "<g class=\"sale\"><rect x=\"\(x1)\" y=\"14\" width=\"\(fmt(x2 - x1))\" height=\"\(barTop + barHeight - 14)\"/>"
             svg += "<text x=\"\(fmt(x1 + 3))\" y=\"25\">\(HTML.escape(sale.name)) ×\(fmt(sale.multiplier))</text>"
-            svg += "<title>\(HTML.escape(sale.name)): \(HTML.escape(report.time(sale.from))) – \(HTML.escape(report.time(sale.to))), ×\(fmt(sale.multiplier))</title></g>\n"
+            svg +=
+                "<title>\(HTML.escape(sale.name)): \(HTML.escape(report.time(sale.from))) – \(HTML.escape(report.time(sale.to))), ×\(fmt(sale.multiplier))</title></g>\n"
         }
         for window in report.maintenance where window.channel == channel {
             let x1 = x(window.from), x2 = max(x(window.to), x1 + 2)
@@ -147,7 +152,8 @@ public struct ReportHTML: Sendable {
         for window in windows {
             let end = window.to ?? report.now
             let mitigation = min(max(window.mitigated ?? end, window.from), end)
-            let tip = "\(window.incident): \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing"), "
+            let tip =
+                "\(window.incident): \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing"), "
                 + Money.format(window.moneyAtRisk, currency: window.currency)
             svg += "<g class=\"outage\" data-incident=\"\(HTML.escape(window.incident))\"><title>\(HTML.escape(tip))</title>\n"
             if let earliest = window.earliest, earliest < window.from {
@@ -158,7 +164,8 @@ public struct ReportHTML: Sendable {
             if let mitigated = window.mitigated, mitigated <= end {
                 let mx = x(mitigated)
                 svg += "<line class=\"mark\" x1=\"\(mx)\" y1=\"\(barTop - 4)\" x2=\"\(mx)\" y2=\"\(barTop + barHeight + 4)\"/>"
-                svg += "<path class=\"mark\" d=\"M\(fmt(mx - 4)) \(fmt(barTop + barHeight + 10)) L\(fmt(mx + 4)) \(fmt(barTop + barHeight + 10)) L\(mx) \(fmt(barTop + barHeight + 4)) Z\"/>\n"
+                svg +=
+                    "<path class=\"mark\" d=\"M\(fmt(mx - 4)) \(fmt(barTop + barHeight + 10)) L\(fmt(mx + 4)) \(fmt(barTop + barHeight + 10)) L\(mx) \(fmt(barTop + barHeight + 4)) Z\"/>\n"
             }
             let failover = window.secondsToMitigate.map { " · failover \(Elapsed.text($0))" } ?? " · no failover"
             svg += "<text class=\"label\" x=\"\(fmt(min(x(window.from), Self.right - 260)))\" y=\"\(fmt(barTop + barHeight + 22))\">"
@@ -184,7 +191,8 @@ public struct ReportHTML: Sendable {
                 format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", timeZone: report.timeZone,
                 calendar: Calendar(identifier: .gregorian))
         } else {
-            format = Date.VerbatimFormatStyle(format: "\(month: .twoDigits)/\(day: .twoDigits)", timeZone: report.timeZone, calendar: Calendar(identifier: .gregorian))
+            format = Date.VerbatimFormatStyle(
+                format: "\(month: .twoDigits)/\(day: .twoDigits)", timeZone: report.timeZone, calendar: Calendar(identifier: .gregorian))
         }
         while tick <= end.timeIntervalSince1970 {
             let date = Date(timeIntervalSince1970: tick)

@@ -111,7 +111,10 @@ public struct StatusPage: Sendable {
                 ("id", .string(incident.id)), ("name", .string("\(name)で障害が発生しています")), ("status", .string(incidentStatus(incident))),
                 ("impact", .string(incident.status == .recovering ? "minor" : "major")), ("started_at", iso(incident.outageStart)),
                 ("components", .array([.string(incident.channel)])),
-                ("alternates", .array(alternates(of: incident.channel).map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("url", .string($0.url))]) })),
+                (
+                    "alternates",
+                    .array(alternates(of: incident.channel).map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("url", .string($0.url))]) })
+                ),
             ])
         }
         let maintenance: [JSONValue] = maintenance.map { window in
@@ -139,7 +142,8 @@ public struct StatusPage: Sendable {
             body += "<h2>現在の障害 <small>Current incidents</small></h2>\n"
             for incident in incidents {
                 let name = workspace.channel(incident.channel)?.name ?? incident.channel
-                body += "<div class=\"incident\"><b>\(HTML.escape(name))で障害が発生しています</b> <span>(\(time(incident.outageStart))〜, \(incidentStatus(incident)))</span>"
+                body +=
+                    "<div class=\"incident\"><b>\(HTML.escape(name))で障害が発生しています</b> <span>(\(time(incident.outageStart))〜, \(incidentStatus(incident)))</span>"
                 let alternates = alternates(of: incident.channel)
                 if !alternates.isEmpty {
                     let links = alternates.map { "<a href=\"\(HTML.escape($0.url))\">\(HTML.escape($0.name))</a>" }.joined(separator: "、")
@@ -152,7 +156,8 @@ public struct StatusPage: Sendable {
         body += "<h2>店舗 <small>Components</small></h2>\n<ul class=\"components\">\n"
         for component in components {
             let since = component.since.map { " <small>\(time($0))〜</small>" } ?? ""
-            body += "<li data-component=\"\(HTML.escape(component.id))\" data-status=\"\(component.status.rawValue)\"><span class=\"name\">\(HTML.escape(component.name))</span>"
+            body +=
+                "<li data-component=\"\(HTML.escape(component.id))\" data-status=\"\(component.status.rawValue)\"><span class=\"name\">\(HTML.escape(component.name))</span>"
             body += "<span class=\"status \(component.status.rawValue)\">\(HTML.escape(component.status.label))\(since)</span></li>\n"
         }
         body += "</ul>\n"

@@ -68,7 +68,8 @@ enum JournalFastDecoder {
             event = .incidentOpened(
                 IncidentOpened(
                     incident: try string(m["incident"]), channel: try string(m["channel"]), trigger: try raw(m["trigger"]), by: try optionalString(m["by"]),
-                    reason: try string(m["reason"]), firstFailureAt: try optionalDate(m["firstFailureAt"]), lastSuccessAt: try optionalDate(m["lastSuccessAt"])))
+                    reason: try string(m["reason"]), firstFailureAt: try optionalDate(m["firstFailureAt"]), lastSuccessAt: try optionalDate(m["lastSuccessAt"]))
+            )
         case "step.started":
             event = .stepStarted(
                 StepStarted(
@@ -311,8 +312,9 @@ enum JournalFastDecoder {
 
         mutating func number() throws -> Value {
             let start = index
-            while index < bytes.count, (0x30...0x39).contains(bytes[index]) || bytes[index] == 0x2D || bytes[index] == 0x2B || bytes[index] == 0x2E
-                || bytes[index] == 0x65 || bytes[index] == 0x45
+            while index < bytes.count,
+                (0x30...0x39).contains(bytes[index]) || bytes[index] == 0x2D || bytes[index] == 0x2B || bytes[index] == 0x2E
+                    || bytes[index] == 0x65 || bytes[index] == 0x45
             {
                 index += 1
             }

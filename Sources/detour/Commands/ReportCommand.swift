@@ -32,7 +32,9 @@ struct ReportCommand: Command {
     init(_ parsed: ParsedArguments) throws {
         since = parsed.value("since")
         until = parsed.value("until")
-        channels = (parsed.values["channel"] ?? []).flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        channels = (parsed.values["channel"] ?? []).flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter {
+            !$0.isEmpty
+        }
         csv = parsed.flag("csv")
         bom = parsed.flag("bom")
         json = parsed.flag("json")
@@ -91,6 +93,8 @@ struct ReportCommand: Command {
     static func time(_ text: String, option: String, now: Date, zone: TimeZone) throws -> Date {
         if let date = LocalTime.parse(text, in: zone) { return date }
         if let duration = DurationText.parse(text), duration > .zero { return now.addingTimeInterval(-duration.timeInterval) }
-        throw UsageError(description: "--\(option) \"\(text)\" is not a time; write 2026-11-27T10:00+09:00, a date such as 2026-11-01, or a duration back from now such as 7d")
+        throw UsageError(
+            description:
+                "--\(option) \"\(text)\" is not a time; write 2026-11-27T10:00+09:00, a date such as 2026-11-01, or a duration back from now such as 7d")
     }
 }

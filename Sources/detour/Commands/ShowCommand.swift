@@ -30,13 +30,15 @@ struct ShowCommand: Command {
             let item = timeline.incident
             let name = workspace.channel(item.channel)?.name ?? item.channel
             let printer = TimelinePrinter(console: context.console, workspace: workspace)
-            context.console.out("incident \(item.id) — \(name) (\(item.channel)), \(item.status.rawValue), \(item.trigger.rawValue)\(item.by.map { " by \($0)" } ?? "")")
+            context.console.out(
+                "incident \(item.id) — \(name) (\(item.channel)), \(item.status.rawValue), \(item.trigger.rawValue)\(item.by.map { " by \($0)" } ?? "")")
             context.console.out("reason: \(item.reason)")
             if let window = report.windows.first(where: { $0.incident == item.id }) {
                 let failover = window.secondsToMitigate.map { ", failover took \(Elapsed.text($0))" } ?? ", failover not complete"
                 context.console.out(
                     "window: \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing") (\(String(format: "%.1f", window.minutes)) min), "
-                        + "detected after \(Elapsed.text(window.secondsToDetect))\(failover); money at risk \(Money.format(window.moneyAtRisk, currency: window.currency))")
+                        + "detected after \(Elapsed.text(window.secondsToDetect))\(failover); money at risk \(Money.format(window.moneyAtRisk, currency: window.currency))"
+                )
             }
             context.console.out("")
             var day = ""

@@ -20,8 +20,9 @@ struct StatusPageCommand: Command {
     func run(_ context: CommandContext) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
         let workspace = session.workspace
-        guard let folder = out.map({ $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 })
-            ?? workspace.settings.statusPageOut.map({ $0.hasPrefix("/") ? $0 : workspace.root + "/" + $0 })
+        guard
+            let folder = out.map({ $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 })
+                ?? workspace.settings.statusPageOut.map({ $0.hasPrefix("/") ? $0 : workspace.root + "/" + $0 })
         else {
             context.console.err("error: no folder to write to; pass --out DIR or set statusPage: { out: \"public/status\" } in detour.json5")
             return .usage
