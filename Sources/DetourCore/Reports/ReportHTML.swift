@@ -132,7 +132,8 @@ public struct ReportHTML: Sendable {
             let fraction = min(1, max(0, date.timeIntervalSince(start) / total))
             return ((Self.left + fraction * (Self.right - Self.left)) * 10).rounded() / 10
         }
-        let barTop = 34.0, barHeight = 26.0, height = 92.0
+        let barTop = 34.0, barHeight = 26.0, height = 106.0
+        var labelRows = [-Double.infinity, -Double.infinity]
         var svg = "<svg class=\"timeline\" data-channel=\"\(HTML.escape(channel))\" viewBox=\"0 0 \(Int(Self.width)) \(Int(height))\" "
         svg += "width=\"100%\" role=\"img\" aria-label=\"timeline of \(HTML.escape(report.name(of: channel)))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         svg += "<rect class=\"track\" x=\"\(Self.left)\" y=\"\(barTop)\" width=\"\(Self.right - Self.left)\" height=\"\(barHeight)\"/>\n"
@@ -168,10 +169,21 @@ public struct ReportHTML: Sendable {
                     "<path class=\"mark\" d=\"M\(fmt(mx - 4)) \(fmt(barTop + barHeight + 10)) L\(fmt(mx + 4)) \(fmt(barTop + barHeight + 10)) L\(mx) \(fmt(barTop + barHeight + 4)) Z\"/>\n"
             }
             let failover = window.secondsToMitigate.map { " · failover \(Elapsed.text($0))" } ?? " · no failover"
-            svg += "<text class=\"label\" x=\"\(fmt(min(x(window.from), Self.right - 260)))\" y=\"\(fmt(barTop + barHeight + 22))\">"
-            svg += "\(HTML.escape(Money.format(window.moneyAtRisk, currency: window.currency)))\(HTML.escape(failover))</text>\n</g>\n"
+            let label = Money.format(window.moneyAtRisk, currency: window.currency) + failover
+            // Labels go on the first of two rows with room; crowded ones are left to the tooltip and the table.
+            let labelX = min(x(window.from), Self.right - Self.labelWidth(label))
+            if let row = labelRows.firstIndex(where: { labelX >= $0 }) {
+                labelRows[row] = labelX + Self.labelWidth(label) + 10
+                svg += "<text class=\"label\" x=\"\(fmt(labelX))\" y=\"\(fmt(barTop + barHeight + 22 + Double(row) * 15))\">\(HTML.escape(label))</text>\n"
+            }
+            svg += "</g>\n"
         }
         return svg + "</svg>\n"
+    }
+
+    /// Roughly how wide a label is in the 12px bold font, in viewBox units.
+    private static func labelWidth(_ text: String) -> Double {
+        text.unicodeScalars.reduce(0) { $0 + ($1.value > 0x2E80 ? 12 : 7) }
     }
 
     private func bar(_ kind: String, _ x1: Double, _ x2: Double, _ y: Double, _ height: Double) -> String {
