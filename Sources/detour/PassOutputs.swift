@@ -36,16 +36,30 @@ final class PassOutputs: @unchecked Sendable {
         }
     }
 
-    /// Writes the metrics file and the status page for the state after a pass.
-    func write(state: DetourState, now: Date) throws {
+    /// Writes the metrics file and the status page for the state after a pass; false (after saying why) when one failed.
+    ///
+    /// A file that cannot be written never stops monitoring: the pass has already been journaled.
+    func write(state: DetourState, now: Date, console: Console) -> Bool {
+        var ok = true
         if let metricsPath {
             let known = Set(workspace.channels.map(\.id))
             let probes = lock.withLock { samples.values.filter { known.contains($0.channel) }.sorted { ($0.channel, $0.probe) < ($1.channel, $1.probe) } }
-            try MetricsText(workspace: workspace, state: state, probes: probes, now: now).write(to: metricsPath)
+            do {
+                try MetricsText(workspace: workspace, state: state, probes: probes, now: now).write(to: metricsPath)
+            } catch {
+                console.err("error: \(error.message)")
+                ok = false
+            }
         }
         if let statusPageDirectory {
-            try StatusPage(workspace: workspace, state: state, now: now).write(to: statusPageDirectory)
+            do {
+                try StatusPage(workspace: workspace, state: state, now: now).write(to: statusPageDirectory)
+            } catch {
+                console.err("error: \(error.message)")
+                ok = false
+            }
         }
+        return ok
     }
 
     private static func previousSamples(_ text: String) -> [String: MetricsText.ProbeSample] {

@@ -190,6 +190,38 @@ final class ReportingCommandTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    @Test(arguments: ["show", "statuspage"])
+    func newCommandsHaveHelp(command: String) throws {
+        let result = try detour([command, "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: detour \(command)"))
+    }
+
+    @Test func statuspageWithoutAFolderSaysWhereToSetOne() throws {
+        try workspace.write("detour.json5", "{ timezone: \"Asia/Tokyo\" }")
+        let result = try detour(["statuspage"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("statusPage: { out:"))
+    }
+
+    @Test func watchKeepsTheMetricsFileAndStatusPageCurrent() async throws {
+        let running = try DetourBinary.start(["watch", "--metrics-file", "metrics.prom"], in: workspace.root)
+        // Waits for the daemon's first pass (a real process), not for a clock.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !FileManager.default.fileExists(atPath: workspace.root + "/public/status/status.json") || !FileManager.default.fileExists(atPath: metricsPath),
+            ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill(running.process.processIdentifier, SIGTERM)
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.output)")
+        let metrics = try PrometheusText.parse(try String(contentsOfFile: metricsPath, encoding: .utf8))
+        #expect(metrics.value("detour_channel_up", ["channel": "mall"]) == 1)
+        #expect(metrics.value("detour_probe_success", ["channel": "own", "probe": "top"]) == 1)
+        #expect(componentStatus(try statusJSON(), "mall") == "operational")
+    }
+
     @Test func showPrintsTheIncidentsWholeTimeline() throws {
         try runOutage()
         let show = try detour(["show", "mall-20261127-100120"], at: "11:00:00")

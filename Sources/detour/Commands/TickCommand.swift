@@ -31,9 +31,15 @@ struct TickCommand: Command {
             defer { http.shutdown() }
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
             let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
-            let engine = try session.engine(http: http, observer: { printer.handle($0); outputs.observe($0) })
+            let engine = try session.engine(http: http) { event in
+                printer.handle(event)
+                outputs.observe(event)
+            }
             try await engine.runPass()
-            if outputs.isEnabled { try outputs.write(state: await engine.state, now: try session.clock().now()) }
+            if outputs.isEnabled {
+                let written = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
+                if !written { return .failure }
+            }
             return .ok
         } catch {
             context.console.err("error: \(error.message)")

@@ -32,12 +32,17 @@ struct WatchCommand: Command {
         let loop = Task {
             do {
                 let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
-                let engine = try session.engine(http: http, observer: { printer.handle($0); outputs.observe($0) })
+                let engine = try session.engine(http: http) { event in
+                    printer.handle(event)
+                    outputs.observe(event)
+                }
                 context.console.out("watching \(session.workspace.channels.count) channels; state in \(session.stateDirectory)")
                 while !stop.requested {
                     if let lock = try await session.lock(patience: .seconds(30)) {
                         try await engine.runPass()
-                        if outputs.isEnabled { try outputs.write(state: await engine.state, now: try session.clock().now()) }
+                        if outputs.isEnabled {
+                            _ = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
+                        }
                         lock.release()
                     }
                     let wake = await engine.nextWakeUp()
