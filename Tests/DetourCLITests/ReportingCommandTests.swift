@@ -190,6 +190,21 @@ final class ReportingCommandTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    @Test func manualFailoverAndRestoreUpdateTheStatusPageAtOnce() throws {
+        let failover = try detour(["failover", "mall", "--reason", "決済エラー多発", "--by", "sato"], at: "10:00:00")
+        #expect(failover.status == 0, "\(failover.output)")
+        #expect(componentStatus(try statusJSON(), "mall") == "major_outage")
+        let show = try detour(["show", "mall-20261127-100000"], at: "10:10:00")
+        #expect(show.stdout.contains("manual   failover by sato: 決済エラー多発"), "\(show.stdout)")
+        let restore = try detour(["restore", "mall", "--reason", "復旧確認"], at: "10:20:00")
+        #expect(restore.status == 0, "\(restore.output)")
+        #expect(componentStatus(try statusJSON(), "mall") == "operational")
+        let after = try detour(["show", "mall-20261127-100000"], at: "10:30:00")
+        #expect(after.stdout.contains("manual   restore by"), "\(after.stdout)")
+        #expect(after.stdout.contains("復旧確認"))
+        #expect(after.stdout.contains("failover took"))
+    }
+
     @Test(arguments: ["show", "statuspage"])
     func newCommandsHaveHelp(command: String) throws {
         let result = try detour([command, "--help"])

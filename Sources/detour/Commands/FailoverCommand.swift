@@ -97,6 +97,9 @@ private struct ManualAction {
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
             let engine = try session.engine(http: http, observer: printer.handle)
             context.console.out(try await action(engine, dryRun))
+            // Customers see a manual failover or restore at once, not at the next tick.
+            let outputs = PassOutputs(workspace: session.workspace, metricsFile: nil, workingDirectory: context.workspaceRoot)
+            if !dryRun, outputs.isEnabled { _ = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console) }
             return .ok
         } catch let error as EngineError {
             context.console.err("error: \(error.description)")
