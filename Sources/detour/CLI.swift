@@ -9,8 +9,8 @@ enum CLI {
         CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
         CommandEntry(RestoreCommand.self), CommandEntry(HoldCommand.self), CommandEntry(ReleaseCommand.self),
         CommandEntry(ApproveCommand.self), CommandEntry(DrillCommand.self), CommandEntry(ReportCommand.self),
-        CommandEntry(LogCommand.self), CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self),
-        CommandEntry(StateCommand.self),
+        CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self), CommandEntry(LogCommand.self),
+        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
     ]
 
     /// Options every command accepts.

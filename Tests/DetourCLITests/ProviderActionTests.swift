@@ -371,7 +371,7 @@ final class ProviderActionTests {
             "detour.json5",
             """
             { providers: { line: "\(sandbox.baseURL)/ext/api.line.me" },
-              settings: { sales: [{ name: "BF", from: "2026-11-27T00:00+09:00", to: "2026-11-30T23:59+09:00", channels: ["mall"] }] } }
+              calendar: { sales: [{ name: "BF", from: "2026-11-27T00:00+09:00", to: "2026-11-30T23:59+09:00", channels: ["mall"], multiplier: 2 }] } }
             """)
         try playbook(
             """

@@ -11,7 +11,7 @@ struct CronExpressionTests {
         return calendar
     }
 
-    func time(_ text: String) -> Date { LocalTime.parse(text + "+09:00")! }
+    func time(_ text: String) -> Date { LocalTime.parse(text + "+09:00", in: .gmt)! }
 
     @Test(arguments: [
         ("0 8 * * *", "2026-11-25T07:59", "2026-11-25T08:00"),

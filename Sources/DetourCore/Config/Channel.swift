@@ -133,4 +133,10 @@ public struct Revenue: Sendable, Equatable {
     public var perHour: Double
     /// ISO 4217 code (`JPY`).
     public var currency: String
+    /// 24 factors for perHour, one per local hour from 0:00; nil for a flat day.
+    public var byHour: [Double]? = nil
+    /// 7 factors for perHour, Monday first; nil for a flat week.
+    public var byWeekday: [Double]? = nil
+    /// Share of the lost sales each alternate wins back once failover is done, by channel id.
+    public var recapture: [String: Double] = [:]
 }

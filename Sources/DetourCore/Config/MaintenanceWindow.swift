@@ -39,3 +39,16 @@ extension Workspace {
             ?? settings.maintenance.first { $0.channels.matches(channel.id) && $0.contains(time) }
     }
 }
+
+extension Workspace {
+    /// Every configured maintenance window per channel (the channel's own and the calendar's), oldest first:
+    /// what reports list as planned (not lost sales) and status pages announce.
+    public var plannedMaintenance: [PlannedMaintenance] {
+        channels.flatMap { channel in
+            (channel.maintenance + settings.maintenance.filter { $0.channels.matches(channel.id) }).map {
+                PlannedMaintenance(channel: channel.id, from: $0.from, to: $0.to, note: $0.note)
+            }
+        }
+        .sorted { ($0.from, $0.channel) < ($1.from, $1.channel) }
+    }
+}

@@ -22,7 +22,7 @@ public struct StepCondition: Sendable {
     public var events: [String]?
     /// The channel kinds the step runs for.
     public var channelKinds: [ChannelKind]?
-    /// True: only during a sale from `settings.sales`; false: only outside one.
+    /// True: only during a sale from `calendar.sales`; false: only outside one.
     public var sale: Bool?
     /// Minutes since local midnight: from (inclusive) and to (exclusive); may wrap past midnight.
     public var hours: (from: Int, to: Int)?
@@ -31,7 +31,7 @@ public struct StepCondition: Sendable {
     public func holds(event: String, channel: Channel, at now: Date, settings: WorkspaceSettings) -> Bool {
         if let events, !events.contains(event) { return false }
         if let channelKinds, !channelKinds.contains(channel.kind) { return false }
-        if let sale, SaleWindows(settings: settings).isActive(at: now, channel: channel.id) != sale { return false }
+        if let sale, settings.calendar.isSaleActive(channel: channel.id, at: now) != sale { return false }
         if let hours {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = settings.timeZone
@@ -56,33 +56,5 @@ public struct StepCondition: Sendable {
             hour * 60 + minute <= 24 * 60
         else { return nil }
         return hour * 60 + minute
-    }
-}
-
-/// Sale windows written under `settings.sales` in detour.json5: `[{ name, from, to, channels? }]`.
-struct SaleWindows {
-    let settings: WorkspaceSettings
-
-    /// Whether a sale that includes the channel runs at `now`.
-    func isActive(at now: Date, channel: String) -> Bool {
-        guard case .array(let sales)? = settings.values["sales"] else { return false }
-        let style = Date.ISO8601FormatStyle()
-        for sale in sales {
-            guard let fromText = sale["from"]?.stringValue, let toText = sale["to"]?.stringValue,
-                let from = Self.parse(fromText, style), let to = Self.parse(toText, style)
-            else { continue }
-            if case .array(let ids)? = sale["channels"], !ids.contains(.string(channel)) { continue }
-            if now >= from && now < to { return true }
-        }
-        return false
-    }
-
-    private static func parse(_ text: String, _ style: Date.ISO8601FormatStyle) -> Date? {
-        if let date = try? style.parse(text) { return date }
-        // Accept minutes without seconds: 2026-11-27T00:00+09:00.
-        if text.count >= 16, let index = text.index(text.startIndex, offsetBy: 16, limitedBy: text.endIndex) {
-            return try? style.parse(String(text[..<index]) + ":00" + String(text[index...]))
-        }
-        return nil
     }
 }

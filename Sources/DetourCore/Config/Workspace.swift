@@ -16,6 +16,10 @@ public struct WorkspaceSettings: Sendable {
     public var canary: [String] = []
     /// Most probes in flight at once.
     public var maxConcurrentProbes = 256
+    /// Sale events (and, later, planned maintenance) from `calendar`.
+    public var calendar = WorkspaceCalendar()
+    /// Where tick and watch keep a static status page (`statusPage.out`), if anywhere.
+    public var statusPageOut: String? = nil
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(

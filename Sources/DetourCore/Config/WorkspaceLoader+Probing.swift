@@ -85,14 +85,6 @@ extension WorkspaceLoader {
 
     /// Reads `calendar.maintenance`, `canary` and `maxConcurrentProbes` of `detour.json5`.
     func readProbeSettings(_ reader: NodeReader, into settings: inout WorkspaceSettings, sink: DiagnosticSink) {
-        if let calendar = reader.value("calendar"), let calendarReader = NodeReader(calendar, subject: "calendar", sink: sink) {
-            if let node = calendarReader.value("maintenance") {
-                settings.maintenance = readMaintenance(node, allowChannels: true, sink: sink)
-            }
-            // Sale windows are read elsewhere; known here so they are not reported as unknown.
-            _ = calendarReader.value("sales")
-            calendarReader.finish()
-        }
         if let node = reader.value("canary") {
             let urls: [(String, SourceLocation)]
             if case .string(let text) = node.value { urls = [(text, node.location)] } else { urls = reader.stringArray("canary") ?? [] }

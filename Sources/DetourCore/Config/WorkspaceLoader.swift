@@ -124,6 +124,12 @@ public struct WorkspaceLoader: Sendable {
             }
         }
         readProbeSettings(reader, into: &settings, sink: sink)
+        if let calendar = reader.value("calendar") {
+            settings.calendar = WorkspaceCalendar.read(calendar, timeZone: settings.timeZone, sink: sink) { node in
+                settings.maintenance = readMaintenance(node, allowChannels: true, sink: sink)
+            }
+        }
+        if let statusPage = reader.value("statusPage") { settings.statusPageOut = StatusPageSettings.readOut(statusPage, sink: sink) }
         reader.finish()
         return settings
     }
@@ -152,19 +158,7 @@ public struct WorkspaceLoader: Sendable {
             sink.error("channel \"\(id)\" is missing \"probes\"; add probes: [{ name: \"item page\", url: \"https://…\" }]", at: node.location)
         }
         let schedule = readSchedule(reader.value("schedule"), sink: sink)
-        var revenue: Revenue?
-        if let revenueNode = reader.value("revenue"), let revenueReader = NodeReader(revenueNode, subject: "revenue", sink: sink) {
-            let perHour = revenueReader.number("perHour")
-            if perHour == nil, revenueReader.value("perHour") == nil {
-                sink.error("revenue is missing \"perHour\"; add perHour: 80000 (sales per hour)", at: revenueNode.location)
-            }
-            if let perHour, perHour < 0 {
-                sink.error("\"perHour\" must not be negative", at: revenueReader.value("perHour")!.location)
-            }
-            let currency = revenueReader.string("currency") ?? "JPY"
-            revenueReader.finish()
-            if let perHour { revenue = Revenue(perHour: perHour, currency: currency) }
-        }
+        let revenue = reader.value("revenue").flatMap { Revenue.read($0, channel: node, sink: sink) }
         let alternates = reader.stringArray("alternates") ?? []
         let maintenance = reader.value("maintenance").map { readMaintenance($0, allowChannels: false, sink: sink) } ?? []
         guard let name, let kind, let url else { return nil }

@@ -38,6 +38,18 @@ public enum JournalCoding {
 
     /// Decodes one line; throws for a line that is not a known record.
     public static func decode(_ line: Data) throws -> JournalRecord {
+        if let record = JournalFastDecoder.decode(line) { return record }
+        return try decodeWithFoundation(line)
+    }
+
+    /// Decodes one line held in memory without copying it unless the fast path declines it.
+    static func decode(_ line: UnsafeRawBufferPointer) throws -> JournalRecord {
+        if let record = JournalFastDecoder.decode(line) { return record }
+        return try decodeWithFoundation(Data(line))
+    }
+
+    /// The general decoder (two `JSONDecoder` passes): for lines the fast one does not take.
+    static func decodeWithFoundation(_ line: Data) throws -> JournalRecord {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)

@@ -15,13 +15,36 @@ public enum LocalTime {
 }
 
 extension LocalTime {
-    /// Reads `2026-12-02T06:00:00+09:00` or `2026-12-02T06:00+09:00`; nil when it is neither.
-    public static func parse(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
-        // Allow minutes without seconds, as merchants write maintenance windows.
-        if let match = text.firstMatch(of: /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([+-]\d{2}:\d{2}|Z)$/) {
-            return try? Date.ISO8601FormatStyle().parse("\(match.1):00\(match.2)")
+    /// Reads `2026-12-04T20:00:00+09:00`, `2026-12-04T20:00+09:00`, `2026-12-04T20:00` or `2026-12-04`;
+    /// times without an offset are in `timeZone`.
+    public static func parse(_ text: String, in timeZone: TimeZone) -> Date? {
+        let pattern = #/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/#
+        guard let match = text.wholeMatch(of: pattern) else { return nil }
+        var components = DateComponents()
+        components.year = Int(match.1)
+        components.month = Int(match.2)
+        components.day = Int(match.3)
+        components.hour = match.4.flatMap { Int($0) } ?? 0
+        components.minute = match.5.flatMap { Int($0) } ?? 0
+        components.second = match.6.flatMap { Int($0) } ?? 0
+        guard let month = components.month, (1...12).contains(month), let day = components.day, (1...31).contains(day),
+            components.hour! < 24, components.minute! < 60, components.second! < 61
+        else { return nil }
+        var zone = timeZone
+        if let offset = match.7 {
+            if offset == "Z" {
+                zone = TimeZone(secondsFromGMT: 0)!
+            } else {
+                let digits = offset.dropFirst().filter(\.isNumber)
+                let hours = Int(digits.prefix(2))!, minutes = Int(digits.suffix(2))!
+                let seconds = (hours * 3600 + minutes * 60) * (offset.hasPrefix("-") ? -1 : 1)
+                guard let fixed = TimeZone(secondsFromGMT: seconds) else { return nil }
+                zone = fixed
+            }
         }
-        return nil
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == components.day else { return nil }
+        return date
     }
 }

@@ -63,7 +63,7 @@ struct DemoCommand: Command {
             environment[name] = "demo-\(name.lowercased())-value"
         }
         let stateDirectory = context.stateDirOverride ?? NSTemporaryDirectory() + "detour-demo-\(getpid())"
-        let clock = ManualClock(Date().rounded(to: 60))
+        let clock = SimulatedClock(Date().rounded(to: 60))
         let printer = TimelinePrinter(console: context.console, workspace: workspace)
         let http = makeHTTPClient()
         defer { http.shutdown() }
@@ -119,7 +119,7 @@ struct DemoCommand: Command {
     }
 
     /// Runs passes at each due time until `done` holds; false if it never does within `limit` passes.
-    private func passUntil(_ engine: Engine, _ clock: ManualClock, limit: Int, _ done: (DetourState) -> Bool) async throws -> Bool {
+    private func passUntil(_ engine: Engine, _ clock: SimulatedClock, limit: Int, _ done: (DetourState) -> Bool) async throws -> Bool {
         for _ in 0..<limit {
             clock.set(await engine.nextWakeUp())
             try await engine.runPass()
@@ -128,11 +128,11 @@ struct DemoCommand: Command {
         return false
     }
 
-    private func advance(_ engine: Engine, _ clock: ManualClock, by duration: Duration) async throws {
+    private func advance(_ engine: Engine, _ clock: SimulatedClock, by duration: Duration) async throws {
         try await advance(engine, clock, until: clock.now().addingTimeInterval(duration.timeInterval))
     }
 
-    private func advance(_ engine: Engine, _ clock: ManualClock, until deadline: Date) async throws {
+    private func advance(_ engine: Engine, _ clock: SimulatedClock, until deadline: Date) async throws {
         while true {
             let wake = await engine.nextWakeUp()
             guard wake < deadline else { break }

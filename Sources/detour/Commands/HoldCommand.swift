@@ -29,14 +29,14 @@ struct HoldCommand: Command {
     }
 
     func validate() throws {
-        if let until, DurationText.parse(until) == nil, LocalTime.parse(until) == nil {
+        if let until, DurationText.parse(until) == nil, LocalTime.parse(until, in: .gmt) == nil {
             throw UsageError(description: "--until \"\(until)\" is neither a duration (2h) nor a time (2026-12-02T06:00+09:00)")
         }
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
         await ManualAction(context: context, channel: channel).perform { scene in
-            let end = until.flatMap { text in DurationText.parse(text).map { scene.now.addingTimeInterval($0.timeInterval) } ?? LocalTime.parse(text) }
+            let end = until.flatMap { text in DurationText.parse(text).map { scene.now.addingTimeInterval($0.timeInterval) } ?? LocalTime.parse(text, in: scene.session.workspace.settings.timeZone) }
             try await scene.engine.hold(channel: channel, until: end, reason: reason, by: by ?? context.userName)
             let zone = scene.session.workspace.settings.timeZone
             return "\(channel) held" + (end.map { " until \(LocalTime.iso8601($0, in: zone))" } ?? " until released")

@@ -33,7 +33,11 @@ struct ManualAction {
             defer { http.shutdown() }
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
             let engine = try session.engine(http: http, observer: printer.handle)
-            context.console.out(try await action(Scene(engine: engine, session: session, now: try session.clock().now())))
+            let now = try session.clock().now()
+            context.console.out(try await action(Scene(engine: engine, session: session, now: now)))
+            // Customers see a manual failover or restore at once, not at the next tick.
+            let outputs = PassOutputs(workspace: session.workspace, metricsFile: nil, workingDirectory: context.workspaceRoot)
+            if outputs.isEnabled { _ = outputs.write(state: await engine.state, now: now, console: context.console) }
             return .ok
         } catch {
             context.console.err("error: \(error.message)")

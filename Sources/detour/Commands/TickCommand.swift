@@ -9,11 +9,15 @@ struct TickCommand: Command {
         Safe to run every minute: a run that finds another one in progress exits 0 at once, and
         whatever a killed run left half done is resumed without repeating what already happened.
         """
-    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed")]
+    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed"), metricsFileOption]
 
     let verbose: Bool
+    let metricsFile: String?
 
-    init(_ parsed: ParsedArguments) throws { verbose = parsed.flag("verbose") }
+    init(_ parsed: ParsedArguments) throws {
+        verbose = parsed.flag("verbose")
+        metricsFile = parsed.value("metrics-file")
+    }
 
     func run(_ context: CommandContext) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
@@ -26,8 +30,16 @@ struct TickCommand: Command {
             let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
             defer { http.shutdown() }
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
-            let engine = try session.engine(http: http, observer: printer.handle)
+            let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
+            let engine = try session.engine(http: http) { event in
+                printer.handle(event)
+                outputs.observe(event)
+            }
             try await engine.runPass()
+            if outputs.isEnabled {
+                let written = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
+                if !written { return .failure }
+            }
             return .ok
         } catch {
             context.console.err("error: \(error.message)")

@@ -15,11 +15,15 @@ struct WatchCommand: Command {
         SIGHUP reloads the workspace if it passes 'detour check'; otherwise the daemon keeps the
         one it has and says why.
         """
-    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed")]
+    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed"), metricsFileOption]
 
     let verbose: Bool
+    let metricsFile: String?
 
-    init(_ parsed: ParsedArguments) throws { verbose = parsed.flag("verbose") }
+    init(_ parsed: ParsedArguments) throws {
+        verbose = parsed.flag("verbose")
+        metricsFile = parsed.value("metrics-file")
+    }
 
     func run(_ context: CommandContext) async -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
@@ -31,9 +35,13 @@ struct WatchCommand: Command {
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
         let stop = StopSignal()
+        let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
         let engine: Engine
         do {
-            engine = try session.engine(http: http, observer: printer.handle)
+            engine = try session.engine(http: http) { event in
+                printer.handle(event)
+                outputs.observe(event)
+            }
         } catch {
             context.console.err("error: \(error.message)")
             return .failure
@@ -45,6 +53,9 @@ struct WatchCommand: Command {
                 while !stop.requested {
                     if let lock = try await session.lock(patience: .seconds(30)) {
                         try await engine.runPass()
+                        if outputs.isEnabled {
+                            _ = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
+                        }
                         lock.release()
                     }
                     let wake = await engine.nextWakeUp()

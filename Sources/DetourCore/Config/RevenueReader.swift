@@ -1,0 +1,93 @@
+import Foundation
+
+extension Revenue {
+    /// Weekday keys of `byWeekday`, Monday first.
+    static let weekdayKeys = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+    /// Reads a channel's `revenue: { perHour, currency, byHour, byWeekday, recapture }`, reporting every problem.
+    static func read(_ node: JSONNode, channel: JSONNode, sink: DiagnosticSink) -> Revenue? {
+        guard let reader = NodeReader(node, subject: "revenue", sink: sink) else { return nil }
+        defer { reader.finish() }
+        let perHour = reader.number("perHour")
+        if perHour == nil, reader.value("perHour") == nil {
+            sink.error("revenue is missing \"perHour\"; add perHour: 80000 (sales per hour)", at: node.location)
+        }
+        if let perHour, perHour < 0 {
+            sink.error("\"perHour\" must not be negative", at: reader.value("perHour")!.location)
+        }
+        let currency = reader.string("currency") ?? "JPY"
+        var revenue = Revenue(perHour: perHour ?? 0, currency: currency)
+        if let items = reader.array("byHour") {
+            let factors = items.compactMap { factor($0, key: "byHour", reader: reader) }
+            if items.count != 24 {
+                sink.error(
+                    "\"byHour\" needs 24 factors, one per hour from 0:00, found \(items.count); write byHour: [0.2, 0.1, …, 1.5] (1 = perHour)",
+                    at: reader.value("byHour")!.location)
+            } else if factors.count == 24 {
+                revenue.byHour = factors
+            }
+        }
+        if let weekdays = reader.value("byWeekday") {
+            if let members = weekdays.members {
+                var factors = [Double](repeating: 1, count: 7)
+                for member in members {
+                    guard let index = weekdayKeys.firstIndex(of: member.key.lowercased()) else {
+                        sink.error(
+                            "unknown weekday \"\(member.key)\" in byWeekday; write mon, tue, wed, thu, fri, sat or sun", at: member.keyLocation)
+                        continue
+                    }
+                    if let value = factor(member.value, key: "byWeekday.\(member.key)", reader: reader) { factors[index] = value }
+                }
+                revenue.byWeekday = factors
+            } else {
+                reader.typeError("byWeekday", weekdays, expected: "an object of factors { sat: 1.4, sun: 1.6 } (1 = perHour)")
+            }
+        }
+        if let rates = reader.value("recapture") {
+            let alternates = Set((channel.members?.last { $0.key == "alternates" }?.value.arrayItems ?? []).compactMap(\.stringValue))
+            if let members = rates.members {
+                for member in members {
+                    if !alternates.contains(member.key) {
+                        let list = alternates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+                        sink.error(
+                            "recapture names \"\(member.key)\", which is not one of this channel's alternates (\(list.isEmpty ? "none" : list)); name an alternate",
+                            at: member.keyLocation)
+                    }
+                    guard let value = factor(member.value, key: "recapture.\(member.key)", reader: reader) else { continue }
+                    if value > 1 {
+                        sink.error(
+                            "recapture \"\(member.key)\" is a share of lost sales from 0 to 1, found \(member.value.literal); write 0.3 for 30%",
+                            at: member.value.location)
+                    }
+                    revenue.recapture[member.key] = value
+                }
+            } else {
+                reader.typeError("recapture", rates, expected: "an object of shares by alternate { \"own-site\": 0.3 }")
+            }
+        }
+        return perHour == nil ? nil : revenue
+    }
+
+    private static func factor(_ node: JSONNode, key: String, reader: NodeReader) -> Double? {
+        guard let value = reader.expectNumber(node, key: key) else { return nil }
+        guard value >= 0 else {
+            reader.sink.error("\"\(key)\" must not be negative, found \(node.literal)", at: node.location)
+            return nil
+        }
+        return value
+    }
+}
+
+extension JSONNode {
+    /// The items of an array node, or nil.
+    var arrayItems: [JSONNode]? {
+        if case .array(let items) = value { return items }
+        return nil
+    }
+
+    /// The text of a string node, or nil.
+    var stringValue: String? {
+        if case .string(let text) = value { return text }
+        return nil
+    }
+}

@@ -1,0 +1,355 @@
+import Foundation
+
+/// Decodes journal lines in one pass over their bytes, without `JSONDecoder`.
+///
+/// Replaying a year of history is dominated by decoding; this reads exactly what
+/// `JournalCoding.encode` writes and returns nil for anything else, so the caller can fall back
+/// to the general decoder for lines edited by hand.
+enum JournalFastDecoder {
+    /// A parsed JSON value: only what journal lines contain.
+    private enum Value {
+        case string(String)
+        case number(Double)
+        case bool(Bool)
+        case null
+        // Members in order; journal objects have a dozen keys at most, so a scan beats hashing.
+        case object(Members)
+
+        var string: String? {
+            if case .string(let text) = self { return text }
+            return nil
+        }
+
+        var int: Int? {
+            if case .number(let number) = self, number == number.rounded(), abs(number) < 1e15 { return Int(number) }
+            return nil
+        }
+
+        var object: Members? {
+            if case .object(let members) = self { return members }
+            return nil
+        }
+    }
+
+    private struct Failure: Error {}
+
+    /// An object's members, looked up by scanning.
+    private struct Members {
+        var items: [(String, Value)] = []
+
+        subscript(key: String) -> Value? {
+            for item in items where item.0 == key { return item.1 }
+            return nil
+        }
+    }
+
+    /// The record, or nil when the line is not in the form `encode` writes.
+    static func decode(_ line: Data) -> JournalRecord? {
+        line.withUnsafeBytes { decode($0) }
+    }
+
+    /// The record in a line's bytes, or nil when the line is not in the form `encode` writes.
+    static func decode(_ line: UnsafeRawBufferPointer) -> JournalRecord? {
+        var parser = Parser(bytes: line.bindMemory(to: UInt8.self))
+        guard let top = try? parser.document(), let members = top.object else { return nil }
+        return try? record(members)
+    }
+
+    /// The keys each record type may have on the fast path. A line with any other key (a field
+    /// added later, a type not listed) goes to JSONDecoder instead, so no field is ever dropped.
+    private static let knownKeys: [String: Set<String>] = [
+        "channel.health": ["ts", "type", "channel", "health", "change", "evidence"],
+        "incident.opened": ["ts", "type", "incident", "channel", "trigger", "by", "reason", "firstFailureAt", "lastSuccessAt", "playbook"],
+        "step.started": ["ts", "type", "incident", "step", "phase", "attempt", "idempotencyKey", "request"],
+        "step.finished": ["ts", "type", "incident", "step", "phase", "attempt", "outcome", "status", "error", "durationMs", "outputs", "retryAt", "note"],
+        "incident.mitigated": ["ts", "type", "incident"],
+        "incident.recovering": ["ts", "type", "incident", "trigger", "recoveredAt", "by", "reason"],
+        "incident.resolved": ["ts", "type", "incident"],
+    ]
+    private static let healthKeys: Set<String> = [
+        "state", "consecutiveFailures", "consecutiveSuccesses", "lastSuccessAt", "firstFailureAt", "downAt", "recoveringAt", "lastProbeAt",
+        "nextDueAt", "lastFailure",
+    ]
+
+    private static func record(_ m: Members) throws -> JournalRecord {
+        let ts = try date(m["ts"])
+        let event: JournalEvent
+        let type = try string(m["type"])
+        guard let known = knownKeys[type], m.items.allSatisfy({ known.contains($0.0) }) else { throw Failure() }
+        switch type {
+        case "channel.health":
+            event = .channelHealth(
+                ChannelHealthChanged(
+                    channel: try string(m["channel"]), health: try health(m["health"]), change: try optionalString(m["change"]),
+                    evidence: try optionalString(m["evidence"])))
+        case "incident.opened":
+            event = .incidentOpened(
+                IncidentOpened(
+                    incident: try string(m["incident"]), channel: try string(m["channel"]), trigger: try raw(m["trigger"]), by: try optionalString(m["by"]),
+                    reason: try string(m["reason"]), firstFailureAt: try optionalDate(m["firstFailureAt"]), lastSuccessAt: try optionalDate(m["lastSuccessAt"]),
+                    playbook: try optionalString(m["playbook"])))
+        case "step.started":
+            event = .stepStarted(
+                StepStarted(
+                    incident: try string(m["incident"]), step: try string(m["step"]), phase: try raw(m["phase"]), attempt: try int(m["attempt"]),
+                    idempotencyKey: try string(m["idempotencyKey"]), request: try string(m["request"])))
+        case "step.finished":
+            event = .stepFinished(
+                StepFinished(
+                    incident: try string(m["incident"]), step: try string(m["step"]), phase: try raw(m["phase"]), attempt: try int(m["attempt"]),
+                    outcome: try raw(m["outcome"]), status: try optionalInt(m["status"]), error: try optionalString(m["error"]),
+                    durationMs: try int(m["durationMs"]), outputs: try stringMap(m["outputs"]), retryAt: try optionalDate(m["retryAt"]),
+                    note: try optionalString(m["note"])))
+        case "incident.mitigated": event = .incidentMitigated(IncidentReference(incident: try string(m["incident"])))
+        case "incident.recovering":
+            event = .incidentRecovering(
+                IncidentRecovering(
+                    incident: try string(m["incident"]), trigger: try raw(m["trigger"]), recoveredAt: try date(m["recoveredAt"]),
+                    by: try optionalString(m["by"]), reason: try optionalString(m["reason"])))
+        case "incident.resolved": event = .incidentResolved(IncidentReference(incident: try string(m["incident"])))
+        default: throw Failure()
+        }
+        return JournalRecord(ts: ts, event: event)
+    }
+
+    private static func health(_ value: Value?) throws -> ChannelHealth {
+        guard let m = value?.object, m.items.allSatisfy({ healthKeys.contains($0.0) }) else { throw Failure() }
+        var health = ChannelHealth()
+        health.state = try raw(m["state"])
+        health.consecutiveFailures = try int(m["consecutiveFailures"])
+        health.consecutiveSuccesses = try int(m["consecutiveSuccesses"])
+        health.lastSuccessAt = try optionalDate(m["lastSuccessAt"])
+        health.firstFailureAt = try optionalDate(m["firstFailureAt"])
+        health.downAt = try optionalDate(m["downAt"])
+        health.recoveringAt = try optionalDate(m["recoveringAt"])
+        health.lastProbeAt = try optionalDate(m["lastProbeAt"])
+        health.nextDueAt = try optionalDate(m["nextDueAt"])
+        health.lastFailure = try optionalString(m["lastFailure"])
+        return health
+    }
+
+    private static func stringMap(_ value: Value?) throws -> [String: String]? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        guard let m = value.object else { throw Failure() }
+        var map: [String: String] = [:]
+        for (key, item) in m.items { map[key] = try string(item) }
+        return map
+    }
+
+    private static func string(_ value: Value?) throws -> String {
+        guard let text = value?.string else { throw Failure() }
+        return text
+    }
+
+    private static func optionalString(_ value: Value?) throws -> String? {
+        guard let value, case .null = value else { return try value.map(string) }
+        return nil
+    }
+
+    private static func int(_ value: Value?) throws -> Int {
+        guard let number = value?.int else { throw Failure() }
+        return number
+    }
+
+    private static func optionalInt(_ value: Value?) throws -> Int? {
+        guard let value, case .null = value else { return try value.map(int) }
+        return nil
+    }
+
+    private static func raw<T: RawRepresentable>(_ value: Value?) throws -> T where T.RawValue == String {
+        guard let result = T(rawValue: try string(value)) else { throw Failure() }
+        return result
+    }
+
+    private static func optionalDate(_ value: Value?) throws -> Date? {
+        guard let value, case .null = value else { return try value.map(date) }
+        return nil
+    }
+
+    /// `2026-11-25T04:41:00.001Z`, exactly as `encode` writes it; anything else falls back.
+    private static func date(_ value: Value?) throws -> Date {
+        var text = try string(value)
+        return try text.withUTF8 { try date(utf8: $0) }
+    }
+
+    private static func date(utf8: UnsafeBufferPointer<UInt8>) throws -> Date {
+        guard utf8.count == 24, utf8[4] == 0x2D, utf8[7] == 0x2D, utf8[10] == 0x54, utf8[13] == 0x3A, utf8[16] == 0x3A, utf8[19] == 0x2E, utf8[23] == 0x5A
+        else { throw Failure() }
+        func digits(_ from: Int, _ count: Int) throws -> Int {
+            var number = 0
+            for index in from..<(from + count) {
+                let digit = Int(utf8[index]) - 0x30
+                guard digit >= 0, digit <= 9 else { throw Failure() }
+                number = number * 10 + digit
+            }
+            return number
+        }
+        let year = try digits(0, 4), month = try digits(5, 2), day = try digits(8, 2)
+        let hour = try digits(11, 2), minute = try digits(14, 2), second = try digits(17, 2), millis = try digits(20, 3)
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { throw Failure() }
+        // Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
+        return Date(timeIntervalSince1970: Double(seconds) + Double(millis) / 1_000)
+    }
+
+    /// A strict JSON reader over bytes: objects, strings, numbers, booleans and null.
+    private struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        mutating func document() throws -> Value {
+            let value = try self.value()
+            skipSpace()
+            guard index == bytes.count else { throw Failure() }
+            return value
+        }
+
+        mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D || bytes[index] == 0x0A { index += 1 }
+        }
+
+        mutating func value() throws -> Value {
+            skipSpace()
+            guard index < bytes.count else { throw Failure() }
+            switch bytes[index] {
+            case 0x7B: return try object()
+            case 0x22: return .string(try string())
+            case 0x74: return try literal("true", .bool(true))
+            case 0x66: return try literal("false", .bool(false))
+            case 0x6E: return try literal("null", .null)
+            default: return try number()
+            }
+        }
+
+        mutating func literal(_ word: StaticString, _ value: Value) throws -> Value {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { throw Failure() }
+            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw Failure() }
+            index += count
+            return value
+        }
+
+        mutating func object() throws -> Value {
+            index += 1
+            var members = Members()
+            members.items.reserveCapacity(12)
+            skipSpace()
+            if index < bytes.count, bytes[index] == 0x7D {
+                index += 1
+                return .object(members)
+            }
+            while true {
+                skipSpace()
+                guard index < bytes.count, bytes[index] == 0x22 else { throw Failure() }
+                let key = try string()
+                skipSpace()
+                guard index < bytes.count, bytes[index] == 0x3A else { throw Failure() }
+                index += 1
+                members.items.append((key, try value()))
+                skipSpace()
+                guard index < bytes.count else { throw Failure() }
+                if bytes[index] == 0x2C {
+                    index += 1
+                    continue
+                }
+                guard bytes[index] == 0x7D else { throw Failure() }
+                index += 1
+                return .object(members)
+            }
+        }
+
+        mutating func string() throws -> String {
+            index += 1
+            let start = index
+            // Fast path: no escapes.
+            while index < bytes.count, bytes[index] != 0x22, bytes[index] != 0x5C {
+                guard bytes[index] >= 0x20 else { throw Failure() }
+                index += 1
+            }
+            guard index < bytes.count else { throw Failure() }
+            if bytes[index] == 0x22 {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return text
+            }
+            var buffer = Array(bytes[start..<index])
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x22 {
+                    index += 1
+                    return String(decoding: buffer, as: UTF8.self)
+                }
+                guard byte >= 0x20 else { throw Failure() }
+                if byte != 0x5C {
+                    buffer.append(byte)
+                    index += 1
+                    continue
+                }
+                index += 1
+                guard index < bytes.count else { throw Failure() }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case 0x22, 0x5C, 0x2F: buffer.append(escape)
+                case 0x62: buffer.append(0x08)
+                case 0x66: buffer.append(0x0C)
+                case 0x6E: buffer.append(0x0A)
+                case 0x72: buffer.append(0x0D)
+                case 0x74: buffer.append(0x09)
+                case 0x75:
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard index + 1 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75 else { throw Failure() }
+                        index += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw Failure() }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw Failure() }
+                    buffer.append(contentsOf: Array(String(Character(unicode)).utf8))
+                default: throw Failure()
+                }
+            }
+            throw Failure()
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard index + 4 <= bytes.count else { throw Failure() }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt32
+                switch byte {
+                case 0x30...0x39: digit = UInt32(byte - 0x30)
+                case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+                case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+                default: throw Failure()
+                }
+                value = value * 16 + digit
+                index += 1
+            }
+            return value
+        }
+
+        mutating func number() throws -> Value {
+            let start = index
+            while index < bytes.count,
+                (0x30...0x39).contains(bytes[index]) || bytes[index] == 0x2D || bytes[index] == 0x2B || bytes[index] == 0x2E
+                    || bytes[index] == 0x65 || bytes[index] == 0x45
+            {
+                index += 1
+            }
+            guard index > start, let number = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) else {
+                throw Failure()
+            }
+            return .number(number)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import DetourCore
+import Foundation
+
+/// `detour show INCIDENT`: one incident's whole timeline from the journal.
+struct ShowCommand: Command {
+    static let name = "show"
+    static let abstract = "Show one incident's whole timeline: probe evidence, state changes, every step attempt and answer"
+    static let arguments = [ArgumentSpec(name: "INCIDENT", help: "the incident id, as shown by status, log and report")]
+
+    let incident: String
+
+    init(_ parsed: ParsedArguments) throws { incident = parsed.positionals[0] }
+
+    func run(_ context: CommandContext) async -> ExitCode {
+        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        let workspace = session.workspace
+        do {
+            let records = try StateStore(directory: session.stateDirectory).records().records
+            guard let timeline = IncidentTimeline(incident: incident, records: records, timeZone: workspace.settings.timeZone) else {
+                var known: [String] = []
+                for record in records { if case .incidentOpened(let event) = record.event { known.append(event.incident) } }
+                let hint = known.isEmpty ? "there are no incidents yet" : "recent incidents: \(known.suffix(5).joined(separator: ", "))"
+                context.console.err("error: no incident \"\(incident)\" in \(session.stateDirectory); \(hint)")
+                return .failure
+            }
+            let now = try session.clock().now()
+            var state = DetourState()
+            for record in records { state.apply(record) }
+            let report = LostSaleReport(state: state, workspace: workspace, now: now, filter: ReportFilter(since: nil, until: nil, channels: []))
+            let item = timeline.incident
+            let name = workspace.channel(item.channel)?.name ?? item.channel
+            let printer = TimelinePrinter(console: context.console, workspace: workspace)
+            context.console.out(
+                "incident \(item.id) — \(name) (\(item.channel)), \(item.status.rawValue), \(item.trigger.rawValue)\(item.by.map { " by \($0)" } ?? "")")
+            context.console.out("reason: \(item.reason)")
+            if let window = report.windows.first(where: { $0.incident == item.id }) {
+                let failover = window.secondsToMitigate.map { ", failover took \(Elapsed.text($0))" } ?? ", failover not complete"
+                context.console.out(
+                    "window: \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing") (\(String(format: "%.1f", window.minutes)) min), "
+                        + "detected after \(Elapsed.text(window.secondsToDetect))\(failover); money at risk \(Money.format(window.moneyAtRisk, currency: window.currency))"
+                )
+            }
+            context.console.out("")
+            var day = ""
+            for entry in timeline.entries {
+                let date = String(report.time(entry.time).prefix(10))
+                if date != day {
+                    context.console.out(date)
+                    day = date
+                }
+                context.console.out("\(printer.clock(entry.time))  \(entry.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.text)")
+            }
+            return .ok
+        } catch {
+            context.console.err("error: \(error.message)")
+            return .failure
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import DetourCore
+
+/// The one-pass journal decoder reads exactly what the general decoder reads.
+struct JournalDecodingTests {
+    static let time = Date(timeIntervalSince1970: 1_795_000_000.123)
+
+    static let records: [JournalRecord] = {
+        var health = ChannelHealth()
+        health.state = .down
+        health.consecutiveFailures = 4
+        health.lastSuccessAt = time.addingTimeInterval(-60)
+        health.firstFailureAt = time.addingTimeInterval(-30)
+        health.downAt = time
+        health.lastProbeAt = time
+        health.nextDueAt = time.addingTimeInterval(60)
+        health.lastFailure = "カート: \"503\"\\ \n\t\u{1}"
+        return [
+            JournalRecord(
+                ts: time, event: .channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: "wentDown", evidence: "item page: 503 😱"))),
+            JournalRecord(ts: time, event: .channelHealth(ChannelHealthChanged(channel: "own-site", health: ChannelHealth(), change: nil, evidence: nil))),
+            JournalRecord(
+                ts: time,
+                event: .incidentOpened(
+                    IncidentOpened(incident: "r-1", channel: "rakuten", trigger: .manual, by: "佐藤", reason: "決済エラー多発", firstFailureAt: nil, lastSuccessAt: nil))
+            ),
+            JournalRecord(
+                ts: time,
+                event: .stepStarted(
+                    StepStarted(
+                        incident: "r-1", step: "p/line", phase: .failover, attempt: 2, idempotencyKey: "r-1/p/line", request: "POST https://api.line.me/v2/bot")
+                )),
+            JournalRecord(
+                ts: time,
+                event: .stepFinished(
+                    StepFinished(incident: "r-1", step: "p/line", phase: .undo, attempt: 2, outcome: .retryable, status: 503, error: "busy", durationMs: 1234))),
+            JournalRecord(
+                ts: time,
+                event: .stepFinished(
+                    StepFinished(incident: "r-1", step: "p/x", phase: .recovery, attempt: 1, outcome: .succeeded, status: nil, error: nil, durationMs: 0))),
+            JournalRecord(ts: time, event: .incidentMitigated(IncidentReference(incident: "r-1"))),
+            JournalRecord(
+                ts: time, event: .incidentRecovering(IncidentRecovering(incident: "r-1", trigger: .manual, recoveredAt: time, by: "sato", reason: "戻りました"))),
+            JournalRecord(ts: time, event: .incidentResolved(IncidentReference(incident: "r-1"))),
+        ]
+    }()
+
+    /// Every record type with every optional field set: reading must give back exactly what was written.
+    static let fullRecords: [JournalRecord] = {
+        // A time whose milliseconds are exact in binary, so it survives the journal's millisecond precision.
+        let time = Date(timeIntervalSince1970: 1_795_000_000.125)
+        let evidence = ProbeEvidence(
+            probe: "cart", status: 503, latencyMs: 12,
+            failure: ProbeFailure(kind: .http, detail: "status 503", expected: "2xx", actual: "503"), slow: nil)
+        var changed = ChannelHealthChanged(channel: "rakuten", health: ChannelHealth(), change: "suspected", evidence: "cart: 503")
+        changed.probes = [evidence]
+        var finished = StepFinished(incident: "r-1", step: "p/mc", phase: .failover, attempt: 1, outcome: .progressed, status: 200, error: nil, durationMs: 5)
+        finished.outputs = ["campaign": "c-42"]
+        finished.retryAt = time.addingTimeInterval(30)
+        finished.note = "created; sending next"
+        return [
+            JournalRecord(ts: time, event: .channelHealth(changed)),
+            JournalRecord(
+                ts: time,
+                event: .incidentOpened(
+                    IncidentOpened(
+                        incident: "daily-rakuten-1", channel: "rakuten", trigger: .schedule, by: nil, reason: "scheduled", firstFailureAt: nil,
+                        lastSuccessAt: nil, playbook: "daily"))),
+            JournalRecord(ts: time, event: .stepFinished(finished)),
+            JournalRecord(ts: time, event: .channelHeld(ChannelHeld(channel: "rakuten", until: time, by: "sato", reason: "RMS"))),
+            JournalRecord(ts: time, event: .channelReleased(ChannelReleased(channel: "rakuten", by: "sato"))),
+            JournalRecord(ts: time, event: .incidentApproved(IncidentApproved(incident: "r-1", by: "sato", automatic: false))),
+            JournalRecord(ts: time, event: .monitorOffline(MonitorStatus(channels: ["a", "b"], canaries: 1, evidence: "503"))),
+        ]
+    }()
+
+    @Test(arguments: fullRecords.indices)
+    func noFieldIsDroppedWhenReadingTheJournal(index: Int) throws {
+        let record = Self.fullRecords[index]
+        let line = Data(try JournalCoding.encode(record).utf8)
+        #expect(try JournalCoding.decode(line) == record, "\(String(decoding: line, as: UTF8.self))")
+    }
+
+    @Test(arguments: records.indices)
+    func fastAndGeneralDecodersAgree(index: Int) throws {
+        let line = Data(try JournalCoding.encode(Self.records[index]).utf8)
+        let fast = try #require(JournalFastDecoder.decode(line), "the fast decoder declined \(String(decoding: line, as: UTF8.self))")
+        #expect(fast == (try JournalCoding.decodeWithFoundation(line)))
+        #expect(try JournalCoding.decode(line) == fast)
+    }
+
+    @Test(arguments: [
+        // Valid JSON the encoder never writes (keys reordered, an offset, spaces, escapes).
+        #"{"type":"incident.resolved","ts":"2026-11-25T10:00:00.000+09:00","incident":"r-1"}"#,
+        #"{ "ts" : "2026-11-25T01:00:00.000Z" , "type" : "incident.mitigated" , "incident" : "r\u002d1" }"#,
+    ])
+    func otherValidFormsOfALineStillDecode(line: String) throws {
+        let record = try JournalCoding.decode(Data(line.utf8))
+        #expect(record.ts == (try Date("2026-11-25T01:00:00Z", strategy: .iso8601)))
+        #expect(record.event.type.hasPrefix("incident."))
+    }
+
+    @Test(arguments: [
+        #"{"ts":"2026-11-25T01:00:00.000Z","type":"incident.exploded","incident":"r-1"}"#, #"{"ts":"yesterday","type":"incident.resolved","incident":"r-1"}"#,
+        "[1,2]", #"{"ts":"2026-11-25T01:00:00.000Z","type":"step.finished"}"#,
+    ])
+    func badLinesAreRejected(line: String) {
+        #expect(throws: (any Error).self) { try JournalCoding.decode(Data(line.utf8)) }
+    }
+}
