@@ -22,6 +22,12 @@ public struct WorkspaceCalendar: Sendable {
     }
 
     /// Sales that apply to a channel and overlap a period.
+    /// The first time after `time` that a sale applying to the channel starts, if any.
+    public func nextSaleStart(channel: String, after time: Date) -> Date? {
+        sales.filter { $0.applies(to: channel) && $0.from > time }.map(\.from).min()
+    }
+
+    /// Whether a sale that applies to the channel runs at `time`.
     public func isSaleActive(channel: String, at time: Date) -> Bool {
         sales.contains { $0.applies(to: channel) && time >= $0.from && time < $0.to }
     }

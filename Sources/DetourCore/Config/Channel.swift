@@ -122,9 +122,28 @@ public struct Schedule: Sendable, Equatable {
     public var failAfter: Int
     /// Consecutive successes that make a down channel up again.
     public var recoverAfter: Int
+    /// Tighter intervals while a sale from `calendar.sales` applies to the channel.
+    public var duringSales: SaleIntervals? = nil
+
+    /// The intervals in force: `duringSales` while a sale runs, the usual ones otherwise.
+    public func effective(duringSale: Bool) -> Schedule {
+        guard duringSale, let sale = duringSales else { return self }
+        var schedule = self
+        schedule.every = sale.every
+        schedule.confirmEvery = sale.confirmEvery
+        return schedule
+    }
 
     /// One minute, ten seconds, three failures, two successes.
     public static let standard = Schedule(every: .seconds(60), confirmEvery: .seconds(10), failAfter: 3, recoverAfter: 2)
+}
+
+/// Probe intervals for sale periods, when load and risk peak together.
+public struct SaleIntervals: Sendable, Equatable {
+    /// Interval while up or down during a sale.
+    public var every: Duration
+    /// Interval while suspect or recovering during a sale.
+    public var confirmEvery: Duration
 }
 
 /// Sales a channel makes in normal hours.

@@ -60,3 +60,10 @@ extension Workspace {
         return names
     }
 }
+
+extension Workspace {
+    /// The probe schedule of a channel at a time: its `duringSales` intervals while a sale applies.
+    public func schedule(for channel: Channel, at time: Date) -> Schedule {
+        channel.schedule.effective(duringSale: channel.schedule.duringSales != nil && settings.calendar.isSaleActive(channel: channel.id, at: time))
+    }
+}

@@ -234,6 +234,12 @@ public struct WorkspaceLoader: Sendable {
         schedule.confirmEvery = reader.duration("confirmEvery") ?? min(schedule.confirmEvery, schedule.every)
         schedule.failAfter = reader.count("failAfter") ?? schedule.failAfter
         schedule.recoverAfter = reader.count("recoverAfter") ?? schedule.recoverAfter
+        if let saleNode = reader.value("duringSales"), let saleReader = NodeReader(saleNode, subject: "schedule.duringSales", sink: sink) {
+            let every = saleReader.duration("every") ?? schedule.every
+            let confirmEvery = saleReader.duration("confirmEvery") ?? min(schedule.confirmEvery, every)
+            saleReader.finish()
+            schedule.duringSales = SaleIntervals(every: every, confirmEvery: confirmEvery)
+        }
         reader.finish()
         return schedule
     }

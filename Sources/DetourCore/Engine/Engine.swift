@@ -92,7 +92,7 @@ public actor Engine {
         // A held channel is neither probed nor acted on: its planned work must not look like an outage.
         let due = workspace.channels.filter { channel in
             let health = state.channels[channel.id] ?? ChannelHealth()
-            return state.hold(on: channel.id, at: now) == nil && health.state != .maintenance && health.isDue(at: now, schedule: channel.schedule)
+            return state.hold(on: channel.id, at: now) == nil && health.state != .maintenance && health.isDue(at: now, schedule: workspace.schedule(for: channel, at: now))
         }
         let verdicts = await ProbeRound(dependencies: dependencies).run(due, now: now)
         if try await monitorIsOffline(verdicts, at: now) {
@@ -147,17 +147,22 @@ public actor Engine {
             if state.channels[channel.id]?.state == .maintenance, let window = workspace.maintenanceWindow(for: channel, at: now) {
                 return window.to
             }
-            return state.channels[channel.id]?.nextDueAt ?? .distantPast
+            return state.channels[channel.id]?.nextDue(under: workspace.schedule(for: channel, at: now)) ?? .distantPast
+        }
+        // A sale with tighter intervals starting is work too: the first probe at its new pace.
+        let saleStarts = workspace.channels.filter { $0.schedule.duringSales != nil }.compactMap {
+            workspace.settings.calendar.nextSaleStart(channel: $0.id, after: now)
         }
         let holdEnds = state.holds.values.compactMap(\.until).filter { $0 > now }
         let fires = workspace.playbooks.compactMap { $0.cron?.next(after: now, in: calendar) }
-        return (dues + waits + holdEnds + fires).min() ?? now.addingTimeInterval(60)
+        return (dues + waits + holdEnds + fires + saleStarts).min() ?? now.addingTimeInterval(60)
     }
 
     private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) async throws {
         guard let channel = workspace.channel(verdict.channel) else { return }
         var health = state.channels[channel.id] ?? ChannelHealth()
-        let change = health.record(success: verdict.passed, degraded: verdict.degraded, at: now, reason: verdict.reason, schedule: channel.schedule)
+        let change = health.record(
+            success: verdict.passed, degraded: verdict.degraded, at: now, reason: verdict.reason, schedule: workspace.schedule(for: channel, at: now))
         if change == nil && (health.state == .up || health.state == .degraded) {
             // A healthy round changes only timestamps: kept in the snapshot, not worth a journal line.
             state.channels[channel.id] = health

@@ -186,6 +186,16 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
         // A cron run a minute later may start a few hundred ms "early" relative to the
         // previous probe; without slack such a channel would skip a whole run.
         let slack = min(5, interval(schedule).timeInterval / 10)
-        return time >= nextDueAt.addingTimeInterval(-slack)
+        if time >= nextDueAt.addingTimeInterval(-slack) { return true }
+        // A tighter schedule (a sale began) brings the next probe forward.
+        guard let lastProbeAt else { return false }
+        return time >= lastProbeAt.addingTimeInterval(interval(schedule).timeInterval - slack)
+    }
+
+    /// When the channel is next due under a schedule: the stored time, or sooner if the schedule is tighter now.
+    public func nextDue(under schedule: Schedule) -> Date? {
+        guard let nextDueAt else { return nil }
+        guard let lastProbeAt else { return nextDueAt }
+        return min(nextDueAt, lastProbeAt.addingTimeInterval(interval(schedule).timeInterval))
     }
 }
