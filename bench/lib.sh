@@ -1,5 +1,6 @@
 # Shared helpers for the benchmark scripts: build once, start the sandbox, clean up.
 set -euo pipefail
+trap 'echo "bench: failed at ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND" >&2' ERR
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/.ci/setup"
 if [ ! -x /usr/bin/time ]; then

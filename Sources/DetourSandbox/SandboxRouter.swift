@@ -82,7 +82,9 @@ struct SandboxRouter: Sendable {
         if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             headers.insert(SandboxHeader("Content-Type", "application/json"), at: 0)
         }
-        return HTTPResponse(status: scripted.status, headers: headers, body: scripted.body)
+        var response = HTTPResponse(status: scripted.status, headers: headers, body: scripted.body)
+        if let bytes = scripted.bytes { response.body = bytes }
+        return response
     }
 
     private static func isLoopback(_ host: String) -> Bool {

@@ -20,12 +20,20 @@ public struct ScriptedResponse: Sendable, Equatable {
     public var headers: [SandboxHeader]
     /// The response body.
     public var body: String
+    /// Raw body bytes, sent instead of `body` when set (a Shift_JIS or EUC-JP page).
+    public var bytes: [UInt8]? = nil
 
     /// Creates a scripted response.
     public init(status: Int = 200, headers: [SandboxHeader] = [], body: String = "") {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// Creates a scripted response whose body is raw bytes in any encoding.
+    public init(status: Int = 200, headers: [SandboxHeader] = [], bytes: [UInt8]) {
+        self.init(status: status, headers: headers, body: "")
+        self.bytes = bytes
     }
 
     /// Creates a scripted response carrying a `Retry-After: <seconds>` header.

@@ -7,10 +7,10 @@ events=${1:-100000}
 runs=${2:-5}
 work=${TMPDIR:-/tmp}/detour-bench-report
 mkdir -p "$work"
-swift build -c release --product detour >/dev/null
+swift build -c release --static-swift-stdlib --product detour >/dev/null
 swiftc -O bench/report/generate.swift -o "$work/generate"
 "$work/generate" "$work/ws" "$events"
-detour=$PWD/.build/release/detour
+detour="$(swift build -c release --static-swift-stdlib --show-bin-path)/detour"
 cd "$work/ws"
 "$detour" check >/dev/null
 echo "journal: $(wc -l < .detour/journal.jsonl) lines, $(du -h .detour/journal.jsonl | cut -f1)"

@@ -142,7 +142,10 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The body decoded as UTF-8, invalid bytes replaced.
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public var bodyText: String { String(decoding: utf8Body, as: UTF8.self) }
+
+    /// The body in UTF-8, converted from the page's declared charset (Shift_JIS, EUC-JP, …).
+    public var utf8Body: [UInt8] { BodyText.utf8(body, contentType: header("content-type")) }
 }
 
 /// What kind of failure stopped a transfer, for alerting and statistics.

@@ -70,15 +70,17 @@ public enum ProbeEvaluator {
     }
 
     private static func checkBody(_ expect: Expectation, _ response: HTTPResponse) -> ProbeFailure? {
-        let body = response.bodyText
+        let bytes = response.utf8Body
+        let body = String(decoding: bytes, as: UTF8.self)
         let redirect = response.redirectCount > 0 ? " (redirected to \(response.effectiveURL))" : ""
-        if let missing = expect.bodyContains.first(where: { !body.contains($0) }) {
+        // Byte search on UTF-8: exact, and far cheaper per probe than Foundation's string search.
+        if let missing = expect.bodyContains.first(where: { !BodyText.contains(bytes, Array($0.utf8)) }) {
             let gist = pageGist(body)
             let maintenance = isMaintenance(gist) ? "maintenance page: " : ""
             return ProbeFailure(
                 kind: .condition, detail: "\(maintenance)body does not contain \"\(missing)\"\(redirect)", expected: "\"\(missing)\"", actual: quoted(gist))
         }
-        if let marker = expect.bodyNotContains.first(where: { body.contains($0) }) {
+        if let marker = expect.bodyNotContains.first(where: { BodyText.contains(bytes, Array($0.utf8)) }) {
             let maintenance = isMaintenance(marker) || isMaintenance(pageGist(body)) ? "maintenance page: " : ""
             return ProbeFailure(
                 kind: .condition, detail: "\(maintenance)body contains \"\(marker)\"", expected: "no \"\(marker)\"",

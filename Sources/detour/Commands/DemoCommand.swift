@@ -16,10 +16,15 @@ struct DemoCommand: Command {
     static let options = [
         OptionSpec(name: "channel", short: "c", value: "ID", help: "the channel to take down (default: the mall with the most revenue)"),
         OptionSpec(name: "outage", short: nil, value: "DURATION", help: "how long the outage lasts (default: 30m)"),
+        OptionSpec(name: "start", short: nil, value: "TIME", help: "when the simulated clock starts (default: \(DemoCommand.defaultStart), Black Friday evening)"),
     ]
 
     let channelID: String?
     let outage: Duration
+    let start: String
+
+    /// A fixed start makes every run tell the same story, inside the example calendar's sale.
+    static let defaultStart = "2026-11-27T20:00"
 
     init(_ parsed: ParsedArguments) throws {
         channelID = parsed.value("channel")
@@ -30,6 +35,10 @@ struct DemoCommand: Command {
             outage = duration
         } else {
             outage = .seconds(30 * 60)
+        }
+        start = parsed.value("start") ?? Self.defaultStart
+        guard LocalTime.parse(start, in: .gmt) != nil else {
+            throw UsageError(description: "--start \"\(start)\" is not a time; write it like 2026-11-27T20:00 (the workspace time zone)")
         }
     }
 
@@ -63,7 +72,7 @@ struct DemoCommand: Command {
             environment[name] = "demo-\(name.lowercased())-value"
         }
         let stateDirectory = context.stateDirOverride ?? NSTemporaryDirectory() + "detour-demo-\(getpid())"
-        let clock = SimulatedClock(Date().rounded(to: 60))
+        let clock = SimulatedClock(LocalTime.parse(start, in: workspace.settings.timeZone) ?? Date().rounded(to: 60))
         let printer = TimelinePrinter(console: context.console, workspace: workspace)
         let http = makeHTTPClient()
         defer { http.shutdown() }
