@@ -29,7 +29,7 @@ final class EngineProbingTests {
         sandbox.stop()
     }
 
-    func time(_ text: String) -> Date { MaintenanceWindow.parseTime("2026-11-27T\(text)+09:00")! }
+    func time(_ text: String) -> Date { LocalTime.parse("2026-11-27T\(text)+09:00", in: .gmt)! }
 
     @Test func inAWindowTheChannelIsNotProbedAndWatchSleepsUntilItsEnd() async throws {
         let load = WorkspaceLoader(root: folder.root, environment: [:]).load()
@@ -50,9 +50,11 @@ final class EngineProbingTests {
         #expect(sandbox.hits("mall") == 1, "probed at once when the window ends")
     }
 
-    @Test func windowTimesMayOmitSeconds() {
-        #expect(MaintenanceWindow.parseTime("2026-12-02T01:00+09:00") == MaintenanceWindow.parseTime("2026-12-01T16:00:00Z"))
-        #expect(MaintenanceWindow.parseTime("2026-12-02T01:00:30+09:00") != nil)
-        #expect(MaintenanceWindow.parseTime("tomorrow") == nil)
+    @Test func windowTimesMayOmitSecondsOrTheOffset() {
+        let tokyo = TimeZone(identifier: "Asia/Tokyo")!
+        #expect(LocalTime.parse("2026-12-02T01:00+09:00", in: .gmt) == LocalTime.parse("2026-12-01T16:00:00Z", in: .gmt))
+        #expect(LocalTime.parse("2026-12-02T01:00", in: tokyo) == LocalTime.parse("2026-12-01T16:00:00Z", in: .gmt))
+        #expect(LocalTime.parse("2026-12-02T01:00:30+09:00", in: .gmt) != nil)
+        #expect(LocalTime.parse("tomorrow", in: tokyo) == nil)
     }
 }

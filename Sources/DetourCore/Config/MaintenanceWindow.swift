@@ -21,15 +21,6 @@ public struct MaintenanceWindow: Sendable, Equatable {
 
     /// Whether `time` is inside the window.
     public func contains(_ time: Date) -> Bool { from <= time && time < to }
-
-    /// Parses `2026-12-02T01:00+09:00` (seconds and fractions optional, `Z` allowed).
-    public static func parseTime(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
-        // Merchants write times to the minute; add the seconds ISO 8601 parsing wants.
-        guard text.count >= 16 else { return nil }
-        let minute = text.index(text.startIndex, offsetBy: 16)
-        return try? Date.ISO8601FormatStyle().parse(String(text[..<minute]) + ":00" + text[minute...])
-    }
 }
 
 extension Workspace {

@@ -51,7 +51,7 @@ extension WorkspaceLoader {
     }
 
     /// Reads a list of maintenance windows (`maintenance: [{ from, to, note }]`); `channels` only where allowed.
-    func readMaintenance(_ node: JSONNode, allowChannels: Bool, sink: DiagnosticSink) -> [MaintenanceWindow] {
+    func readMaintenance(_ node: JSONNode, allowChannels: Bool, timeZone: TimeZone, sink: DiagnosticSink) -> [MaintenanceWindow] {
         guard case .array(let items) = node.value else {
             sink.error(
                 "\"maintenance\" must be a list [{ from: \"2026-12-02T01:00+09:00\", to: \"2026-12-02T06:00+09:00\" }], found \(node.kindName)",
@@ -61,8 +61,8 @@ extension WorkspaceLoader {
         return items.enumerated().compactMap { index, item in
             guard let reader = NodeReader(item, subject: "maintenance window \(index + 1)", sink: sink) else { return nil }
             defer { reader.finish() }
-            let from = readTime(reader, "from")
-            let to = readTime(reader, "to")
+            let from = readTime(reader, "from", timeZone: timeZone)
+            let to = readTime(reader, "to", timeZone: timeZone)
             let note = reader.string("note") ?? ""
             var channels = ChannelSelector.all
             if allowChannels, let list = reader.stringArray("channels") { channels = .only(list.map(\.0)) }
@@ -75,12 +75,9 @@ extension WorkspaceLoader {
         }
     }
 
-    private func readTime(_ reader: NodeReader, _ key: String) -> Date? {
-        guard let text = reader.requiredString(key, hint: "\(key): \"2026-12-02T01:00+09:00\"") else { return nil }
-        if let date = MaintenanceWindow.parseTime(text) { return date }
-        reader.sink.error(
-            "\"\(key)\": \"\(text)\" is not a time; write it with its offset like \"2026-12-02T01:00+09:00\"", at: reader.value(key)!.location)
-        return nil
+    private func readTime(_ reader: NodeReader, _ key: String, timeZone: TimeZone) -> Date? {
+        // The same rules as the sale calendar: with an offset, or local to the workspace's time zone.
+        WorkspaceCalendar.readTime(reader, key, timeZone: timeZone)
     }
 
     /// Reads `calendar.maintenance`, `canary` and `maxConcurrentProbes` of `detour.json5`.

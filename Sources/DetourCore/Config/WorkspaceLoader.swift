@@ -41,7 +41,7 @@ public struct WorkspaceLoader: Sendable {
         for file in channelFiles {
             fileCount += 1
             guard let (node, id) = parse(file, sink: sink, optional: false) else { continue }
-            if let channel = readChannel(node, id: id, sink: sink) { channels.append(channel) }
+            if let channel = readChannel(node, id: id, timeZone: settings.timeZone, sink: sink) { channels.append(channel) }
         }
         var playbooks: [Playbook] = []
         for file in files(in: "playbooks", sink: sink) {
@@ -126,7 +126,7 @@ public struct WorkspaceLoader: Sendable {
         readProbeSettings(reader, into: &settings, sink: sink)
         if let calendar = reader.value("calendar") {
             settings.calendar = WorkspaceCalendar.read(calendar, timeZone: settings.timeZone, sink: sink) { node in
-                settings.maintenance = readMaintenance(node, allowChannels: true, sink: sink)
+                settings.maintenance = readMaintenance(node, allowChannels: true, timeZone: settings.timeZone, sink: sink)
             }
         }
         if let statusPage = reader.value("statusPage") { settings.statusPageOut = StatusPageSettings.readOut(statusPage, sink: sink) }
@@ -136,7 +136,7 @@ public struct WorkspaceLoader: Sendable {
 
     // MARK: - Channels
 
-    private func readChannel(_ node: JSONNode, id: String, sink: DiagnosticSink) -> Channel? {
+    private func readChannel(_ node: JSONNode, id: String, timeZone: TimeZone, sink: DiagnosticSink) -> Channel? {
         guard let reader = NodeReader(node, subject: "channel \"\(id)\"", sink: sink) else { return nil }
         defer { reader.finish() }
         let name = reader.requiredString("name", hint: "name: \"楽天市場店\" (shown in notices)")
@@ -160,7 +160,7 @@ public struct WorkspaceLoader: Sendable {
         let schedule = readSchedule(reader.value("schedule"), sink: sink)
         let revenue = reader.value("revenue").flatMap { Revenue.read($0, channel: node, sink: sink) }
         let alternates = reader.stringArray("alternates") ?? []
-        let maintenance = reader.value("maintenance").map { readMaintenance($0, allowChannels: false, sink: sink) } ?? []
+        let maintenance = reader.value("maintenance").map { readMaintenance($0, allowChannels: false, timeZone: timeZone, sink: sink) } ?? []
         guard let name, let kind, let url else { return nil }
         return Channel(
             id: id, name: name, kind: kind, url: url, probes: probes, schedule: schedule, revenue: revenue,
