@@ -83,6 +83,13 @@ struct JournalDecodingTests {
         #expect(try JournalCoding.decode(line) == record, "\(String(decoding: line, as: UTF8.self))")
     }
 
+    /// The lines a busy journal is made of stay on the fast path, evidence and outputs included.
+    @Test(arguments: 0..<3)
+    func commonFullLinesTakeTheFastPath(index: Int) throws {
+        let line = Data(try JournalCoding.encode(Self.fullRecords[index]).utf8)
+        #expect(JournalFastDecoder.decode(line) == Self.fullRecords[index])
+    }
+
     @Test(arguments: records.indices)
     func fastAndGeneralDecodersAgree(index: Int) throws {
         let line = Data(try JournalCoding.encode(Self.records[index]).utf8)

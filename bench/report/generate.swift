@@ -83,6 +83,8 @@ var lines: [(Date, String)] = []
 let start = try! Date("2025-01-01T00:00:00+09:00", strategy: .iso8601)
 let year = 365.0 * 86_400
 let evidence = "item page: http: status 503, expected 2xx (120 ms)"
+// What a real journal carries on each failing round: every probe's result.
+let probes = #""probes":[{"failure":{"actual":"503","detail":"status 503","expected":"2xx","kind":"http"},"latencyMs":120,"probe":"item page","status":503},{"latencyMs":95,"probe":"cart","status":200}]"#
 var busy: [String: [(Date, Date)]] = [:]
 
 for (id, _, _) in malls {
@@ -98,7 +100,8 @@ for (id, _, _) in malls {
         func h(_ ts: Date, _ change: String?, _ body: String, withEvidence: Bool = true) {
             let changeField = change.map { "\"change\":\"\($0)\"," } ?? ""
             let evidenceField = withEvidence ? "\"evidence\":\"\(evidence)\"," : ""
-            lines.append((ts, "{\"ts\":\"\(t(ts))\",\"type\":\"channel.health\",\(changeField)\"channel\":\"\(id)\",\(evidenceField)\"health\":\(body)}"))
+            let probesField = withEvidence ? "," + probes : ""
+            lines.append((ts, "{\"ts\":\"\(t(ts))\",\"type\":\"channel.health\",\(changeField)\"channel\":\"\(id)\",\(evidenceField)\"health\":\(body)\(probesField)}"))
         }
         h(from, "suspected", health("suspect", failures: 1, successes: 0, first: from, down: nil, recovering: nil, last: from, success: lastSuccess, failure: evidence, next: from.addingTimeInterval(10)))
         h(from.addingTimeInterval(10), nil, health("suspect", failures: 2, successes: 0, first: from, down: nil, recovering: nil, last: from.addingTimeInterval(10), success: lastSuccess, failure: evidence, next: detected))

@@ -14,6 +14,7 @@ enum JournalFastDecoder {
         case null
         // Members in order; journal objects have a dozen keys at most, so a scan beats hashing.
         case object(Members)
+        case array([Value])
 
         var string: String? {
             if case .string(let text) = self { return text }
@@ -57,8 +58,8 @@ enum JournalFastDecoder {
 
     /// The keys each record type may have on the fast path. A line with any other key (a field
     /// added later, a type not listed) goes to JSONDecoder instead, so no field is ever dropped.
-    private static let knownKeys: [String: Set<String>] = [
-        "channel.health": ["ts", "type", "channel", "health", "change", "evidence"],
+    private static let knownKeys: [String: [String]] = [
+        "channel.health": ["ts", "type", "channel", "health", "change", "evidence", "probes"],
         "incident.opened": ["ts", "type", "incident", "channel", "trigger", "by", "reason", "firstFailureAt", "lastSuccessAt", "playbook"],
         "step.started": ["ts", "type", "incident", "step", "phase", "attempt", "idempotencyKey", "request"],
         "step.finished": ["ts", "type", "incident", "step", "phase", "attempt", "outcome", "status", "error", "durationMs", "outputs", "retryAt", "note"],
@@ -66,7 +67,10 @@ enum JournalFastDecoder {
         "incident.recovering": ["ts", "type", "incident", "trigger", "recoveredAt", "by", "reason"],
         "incident.resolved": ["ts", "type", "incident"],
     ]
-    private static let healthKeys: Set<String> = [
+    private static let evidenceKeys: [String] = ["probe", "status", "latencyMs", "failure", "slow"]
+    private static let failureKeys: [String] = ["kind", "detail", "expected", "actual"]
+    // Arrays, not sets: a dozen short keys compare faster than they hash.
+    private static let healthKeys: [String] = [
         "state", "consecutiveFailures", "consecutiveSuccesses", "lastSuccessAt", "firstFailureAt", "downAt", "recoveringAt", "lastProbeAt",
         "nextDueAt", "lastFailure",
     ]
@@ -81,7 +85,7 @@ enum JournalFastDecoder {
             event = .channelHealth(
                 ChannelHealthChanged(
                     channel: try string(m["channel"]), health: try health(m["health"]), change: try optionalString(m["change"]),
-                    evidence: try optionalString(m["evidence"])))
+                    evidence: try optionalString(m["evidence"]), probes: try probes(m["probes"])))
         case "incident.opened":
             event = .incidentOpened(
                 IncidentOpened(
@@ -110,6 +114,26 @@ enum JournalFastDecoder {
         default: throw Failure()
         }
         return JournalRecord(ts: ts, event: event)
+    }
+
+    private static func probes(_ value: Value?) throws -> [ProbeEvidence]? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        guard case .array(let items) = value else { throw Failure() }
+        return try items.map { item in
+            guard let m = item.object, m.items.allSatisfy({ evidenceKeys.contains($0.0) }) else { throw Failure() }
+            return ProbeEvidence(
+                probe: try string(m["probe"]), status: try optionalInt(m["status"]), latencyMs: try int(m["latencyMs"]),
+                failure: try probeFailure(m["failure"]), slow: try optionalString(m["slow"]))
+        }
+    }
+
+    private static func probeFailure(_ value: Value?) throws -> ProbeFailure? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        guard let m = value.object, m.items.allSatisfy({ failureKeys.contains($0.0) }) else { throw Failure() }
+        return ProbeFailure(
+            kind: try raw(m["kind"]), detail: try string(m["detail"]), expected: try optionalString(m["expected"]), actual: try optionalString(m["actual"]))
     }
 
     private static func health(_ value: Value?) throws -> ChannelHealth {
@@ -220,6 +244,7 @@ enum JournalFastDecoder {
             guard index < bytes.count else { throw Failure() }
             switch bytes[index] {
             case 0x7B: return try object()
+            case 0x5B: return try array()
             case 0x22: return .string(try string())
             case 0x74: return try literal("true", .bool(true))
             case 0x66: return try literal("false", .bool(false))
@@ -234,6 +259,28 @@ enum JournalFastDecoder {
             for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw Failure() }
             index += count
             return value
+        }
+
+        mutating func array() throws -> Value {
+            index += 1
+            var items: [Value] = []
+            skipSpace()
+            if index < bytes.count, bytes[index] == 0x5D {
+                index += 1
+                return .array(items)
+            }
+            while true {
+                items.append(try value())
+                skipSpace()
+                guard index < bytes.count else { throw Failure() }
+                if bytes[index] == 0x2C {
+                    index += 1
+                    continue
+                }
+                guard bytes[index] == 0x5D else { throw Failure() }
+                index += 1
+                return .array(items)
+            }
         }
 
         mutating func object() throws -> Value {

@@ -102,7 +102,8 @@ public final class StateStore {
         return (records, end)
     }
 
-    /// Hands every record from a byte offset on to `body`, without keeping them; returns the offset after the last complete line.
+    /// Hands every record from a byte offset on to `body`, in order, without keeping them all;
+    /// returns the offset after the last complete line.
     public func forEachRecord(from offset: Int = 0, _ body: (JournalRecord) -> Void) throws -> Int {
         guard let data = FileManager.default.contents(atPath: journalPath) else { return 0 }
         guard offset <= data.count else { throw JournalError(message: "the snapshot is ahead of the journal") }
@@ -116,19 +117,50 @@ public final class StateStore {
                 start = base.distance(to: UnsafeRawPointer(newline)) + 1
             }
             start = offset
+            var batch: [(line: Int, range: Range<Int>)] = []
+            batch.reserveCapacity(Self.batchSize)
             while start < raw.count, let found = memchr(base + start, 0x0A, raw.count - start) {
                 let newline = base.distance(to: UnsafeRawPointer(found))
                 lineNumber += 1
-                if newline > start {
-                    do {
-                        body(try JournalCoding.decode(UnsafeRawBufferPointer(rebasing: raw[start..<newline])))
-                    } catch {
-                        throw JournalError(message: "\(journalPath):\(lineNumber): unreadable journal line (\(error)); move the file aside to start afresh")
-                    }
-                }
+                if newline > start { batch.append((lineNumber, start..<newline)) }
                 start = newline + 1
+                if batch.count == Self.batchSize {
+                    try decode(batch, in: raw, body)
+                    batch.removeAll(keepingCapacity: true)
+                }
             }
+            try decode(batch, in: raw, body)
             return start
+        }
+    }
+
+    /// Lines decoded together: large enough to spread over the cores, small enough to bound memory.
+    private static let batchSize = 8_192
+
+    /// Decodes a batch of lines on every core (lines are independent), then hands them on in order.
+    private func decode(_ batch: [(line: Int, range: Range<Int>)], in raw: UnsafeRawBufferPointer, _ body: (JournalRecord) -> Void) throws {
+        guard !batch.isEmpty else { return }
+        var results = [Result<JournalRecord, Error>?](repeating: nil, count: batch.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            // Each iteration writes only its own slots, so the buffer is shared without a lock.
+            nonisolated(unsafe) let slots = slots
+            nonisolated(unsafe) let raw = raw
+            let workers = batch.count < 512 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            // Contiguous shares, so two cores never write the same cache line.
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let share = batch.count * worker / workers..<batch.count * (worker + 1) / workers
+                for index in share {
+                    slots[index] = Result { try JournalCoding.decode(UnsafeRawBufferPointer(rebasing: raw[batch[index].range])) }
+                }
+            }
+        }
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .success(let record)?: body(record)
+            case .failure(let error)?:
+                throw JournalError(message: "\(journalPath):\(batch[index].line): unreadable journal line (\(error)); move the file aside to start afresh")
+            case nil: break
+            }
         }
     }
 
