@@ -85,6 +85,22 @@ final class ManualControlTests {
         #expect(try detour("status").stdout == before)
     }
 
+    @Test func aDamagedJournalLineIsNamedNotCrashedOn() throws {
+        sandbox.setMode(.down, for: "mall")
+        try detour("tick", at: "01:00:00")
+        try detour("tick", at: "01:01:00")
+        let path = workspace.root + "/.detour/journal.jsonl"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count >= 3)
+        lines[1] = "{\"ts\":\"garbage"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: workspace.root + "/.detour/state.json")
+        let result = try detour("status")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(".detour/journal.jsonl:2: unreadable journal line"), "\(result.stderr)")
+        #expect(result.stderr.contains("move the file aside"))
+    }
+
     @Test func watchReloadsAValidWorkspaceOnSIGHUPRefusesABrokenOneAndStopsOnSIGTERM() async throws {
         try writeChannel(every: "200ms")
         let watch = try DetourBinary.start(["watch"], in: workspace.root)
