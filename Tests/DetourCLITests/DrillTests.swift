@@ -113,9 +113,24 @@ final class DrillTests {
         ] {
             produced.append(try run(arguments).output)
         }
+        // Every report format, the incident's timeline and the public status page.
+        produced.append(try run(["report", "--json"]).output)
+        let html = state + "/report.html"
+        let pages = state + "/status"
+        #expect(try run(["report", "--html", html]).status == 0)
+        #expect(try run(["statuspage", "--out", pages]).status == 0)
+        let csv = try run(["report", "--csv"]).stdout.split(separator: "\r\n")
+        let incident = try #require(csv.dropFirst().first?.split(separator: ",").dropFirst().first.map(String.init))
+        let show = try run(["show", incident])
+        #expect(show.status == 0, "\(show.output)")
+        produced.append(show.output)
+        for file in ["index.html", "status.json"] {
+            produced.append(try String(contentsOfFile: pages + "/" + file, encoding: .utf8))
+        }
         for file in (try FileManager.default.contentsOfDirectory(atPath: state)) {
             produced.append((try? String(contentsOfFile: state + "/" + file, encoding: .utf8)) ?? "")
         }
+        #expect(produced.contains { $0.contains("<svg") }, "the HTML report was read")
         #expect(produced.contains { $0.contains("journal") || $0.contains("step.started") }, "the journal was read")
         for secret in Array(Self.secrets.values) + Array(demoSecrets.values) {
             #expect(!produced.contains { $0.contains(secret) }, "\(secret) leaked")

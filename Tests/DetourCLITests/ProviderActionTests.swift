@@ -307,6 +307,9 @@ final class ProviderActionTests {
         #expect(approve.stdout.contains("approved by sato"))
         #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 3)
         #expect(try detour("approve", "nope").stderr.contains("no incident \"nope\""))
+        // Both approvals are part of each incident's story.
+        #expect(try detour("show", "mall-20261127-100000").stdout.contains("approved automatically (autoAfter passed)"))
+        #expect(try detour("show", "mall-20261127-102000").stdout.contains("approved by sato"))
     }
 
     @Test func aFlappingChannelDoesNotPostPublicNoticesAgainInsideTheCooldown() throws {

@@ -71,10 +71,23 @@ public struct IncidentTimeline: Sendable {
             case .stepFinished(let event) where event.incident == id:
                 let status = event.status.map { " \($0)" } ?? ""
                 let error = event.error.map { " — \($0)" } ?? ""
+                let note = event.note.map { " — \($0)" } ?? ""
                 entries.append(
                     Entry(
                         time: record.ts, kind: .answer,
-                        text: "← \(event.step) attempt \(event.attempt): \(event.outcome.rawValue)\(status) in \(event.durationMs) ms\(error)"))
+                        text: "← \(event.step) attempt \(event.attempt): \(event.outcome.rawValue)\(status) in \(event.durationMs) ms\(error)\(note)"))
+            case .incidentApproved(let event) where event.incident == id:
+                let who = event.automatic ? "automatically (autoAfter passed)" : "by \(event.by ?? "an operator")"
+                entries.append(Entry(time: record.ts, kind: .manual, text: "approved \(who)"))
+            case .channelHeld(let event) where event.channel == incident.channel && record.ts >= start && record.ts <= end:
+                let reason = event.reason.map { ": \($0)" } ?? ""
+                entries.append(Entry(time: record.ts, kind: .manual, text: "channel held by \(event.by)\(reason)"))
+            case .channelReleased(let event) where event.channel == incident.channel && record.ts >= start && record.ts <= end:
+                entries.append(Entry(time: record.ts, kind: .manual, text: "channel released by \(event.by)"))
+            case .monitorOffline(let event) where record.ts >= start && record.ts <= end:
+                entries.append(Entry(time: record.ts, kind: .state, text: "monitor offline: every channel and canary failed\(event.evidence.map { " — \($0)" } ?? "")"))
+            case .monitorOnline where record.ts >= start && record.ts <= end:
+                entries.append(Entry(time: record.ts, kind: .state, text: "monitor online again"))
             case .incidentMitigated(let event) where event.incident == id:
                 entries.append(Entry(time: record.ts, kind: .incident, text: "mitigated: every failover step done"))
             case .incidentRecovering(let event) where event.incident == id:

@@ -66,7 +66,7 @@ struct ReportCommand: Command {
                 return .usage
             }
             let filter = ReportFilter(since: from, until: to, channels: channels)
-            let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter, maintenance: [])
+            let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter)
             if let html {
                 let path = html.hasPrefix("/") ? html : FileManager.default.currentDirectoryPath + "/" + html
                 try Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
