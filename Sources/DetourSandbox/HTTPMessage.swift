@@ -70,7 +70,7 @@ struct HTTPRequestHead: Equatable {
         guard let declared = header("Content-Length") else { return .none }
         let values = Set(declared.split(separator: ",", omittingEmptySubsequences: false).map(\.trimmingSpaces))
         guard values.count == 1, let text = values.first, !text.isEmpty, text.count <= 18,
-              text.allSatisfy({ $0.isASCII && $0.isNumber }), let length = Int(text)
+            text.allSatisfy({ $0.isASCII && $0.isNumber }), let length = Int(text)
         else { throw .malformed("invalid Content-Length") }
         guard length <= limit else { throw .tooLarge(status: 413) }
         return length == 0 ? .none : .length(length)
@@ -285,7 +285,7 @@ extension StringProtocol {
     var trimmingSpaces: String {
         let scalars = String(self).unicodeScalars
         guard let start = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
-              let end = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })
+            let end = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })
         else { return "" }
         return String(scalars[start...end])
     }

@@ -16,8 +16,10 @@ struct SandboxControl {
         case let parts where parts.count == 3 && parts[0] == "store" && !parts[1].isEmpty:
             guard method == "POST" else { return Self.notAllowed("POST") }
             guard let mode = StorefrontMode(rawValue: parts[2]) else {
-                return .text(400, "unknown mode \(parts[2]); expected one of "
-                    + StorefrontMode.allCases.map(\.rawValue).joined(separator: ", "))
+                return .text(
+                    400,
+                    "unknown mode \(parts[2]); expected one of "
+                        + StorefrontMode.allCases.map(\.rawValue).joined(separator: ", "))
             }
             state.setMode(mode, for: parts[1])
             return .noContent

@@ -67,8 +67,9 @@ struct SandboxRouter: Sendable {
             return .html(200, store.healthyBody)
         case .maintenance:
             let location = "http://127.0.0.1:\(run.port)/_maintenance/\(name)"
-            return .html(302, "<html><body><a href=\"\(location)\">メンテナンス中</a></body></html>",
-                         headers: [SandboxHeader("Location", location)])
+            return .html(
+                302, "<html><body><a href=\"\(location)\">メンテナンス中</a></body></html>",
+                headers: [SandboxHeader("Location", location)])
         }
     }
 

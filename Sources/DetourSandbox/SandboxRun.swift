@@ -1,6 +1,6 @@
-import Glibc
 import Dispatch
 import Foundation
+import Glibc
 
 /// One listening session of the sandbox, from `start()` to `stop()`: the listening socket,
 /// the accept thread and the connection threads.

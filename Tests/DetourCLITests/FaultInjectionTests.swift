@@ -92,9 +92,10 @@ final class FaultInjectionTests {
         let promo = sandbox.requests(path: "/promo")
         let promoOn = promo.filter { $0.body.contains("true") }
         let promoOff = promo.filter { $0.body.contains("false") }
-        for (name, requests) in [("promo", promoOn), ("promo undo", promoOff), ("line", sandbox.requests(path: "/line")),
-            ("page", sandbox.requests(path: "/page")), ("line-back", sandbox.requests(path: "/line-back"))]
-        {
+        for (name, requests) in [
+            ("promo", promoOn), ("promo undo", promoOff), ("line", sandbox.requests(path: "/line")),
+            ("page", sandbox.requests(path: "/page")), ("line-back", sandbox.requests(path: "/line-back")),
+        ] {
             let keys = Set(requests.compactMap { $0.header("idempotency-key") })
             #expect(!requests.isEmpty, "seed \(seed): \(name) never ran")
             #expect(keys.count == 1, "seed \(seed): \(name) sent under \(keys.count) keys: \(keys)")

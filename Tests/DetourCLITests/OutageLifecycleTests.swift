@@ -143,7 +143,8 @@ final class OutageLifecycleTests {
         sandbox.setMode(.down, for: "mall")
         try detour("tick", at: "10:01:00")
         try detour("tick", at: "10:01:10")
-        let running = try DetourBinary.start(["tick"], in: workspace.root, environment: ["LINE_CHANNEL_TOKEN": secret, "DETOUR_NOW": "2026-11-27T10:01:20+09:00"])
+        let running = try DetourBinary.start(
+            ["tick"], in: workspace.root, environment: ["LINE_CHANNEL_TOKEN": secret, "DETOUR_NOW": "2026-11-27T10:01:20+09:00"])
         let deadline = ContinuousClock.now + .seconds(20)
         while sandbox.requests(path: "/v2/bot/message/broadcast").isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
@@ -170,7 +171,9 @@ final class OutageLifecycleTests {
 
         let dryRun = try detour("failover", "mall", "--reason", "x", "--dry-run", at: "09:59:00")
         #expect(dryRun.status == 0)
-        #expect(dryRun.stdout.contains("would run:\n  mall-down/promo (http): POST \(sandbox.baseURL)/shop/promotions/failover\n  mall-down/line (http)"), "\(dryRun.stdout)")
+        #expect(
+            dryRun.stdout.contains("would run:\n  mall-down/promo (http): POST \(sandbox.baseURL)/shop/promotions/failover\n  mall-down/line (http)"),
+            "\(dryRun.stdout)")
         #expect(sandbox.requests().isEmpty, "a dry run sends nothing")
         #expect(try detour("status").stdout.contains("No open incidents."))
 

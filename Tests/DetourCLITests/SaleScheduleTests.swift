@@ -51,9 +51,11 @@ final class SaleScheduleTests {
     @Test func aTypoInDuringSalesIsReportedWhereItIs() throws {
         try workspace.write(
             "channels/mall.json5",
-            "{ name: \"m\", kind: \"mall\", url: \"\(sandbox.baseURL)/\", probes: [{ url: \"\(sandbox.baseURL)/\" }],\n  schedule: { duringSales: { evry: \"10s\" } } }")
+            "{ name: \"m\", kind: \"mall\", url: \"\(sandbox.baseURL)/\", probes: [{ url: \"\(sandbox.baseURL)/\" }],\n  schedule: { duringSales: { evry: \"10s\" } } }"
+        )
         let result = try DetourBinary.run(["check"], in: workspace.root)
         #expect(result.status == 2)
-        #expect(result.stderr.contains(#"channels/mall.json5:2:30: error: unknown key "evry" in schedule.duringSales; did you mean "every"?"#), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(#"channels/mall.json5:2:30: error: unknown key "evry" in schedule.duringSales; did you mean "every"?"#), "\(result.stderr)")
     }
 }

@@ -30,8 +30,10 @@ final class BodyTextTests {
         ("EUC-JP by Content-Type", [SandboxHeader("Content-Type", "text/html; charset=EUC-JP")], page(cartEUC)),
         ("Shift_JIS by Content-Type", [SandboxHeader("Content-Type", "text/html; charset=Shift_JIS")], page(cartShiftJIS)),
         ("Shift_JIS by meta tag", [SandboxHeader("Content-Type", "text/html")], page(cartShiftJIS, meta: "<meta charset=\"shift_jis\">")),
-        ("EUC-JP by http-equiv meta", [SandboxHeader("Content-Type", "text/html")],
-            page(cartEUC, meta: "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=euc-jp\">")),
+        (
+            "EUC-JP by http-equiv meta", [SandboxHeader("Content-Type", "text/html")],
+            page(cartEUC, meta: "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=euc-jp\">")
+        ),
         ("UTF-8", [SandboxHeader("Content-Type", "text/html; charset=utf-8")], page(Array("買い物かご".utf8))),
     ]
 

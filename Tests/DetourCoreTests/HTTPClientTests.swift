@@ -90,6 +90,6 @@ final class HTTPClientTests {
         let results = await client.send(all: requests)
         #expect(results.count == 200)
         #expect(results.allSatisfy { (try? $0.get().status) == 200 })
-        #expect(sandbox.requests().map(\.path) .sorted() == (0..<200).map { "/batch/\($0)" }.sorted())
+        #expect(sandbox.requests().map(\.path).sorted() == (0..<200).map { "/batch/\($0)" }.sorted())
     }
 }

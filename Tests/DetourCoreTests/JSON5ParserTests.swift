@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DetourCore
 
 /// Table-driven tests of `JSON5.parse`: values, locations, syntax errors and limits.
@@ -268,142 +269,211 @@ extension JSON5ParserTests {
     /// Each kind of mistake, located at the character that needs fixing.
     static let errorCases: [ErrorCase] = [
         // Missing commas
-        .init(note: "missing comma between members on different lines", source: "{\n  name: \"a\"\n  port: 80\n}",
-              line: 3, column: 3, message: "missing comma between members; add ',' at the end of line 2"),
-        .init(note: "missing comma after a value with a trailing comment", source: "{\n  a: 1 // one\n  b: 2\n}",
-              line: 3, column: 3, message: "missing comma between members; add ',' after the value on line 2"),
-        .init(note: "missing comma after a nested object", source: "{\n  a: { x: 1 }\n  \"b\": 2\n}",
-              line: 3, column: 3, message: "missing comma between members; add ',' at the end of line 2"),
-        .init(note: "missing comma between array elements", source: "[\n  1\n  2\n]",
-              line: 3, column: 3, message: "missing comma between array elements; add ',' at the end of line 2"),
-        .init(note: "missing comma after Japanese text and comment", source: "[\n  \"東京\" // 本店\n  \"大阪\"\n]",
-              line: 3, column: 3, message: "missing comma between array elements; add ',' after the value on line 2"),
-        .init(note: "missing comma with CRLF", source: "{\r\n  a: 1\r\n  b: 2\r\n}",
-              line: 3, column: 3, message: "missing comma between members; add ',' at the end of line 2"),
-        .init(note: "missing comma on the same line", source: "{ a: 1 b: 2 }",
-              line: 1, column: 8, message: "expected ',' or '}' after the value of \"a\", found 'b'; add ',' before it"),
-        .init(note: "missing comma after Japanese text on the same line", source: "{ 名前: \"楽天\" x }",
-              line: 1, column: 12, message: "expected ',' or '}' after the value of \"名前\", found 'x'; add ',' before it"),
-        .init(note: "missing comma before a single-quoted key", source: "{ a: 1 'b': 2 }",
-              line: 1, column: 8, message: "expected ',' or '}' after the value of \"a\", found \"'\"; add ',' before it"),
-        .init(note: "U+2028 is not a line break for the comma check", source: "[1\u{2028}2]",
-              line: 1, column: 4, message: "expected ',' or ']' after an array element, found '2'; add ',' before it"),
-        .init(note: "error after a line continuation", source: "[\"a\\\nb\" x]",
-              line: 2, column: 4, message: "expected ',' or ']' after an array element, found 'x'; add ',' before it"),
+        .init(
+            note: "missing comma between members on different lines", source: "{\n  name: \"a\"\n  port: 80\n}",
+            line: 3, column: 3, message: "missing comma between members; add ',' at the end of line 2"),
+        .init(
+            note: "missing comma after a value with a trailing comment", source: "{\n  a: 1 // one\n  b: 2\n}",
+            line: 3, column: 3, message: "missing comma between members; add ',' after the value on line 2"),
+        .init(
+            note: "missing comma after a nested object", source: "{\n  a: { x: 1 }\n  \"b\": 2\n}",
+            line: 3, column: 3, message: "missing comma between members; add ',' at the end of line 2"),
+        .init(
+            note: "missing comma between array elements", source: "[\n  1\n  2\n]",
+            line: 3, column: 3, message: "missing comma between array elements; add ',' at the end of line 2"),
+        .init(
+            note: "missing comma after Japanese text and comment", source: "[\n  \"東京\" // 本店\n  \"大阪\"\n]",
+            line: 3, column: 3, message: "missing comma between array elements; add ',' after the value on line 2"),
+        .init(
+            note: "missing comma with CRLF", source: "{\r\n  a: 1\r\n  b: 2\r\n}",
+            line: 3, column: 3, message: "missing comma between members; add ',' at the end of line 2"),
+        .init(
+            note: "missing comma on the same line", source: "{ a: 1 b: 2 }",
+            line: 1, column: 8, message: "expected ',' or '}' after the value of \"a\", found 'b'; add ',' before it"),
+        .init(
+            note: "missing comma after Japanese text on the same line", source: "{ 名前: \"楽天\" x }",
+            line: 1, column: 12, message: "expected ',' or '}' after the value of \"名前\", found 'x'; add ',' before it"),
+        .init(
+            note: "missing comma before a single-quoted key", source: "{ a: 1 'b': 2 }",
+            line: 1, column: 8, message: "expected ',' or '}' after the value of \"a\", found \"'\"; add ',' before it"),
+        .init(
+            note: "U+2028 is not a line break for the comma check", source: "[1\u{2028}2]",
+            line: 1, column: 4, message: "expected ',' or ']' after an array element, found '2'; add ',' before it"),
+        .init(
+            note: "error after a line continuation", source: "[\"a\\\nb\" x]",
+            line: 2, column: 4, message: "expected ',' or ']' after an array element, found 'x'; add ',' before it"),
 
         // Strings
-        .init(note: "unterminated string at end of file", source: "{ a: \"abc",
-              line: 1, column: 6, message: "unterminated string; add the closing \""),
-        .init(note: "raw newline in string", source: "{\n  a: 'abc\n}",
-              line: 2, column: 6, message: "unterminated string; add the closing ' at the end of line 2"),
-        .init(note: "raw CR in string", source: "'a\rb'",
-              line: 1, column: 1, message: "unterminated string; add the closing ' at the end of line 1"),
-        .init(note: "backslash at end of file", source: "\"abc\\",
-              line: 1, column: 1, message: "unterminated string; add the closing \""),
-        .init(note: "unknown escape in a Windows path", source: #"{ path: "C:\data" }"#,
-              line: 1, column: 12, message: #"invalid escape '\d'; "# + Self.backslash),
-        .init(note: "backslash-u in a Windows path", source: #""C:\users""#,
-              line: 1, column: 4, message: #"invalid escape '\u'; \u must be followed by four hex digits, like \u00e9; "# + Self.backslash),
-        .init(note: "short hex escape", source: #""\x4g""#,
-              line: 1, column: 2, message: #"invalid escape '\x4'; \x must be followed by two hex digits, like \x41; "# + Self.backslash),
-        .init(note: "lone high surrogate", source: #""\uD83D!""#,
-              line: 1, column: 2, message: #"invalid escape '\uD83D'; this is half of a surrogate pair, write the character itself or both halves, like \uD83D\uDE00"#),
-        .init(note: "lone low surrogate", source: #"'\uDE00'"#,
-              line: 1, column: 2, message: #"invalid escape '\uDE00'; this is half of a surrogate pair, write the character itself or both halves, like \uD83D\uDE00"#),
-        .init(note: "high surrogate followed by a non-surrogate", source: #"'\uD83D\u0041'"#,
-              line: 1, column: 2, message: #"invalid escape '\uD83D'; this is half of a surrogate pair, write the character itself or both halves, like \uD83D\uDE00"#),
-        .init(note: "zero followed by a digit", source: #""\01""#,
-              line: 1, column: 2, message: #"invalid escape '\01'; "# + Self.backslash),
-        .init(note: "octal digit escape", source: #""a\7""#,
-              line: 1, column: 3, message: #"invalid escape '\7'; "# + Self.backslash),
+        .init(
+            note: "unterminated string at end of file", source: "{ a: \"abc",
+            line: 1, column: 6, message: "unterminated string; add the closing \""),
+        .init(
+            note: "raw newline in string", source: "{\n  a: 'abc\n}",
+            line: 2, column: 6, message: "unterminated string; add the closing ' at the end of line 2"),
+        .init(
+            note: "raw CR in string", source: "'a\rb'",
+            line: 1, column: 1, message: "unterminated string; add the closing ' at the end of line 1"),
+        .init(
+            note: "backslash at end of file", source: "\"abc\\",
+            line: 1, column: 1, message: "unterminated string; add the closing \""),
+        .init(
+            note: "unknown escape in a Windows path", source: #"{ path: "C:\data" }"#,
+            line: 1, column: 12, message: #"invalid escape '\d'; "# + Self.backslash),
+        .init(
+            note: "backslash-u in a Windows path", source: #""C:\users""#,
+            line: 1, column: 4, message: #"invalid escape '\u'; \u must be followed by four hex digits, like \u00e9; "# + Self.backslash),
+        .init(
+            note: "short hex escape", source: #""\x4g""#,
+            line: 1, column: 2, message: #"invalid escape '\x4'; \x must be followed by two hex digits, like \x41; "# + Self.backslash),
+        .init(
+            note: "lone high surrogate", source: #""\uD83D!""#,
+            line: 1, column: 2,
+            message: #"invalid escape '\uD83D'; this is half of a surrogate pair, write the character itself or both halves, like \uD83D\uDE00"#),
+        .init(
+            note: "lone low surrogate", source: #"'\uDE00'"#,
+            line: 1, column: 2,
+            message: #"invalid escape '\uDE00'; this is half of a surrogate pair, write the character itself or both halves, like \uD83D\uDE00"#),
+        .init(
+            note: "high surrogate followed by a non-surrogate", source: #"'\uD83D\u0041'"#,
+            line: 1, column: 2,
+            message: #"invalid escape '\uD83D'; this is half of a surrogate pair, write the character itself or both halves, like \uD83D\uDE00"#),
+        .init(
+            note: "zero followed by a digit", source: #""\01""#,
+            line: 1, column: 2, message: #"invalid escape '\01'; "# + Self.backslash),
+        .init(
+            note: "octal digit escape", source: #""a\7""#,
+            line: 1, column: 3, message: #"invalid escape '\7'; "# + Self.backslash),
 
         // Comments
-        .init(note: "unterminated block comment", source: "{ /* note\n a: 1 }",
-              line: 1, column: 3, message: "unterminated block comment; add */ where the comment should end"),
-        .init(note: "single slash", source: "{ a: 1 / 2 }",
-              line: 1, column: 8, message: "expected ',' or '}' after the value of \"a\", found '/'; comments start with // or /*"),
+        .init(
+            note: "unterminated block comment", source: "{ /* note\n a: 1 }",
+            line: 1, column: 3, message: "unterminated block comment; add */ where the comment should end"),
+        .init(
+            note: "single slash", source: "{ a: 1 / 2 }",
+            line: 1, column: 8, message: "expected ',' or '}' after the value of \"a\", found '/'; comments start with // or /*"),
 
         // Values
-        .init(note: "unexpected character", source: "{ a: @ }",
-              line: 1, column: 6, message: "unexpected character '@'; \(Self.valueKinds)"),
-        .init(note: "missing value", source: "{ a: }",
-              line: 1, column: 6, message: "unexpected character '}'; \(Self.valueKinds)"),
-        .init(note: "double comma in array", source: "[1,,2]",
-              line: 1, column: 4, message: "unexpected character ','; \(Self.valueKinds)"),
-        .init(note: "unquoted text", source: "{ ok: yes }",
-              line: 1, column: 7, message: "unexpected word 'yes'; \(Self.valueKinds); if this is text, put it in quotes: \"yes\""),
-        .init(note: "capitalised literal", source: "[True]",
-              line: 1, column: 2, message: "unexpected word 'True'; write true in lowercase"),
-        .init(note: "curly quotes", source: "{ a: “x” }",
-              line: 1, column: 6, message: "unexpected character '“'; \(Self.valueKinds); use straight quotes \" or ' instead of curly quotes"),
-        .init(note: "zero-width space", source: "{ a:\u{200B}1 }",
-              line: 1, column: 5, message: "unexpected character U+200B (an invisible character); \(Self.valueKinds); delete it"),
+        .init(
+            note: "unexpected character", source: "{ a: @ }",
+            line: 1, column: 6, message: "unexpected character '@'; \(Self.valueKinds)"),
+        .init(
+            note: "missing value", source: "{ a: }",
+            line: 1, column: 6, message: "unexpected character '}'; \(Self.valueKinds)"),
+        .init(
+            note: "double comma in array", source: "[1,,2]",
+            line: 1, column: 4, message: "unexpected character ','; \(Self.valueKinds)"),
+        .init(
+            note: "unquoted text", source: "{ ok: yes }",
+            line: 1, column: 7, message: "unexpected word 'yes'; \(Self.valueKinds); if this is text, put it in quotes: \"yes\""),
+        .init(
+            note: "capitalised literal", source: "[True]",
+            line: 1, column: 2, message: "unexpected word 'True'; write true in lowercase"),
+        .init(
+            note: "curly quotes", source: "{ a: “x” }",
+            line: 1, column: 6, message: "unexpected character '“'; \(Self.valueKinds); use straight quotes \" or ' instead of curly quotes"),
+        .init(
+            note: "zero-width space", source: "{ a:\u{200B}1 }",
+            line: 1, column: 5, message: "unexpected character U+200B (an invisible character); \(Self.valueKinds); delete it"),
 
         // Numbers
-        .init(note: "version number", source: "[1.2.3]",
-              line: 1, column: 2, message: "invalid number '1.2.3'; if this is text, put it in quotes: \"1.2.3\""),
-        .init(note: "leading zeros", source: "{ port: 007 }",
-              line: 1, column: 9, message: "invalid number '007'; remove the leading zero, or if this is text, put it in quotes: \"007\""),
-        .init(note: "exponent without digits", source: "[1e]",
-              line: 1, column: 2, message: "invalid number '1e'; an exponent needs digits, like 1e5, or if this is text, put it in quotes: \"1e\""),
-        .init(note: "number with a unit", source: "{ width: 10px }",
-              line: 1, column: 10, message: "invalid number '10px'; if this is text, put it in quotes: \"10px\""),
-        .init(note: "date", source: "[2024-01-31]",
-              line: 1, column: 2, message: "invalid number '2024-01-31'; if this is text, put it in quotes: \"2024-01-31\""),
-        .init(note: "hex prefix without digits", source: "[0x]",
-              line: 1, column: 2, message: "invalid number '0x'; if this is text, put it in quotes: \"0x\""),
-        .init(note: "misspelt Infinity", source: "[-Infinit]",
-              line: 1, column: 2, message: "invalid number '-Infinit'; if this is text, put it in quotes: \"-Infinit\""),
+        .init(
+            note: "version number", source: "[1.2.3]",
+            line: 1, column: 2, message: "invalid number '1.2.3'; if this is text, put it in quotes: \"1.2.3\""),
+        .init(
+            note: "leading zeros", source: "{ port: 007 }",
+            line: 1, column: 9, message: "invalid number '007'; remove the leading zero, or if this is text, put it in quotes: \"007\""),
+        .init(
+            note: "exponent without digits", source: "[1e]",
+            line: 1, column: 2, message: "invalid number '1e'; an exponent needs digits, like 1e5, or if this is text, put it in quotes: \"1e\""),
+        .init(
+            note: "number with a unit", source: "{ width: 10px }",
+            line: 1, column: 10, message: "invalid number '10px'; if this is text, put it in quotes: \"10px\""),
+        .init(
+            note: "date", source: "[2024-01-31]",
+            line: 1, column: 2, message: "invalid number '2024-01-31'; if this is text, put it in quotes: \"2024-01-31\""),
+        .init(
+            note: "hex prefix without digits", source: "[0x]",
+            line: 1, column: 2, message: "invalid number '0x'; if this is text, put it in quotes: \"0x\""),
+        .init(
+            note: "misspelt Infinity", source: "[-Infinit]",
+            line: 1, column: 2, message: "invalid number '-Infinit'; if this is text, put it in quotes: \"-Infinit\""),
 
         // Keys
-        .init(note: "missing colon", source: "{ name \"x\" }",
-              line: 1, column: 8, message: "expected ':' after key \"name\", found '\"'"),
-        .init(note: "key with spaces", source: "{ my key: 1 }",
-              line: 1, column: 6, message: "expected ':' after key \"my\", found 'k'; a key with spaces must be quoted, like \"my key\""),
-        .init(note: "full-width colon", source: "{ 店名：\"x\" }",
-              line: 1, column: 5, message: "expected ':' after key \"店名\", found '：'; '：' is a full-width character, type the half-width ':' instead"),
-        .init(note: "full-width comma", source: "[1，2]",
-              line: 1, column: 3, message: "expected ',' or ']' after an array element, found '，'; '，' is a full-width character, type the half-width ',' instead"),
-        .init(note: "key starting with a digit", source: "{ 1st: 1 }",
-              line: 1, column: 3, message: "expected a key or '}', found '1'; a key that starts with a digit must be quoted, like \"1st\""),
-        .init(note: "double comma in object", source: "{ a: 1,, }",
-              line: 1, column: 8, message: "expected a key or '}', found ','; remove the extra comma"),
-        .init(note: "symbol as key", source: "{ @: 1 }",
-              line: 1, column: 3, message: "expected a key or '}', found '@'; a key is a name like port or a quoted text like \"port\""),
+        .init(
+            note: "missing colon", source: "{ name \"x\" }",
+            line: 1, column: 8, message: "expected ':' after key \"name\", found '\"'"),
+        .init(
+            note: "key with spaces", source: "{ my key: 1 }",
+            line: 1, column: 6, message: "expected ':' after key \"my\", found 'k'; a key with spaces must be quoted, like \"my key\""),
+        .init(
+            note: "full-width colon", source: "{ 店名：\"x\" }",
+            line: 1, column: 5, message: "expected ':' after key \"店名\", found '：'; '：' is a full-width character, type the half-width ':' instead"),
+        .init(
+            note: "full-width comma", source: "[1，2]",
+            line: 1, column: 3, message: "expected ',' or ']' after an array element, found '，'; '，' is a full-width character, type the half-width ',' instead"
+        ),
+        .init(
+            note: "key starting with a digit", source: "{ 1st: 1 }",
+            line: 1, column: 3, message: "expected a key or '}', found '1'; a key that starts with a digit must be quoted, like \"1st\""),
+        .init(
+            note: "double comma in object", source: "{ a: 1,, }",
+            line: 1, column: 8, message: "expected a key or '}', found ','; remove the extra comma"),
+        .init(
+            note: "symbol as key", source: "{ @: 1 }",
+            line: 1, column: 3, message: "expected a key or '}', found '@'; a key is a name like port or a quoted text like \"port\""),
 
         // Brackets and end of file
-        .init(note: "mismatched closing bracket", source: "{ a: [1, 2 }",
-              line: 1, column: 12, message: "expected ',' or ']' after an array element, found '}'; the array opened at line 1, column 6 must be closed with ']'"),
-        .init(note: "trailing comma then the wrong closing bracket", source: "{ a: [1, 2, }",
-              line: 1, column: 13, message: "unexpected character '}'; the array opened at line 1, column 6 must be closed with ']'"),
-        .init(note: "apostrophe inside single quotes", source: "{ a: 'it's' }",
-              line: 1, column: 10, message: #"expected ',' or '}' after the value of "a", found 's'; if the ' before it is part of the text, write \' instead"#),
-        .init(note: "double quote inside double quotes", source: #"["say "hi""]"#,
-              line: 1, column: 8, message: #"expected ',' or ']' after an array element, found 'h'; if the " before it is part of the text, write \" instead"#),
-        .init(note: "extra bracket inside an object", source: "{\n  a: [1]]\n}",
-              line: 2, column: 9, message: "expected ',' or '}' after the value of \"a\", found ']'; the object opened at line 1, column 1 must be closed with '}'"),
-        .init(note: "extra closing bracket at the end", source: "[1]]",
-              line: 1, column: 4, message: "unexpected character ']' after the end of the document; remove it, there is one closing bracket too many"),
-        .init(note: "trailing garbage", source: "{ a: 1 } x",
-              line: 1, column: 10, message: "unexpected character 'x' after the end of the document; a document holds exactly one value, so remove it or wrap all values in [ ]"),
-        .init(note: "end of file after a comma in an object", source: "{ a: 1,",
-              line: 1, column: 8, message: "unexpected end of file; add '}' to close the object opened at line 1, column 1"),
-        .init(note: "end of file after a value", source: "{\n  a: 1\n",
-              line: 3, column: 1, message: "expected ',' or '}' after the value of \"a\", found end of file; add '}' to close the object opened at line 1, column 1"),
-        .init(note: "end of file after a colon", source: "{ a:",
-              line: 1, column: 5, message: "unexpected end of file; a value was expected after key \"a\""),
-        .init(note: "end of file after a comma in an array", source: "[1,",
-              line: 1, column: 4, message: "unexpected end of file; add ']' to close the array opened at line 1, column 1"),
-        .init(note: "lone opening bracket", source: "[",
-              line: 1, column: 2, message: "unexpected end of file; add ']' to close the array opened at line 1, column 1"),
-        .init(note: "lone opening brace", source: "{",
-              line: 1, column: 2, message: "unexpected end of file; add '}' to close the object opened at line 1, column 1"),
-        .init(note: "empty document", source: "",
-              line: 1, column: 1, message: "the document is empty; write a value, for example {} for an empty object"),
-        .init(note: "document with only comments", source: "  // nothing\n/* x */\n",
-              line: 3, column: 1, message: "the document is empty; write a value, for example {} for an empty object"),
-        .init(note: "document with only a BOM", source: "\u{FEFF}",
-              line: 1, column: 1, message: "the document is empty; write a value, for example {} for an empty object"),
+        .init(
+            note: "mismatched closing bracket", source: "{ a: [1, 2 }",
+            line: 1, column: 12, message: "expected ',' or ']' after an array element, found '}'; the array opened at line 1, column 6 must be closed with ']'"),
+        .init(
+            note: "trailing comma then the wrong closing bracket", source: "{ a: [1, 2, }",
+            line: 1, column: 13, message: "unexpected character '}'; the array opened at line 1, column 6 must be closed with ']'"),
+        .init(
+            note: "apostrophe inside single quotes", source: "{ a: 'it's' }",
+            line: 1, column: 10, message: #"expected ',' or '}' after the value of "a", found 's'; if the ' before it is part of the text, write \' instead"#),
+        .init(
+            note: "double quote inside double quotes", source: #"["say "hi""]"#,
+            line: 1, column: 8, message: #"expected ',' or ']' after an array element, found 'h'; if the " before it is part of the text, write \" instead"#),
+        .init(
+            note: "extra bracket inside an object", source: "{\n  a: [1]]\n}",
+            line: 2, column: 9,
+            message: "expected ',' or '}' after the value of \"a\", found ']'; the object opened at line 1, column 1 must be closed with '}'"),
+        .init(
+            note: "extra closing bracket at the end", source: "[1]]",
+            line: 1, column: 4, message: "unexpected character ']' after the end of the document; remove it, there is one closing bracket too many"),
+        .init(
+            note: "trailing garbage", source: "{ a: 1 } x",
+            line: 1, column: 10,
+            message: "unexpected character 'x' after the end of the document; a document holds exactly one value, so remove it or wrap all values in [ ]"),
+        .init(
+            note: "end of file after a comma in an object", source: "{ a: 1,",
+            line: 1, column: 8, message: "unexpected end of file; add '}' to close the object opened at line 1, column 1"),
+        .init(
+            note: "end of file after a value", source: "{\n  a: 1\n",
+            line: 3, column: 1,
+            message: "expected ',' or '}' after the value of \"a\", found end of file; add '}' to close the object opened at line 1, column 1"),
+        .init(
+            note: "end of file after a colon", source: "{ a:",
+            line: 1, column: 5, message: "unexpected end of file; a value was expected after key \"a\""),
+        .init(
+            note: "end of file after a comma in an array", source: "[1,",
+            line: 1, column: 4, message: "unexpected end of file; add ']' to close the array opened at line 1, column 1"),
+        .init(
+            note: "lone opening bracket", source: "[",
+            line: 1, column: 2, message: "unexpected end of file; add ']' to close the array opened at line 1, column 1"),
+        .init(
+            note: "lone opening brace", source: "{",
+            line: 1, column: 2, message: "unexpected end of file; add '}' to close the object opened at line 1, column 1"),
+        .init(
+            note: "empty document", source: "",
+            line: 1, column: 1, message: "the document is empty; write a value, for example {} for an empty object"),
+        .init(
+            note: "document with only comments", source: "  // nothing\n/* x */\n",
+            line: 3, column: 1, message: "the document is empty; write a value, for example {} for an empty object"),
+        .init(
+            note: "document with only a BOM", source: "\u{FEFF}",
+            line: 1, column: 1, message: "the document is empty; write a value, for example {} for an empty object"),
     ]
 
     /// Each invalid document throws with the expected location and message.
@@ -481,11 +551,11 @@ extension JSON5ParserTests {
     /// Cutting a document anywhere gives an error with a sensible location, never a crash.
     @Test func everyTruncationFailsCleanly() {
         let document = """
-        // 設定
-        { name: '楽天市場店', "port": 0x1F, ratio: -.5e-1, list: [1, +Infinity, NaN, null, true,],
-          /* block */ nested: { "k\\u00e9y": "a\\
-        b\\x41\\uD83D\\uDE00", },\r\n  last: 'x' }
-        """
+            // 設定
+            { name: '楽天市場店', "port": 0x1F, ratio: -.5e-1, list: [1, +Infinity, NaN, null, true,],
+              /* block */ nested: { "k\\u00e9y": "a\\
+            b\\x41\\uD83D\\uDE00", },\r\n  last: 'x' }
+            """
         for end in document.unicodeScalars.indices {
             Self.expectValidLocation(String(document.unicodeScalars[..<end]))
         }

@@ -1,10 +1,10 @@
-import Dispatch
 import DetourSandbox
+import Dispatch
 import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // MARK: - A tiny raw-socket HTTP client (URLSession is not used anywhere in Detour)
@@ -372,8 +372,9 @@ struct SandboxProviderTests {
         let (server, port) = try startedServer()
         defer { server.stop() }
         server.enqueue(ScriptedResponse(status: 429, body: #"{"error":"slow down"}"#, retryAfter: 2), forPath: "/2/tweets", count: 2)
-        server.enqueue(ScriptedResponse(status: 500, headers: [SandboxHeader("Content-Type", "text/plain")], body: "boom"),
-                       forPath: "/2/tweets")
+        server.enqueue(
+            ScriptedResponse(status: 500, headers: [SandboxHeader("Content-Type", "text/plain")], body: "boom"),
+            forPath: "/2/tweets")
         var statuses: [Int] = []
         for index in 0..<4 {
             let response = try RawHTTPClient.request("POST", port: port, path: "/ext/api.x.com/2/tweets?n=\(index)", body: "{}")
@@ -421,7 +422,8 @@ struct SandboxProviderTests {
     func chunked() throws {
         let (server, port) = try startedServer()
         defer { server.stop() }
-        let raw = "POST /hook HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let raw =
+            "POST /hook HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n"
         let response = try RawHTTPClient.parse(RawHTTPClient.exchange(port: port, Array(raw.utf8)))
         #expect(response.status == 200)
@@ -459,18 +461,20 @@ struct SandboxProviderTests {
     }
 
     /// Checks that malformed requests get 400 and the server keeps serving.
-    @Test("malformed requests get 400 and the server keeps serving", arguments: [
-        "GARBAGE\r\n\r\n",
-        "GET /x\r\n\r\n",
-        "GET /x HTTP/9.9\r\n\r\n",
-        "GET nopath HTTP/1.1\r\n\r\n",
-        "GET /x HTTP/1.1\r\nNo colon here\r\n\r\n",
-        "G(T /x HTTP/1.1\r\n\r\n",
-        "POST /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
-        "POST /x HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\nhello",
-        "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-        "\u{01}\u{02}\u{FF}\r\n\r\n",
-    ])
+    @Test(
+        "malformed requests get 400 and the server keeps serving",
+        arguments: [
+            "GARBAGE\r\n\r\n",
+            "GET /x\r\n\r\n",
+            "GET /x HTTP/9.9\r\n\r\n",
+            "GET nopath HTTP/1.1\r\n\r\n",
+            "GET /x HTTP/1.1\r\nNo colon here\r\n\r\n",
+            "G(T /x HTTP/1.1\r\n\r\n",
+            "POST /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+            "POST /x HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\nhello",
+            "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "\u{01}\u{02}\u{FF}\r\n\r\n",
+        ])
     func malformed(raw: String) throws {
         let (server, port) = try startedServer()
         defer { server.stop() }
@@ -565,8 +569,9 @@ struct SandboxControlTests {
         #expect(String(decoding: data, as: UTF8.self).contains(#""receivedAt":"2023-11-14T22:13:20.250Z""#))
         #expect(try RecordedRequest.makeJSONDecoder().decode(RecordedRequest.self, from: data) == original)
         let plain = Data(#"{"method":"GET","host":"h","path":"/","headers":{},"body":"","receivedAt":"2023-11-14T22:13:20Z","answeredStatus":200}"#.utf8)
-        #expect(try RecordedRequest.makeJSONDecoder().decode(RecordedRequest.self, from: plain).receivedAt
-            == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(
+            try RecordedRequest.makeJSONDecoder().decode(RecordedRequest.self, from: plain).receivedAt
+                == Date(timeIntervalSince1970: 1_700_000_000))
     }
 
     /// Checks that stop() then start() serves on a new port and that stop() is idempotent.

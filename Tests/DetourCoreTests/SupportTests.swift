@@ -5,9 +5,10 @@ import Testing
 
 /// Durations, money, templates, secrets masking and journal lines.
 struct SupportTests {
-    @Test(arguments: [
-        ("30s", 30_000), ("5m", 300_000), ("1h30m", 5_400_000), ("500ms", 500), ("2d", 172_800_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("30s", 30_000), ("5m", 300_000), ("1h30m", 5_400_000), ("500ms", 500), ("2d", 172_800_000),
+        ] as [(String, Int64)])
     func parsesDurations(text: String, milliseconds: Int64) {
         #expect(DurationText.parse(text)?.milliseconds == milliseconds)
         #expect(DurationText.format(.milliseconds(milliseconds)) == text)
@@ -18,9 +19,10 @@ struct SupportTests {
         #expect(DurationText.parse(text) == nil)
     }
 
-    @Test(arguments: [
-        (1_234_567.4, "JPY", "¥1,234,567"), (999, "JPY", "¥999"), (0, "JPY", "¥0"), (1234.5, "USD", "$1,234.50"),
-    ] as [(Double, String, String)])
+    @Test(
+        arguments: [
+            (1_234_567.4, "JPY", "¥1,234,567"), (999, "JPY", "¥999"), (0, "JPY", "¥0"), (1234.5, "USD", "$1,234.50"),
+        ] as [(Double, String, String)])
     func formatsMoney(amount: Double, currency: String, expected: String) {
         #expect(Money.format(amount, currency: currency) == expected)
     }
@@ -49,7 +51,8 @@ struct SupportTests {
     @Test func journalLinesStartWithTimeAndTypeAndRoundTrip() throws {
         let record = JournalRecord(
             ts: Date(timeIntervalSince1970: 1_800_000_000.25),
-            event: .stepFinished(StepFinished(incident: "i", step: "p/s", phase: .failover, attempt: 1, outcome: .succeeded, status: 200, error: nil, durationMs: 12)))
+            event: .stepFinished(
+                StepFinished(incident: "i", step: "p/s", phase: .failover, attempt: 1, outcome: .succeeded, status: 200, error: nil, durationMs: 12)))
         let line = try JournalCoding.encode(record)
         #expect(line.hasPrefix(#"{"ts":"2027-01-15T08:00:00.250Z","type":"step.finished","#))
         #expect(try JournalCoding.decode(Data(line.utf8)) == record)

@@ -74,7 +74,8 @@ private struct JSON5Parser {
         let root = try parseValue()
         try skipTrivia()
         if let c = peek {
-            let fix = c == "}" || c == "]"
+            let fix =
+                c == "}" || c == "]"
                 ? "remove it, there is one closing bracket too many"
                 : "a document holds exactly one value, so remove it or wrap all values in [ ]"
             throw fail("\(unexpected(c)) after the end of the document; \(fix)")
@@ -156,9 +157,12 @@ private struct JSON5Parser {
         case let c?:
             var advice = hint(c)
             if advice.isEmpty {
-                advice = c == "," ? "; remove the extra comma"
-                    : Self.isDigit(c) ? "; a key that starts with a digit must be quoted, like \"1st\""
-                    : "; a key is a name like port or a quoted text like \"port\""
+                advice =
+                    c == ","
+                    ? "; remove the extra comma"
+                    : Self.isDigit(c)
+                        ? "; a key that starts with a digit must be quoted, like \"1st\""
+                        : "; a key is a name like port or a quoted text like \"port\""
             }
             throw fail("expected a key or '}', found \(describe(c))\(advice)")
         }
@@ -359,12 +363,15 @@ private struct JSON5Parser {
             let mark = i
             i += 2
             if let low = readHex(count: 4), (0xDC00...0xDFFF).contains(low),
-               let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) {
+                let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+            {
                 return scalar
             }
             i = mark
         }
-        throw fail("invalid escape '\(text(from: first))'; this is half of a surrogate pair, write the character itself or both halves, like \\uD83D\\uDE00", at: start)
+        throw fail(
+            "invalid escape '\(text(from: first))'; this is half of a surrogate pair, write the character itself or both halves, like \\uD83D\\uDE00", at: start
+        )
     }
 
     /// Consumes exactly `count` hex digits, or as many as there are and returns nil.
@@ -539,7 +546,8 @@ private struct JSON5Parser {
         if c == " " { return false }
         return switch c.properties.generalCategory {
         case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator,
-             .nonspacingMark, .enclosingMark, .privateUse, .unassigned, .surrogate: true
+            .nonspacingMark, .enclosingMark, .privateUse, .unassigned, .surrogate:
+            true
         default: false
         }
     }

@@ -50,7 +50,8 @@ public struct WorkspaceLoader: Sendable {
             if let playbook = readPlaybook(node, id: id, sink: sink) { playbooks.append(playbook) }
         }
         if channels.isEmpty, !sink.hasErrors {
-            sink.error("no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))
+            sink.error(
+                "no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))
         }
         let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks)
         let channelFileIDs = Set(channelFiles.map(Self.id(ofFile:)))
@@ -300,12 +301,14 @@ public struct WorkspaceLoader: Sendable {
         var seen: [String: SourceLocation] = [:]
         for step in steps + recovery {
             if let first = seen[step.id] {
-                sink.error("step id \"\(step.id)\" is used twice in playbook \"\(id)\" (first at line \(first.line)); give each step its own id", at: step.location)
+                sink.error(
+                    "step id \"\(step.id)\" is used twice in playbook \"\(id)\" (first at line \(first.line)); give each step its own id", at: step.location)
             }
             seen[step.id] = step.location
         }
         guard let event else { return nil }
-        return Playbook(id: id, description: description, event: event, channels: selector, cron: cron, steps: steps, recovery: recovery, location: node.location,
+        return Playbook(
+            id: id, description: description, event: event, channels: selector, cron: cron, steps: steps, recovery: recovery, location: node.location,
             channelLocations: channelLocations, approval: approval, cooldown: cooldown)
     }
 }

@@ -43,7 +43,8 @@ struct WorkspaceValidator {
         sink.error("unknown channel \"\(id)\"; \(suggestion)channels are the files in channels/: \(known)", at: location)
     }
 
-    private func check(_ action: StepAction, of step: Step, playbook: Playbook, channels: [Channel], skipping checked: inout Set<SourceLocation>,
+    private func check(
+        _ action: StepAction, of step: Step, playbook: Playbook, channels: [Channel], skipping checked: inout Set<SourceLocation>,
         measured: inout Set<SourceLocation>
     ) {
         let provider = action.action
@@ -106,14 +107,18 @@ struct WorkspaceValidator {
             }
             expectField([path[0], path[2]], in: TemplateScope.channelFields, name: name, at: location)
             for channel in channels where channel.alternates.count <= index {
-                sink.error("\"\(name)\" needs \(index + 1) alternate(s), but channel \"\(channel.id)\" lists \(channel.alternates.count); add alternates to channels/\(channel.id).json5 or use a lower number", at: location)
+                sink.error(
+                    "\"\(name)\" needs \(index + 1) alternate(s), but channel \"\(channel.id)\" lists \(channel.alternates.count); add alternates to channels/\(channel.id).json5 or use a lower number",
+                    at: location)
             }
         case "settings":
             var value: JSONValue? = workspace.settings.values
             for key in path.dropFirst() { value = value?[key] }
             if path.count < 2 || value == nil {
                 let known = workspace.settings.values.objectKeys.map { "settings.\($0)" }.joined(separator: ", ")
-                sink.error("unknown template variable \"\(name)\"; define it under settings in detour.json5\(known.isEmpty ? "" : " (defined: \(known))")", at: location)
+                sink.error(
+                    "unknown template variable \"\(name)\"; define it under settings in detour.json5\(known.isEmpty ? "" : " (defined: \(known))")",
+                    at: location)
             }
         case "env":
             guard path.count == 2 else {

@@ -92,7 +92,8 @@ public actor Engine {
         // A held channel is neither probed nor acted on: its planned work must not look like an outage.
         let due = workspace.channels.filter { channel in
             let health = state.channels[channel.id] ?? ChannelHealth()
-            return state.hold(on: channel.id, at: now) == nil && health.state != .maintenance && health.isDue(at: now, schedule: workspace.schedule(for: channel, at: now))
+            return state.hold(on: channel.id, at: now) == nil && health.state != .maintenance
+                && health.isDue(at: now, schedule: workspace.schedule(for: channel, at: now))
         }
         let verdicts = await ProbeRound(dependencies: dependencies).run(due, now: now)
         if try await monitorIsOffline(verdicts, at: now) {
@@ -235,7 +236,8 @@ public actor Engine {
         }
         if incident.recoveringAt == nil {
             let now = dependencies.clock.now()
-            try record(.incidentRecovering(IncidentRecovering(incident: incident.id, trigger: .manual, recoveredAt: now, by: operatorName, reason: reason)), at: now)
+            try record(
+                .incidentRecovering(IncidentRecovering(incident: incident.id, trigger: .manual, recoveredAt: now, by: operatorName, reason: reason)), at: now)
         }
         try await driveIncidents()
         try store.saveSnapshot(state)
@@ -397,7 +399,8 @@ public actor Engine {
             }
             if let earlier, incident.openedAt.timeIntervalSince(earlier.resolvedAt ?? earlier.openedAt) < cooldown.timeInterval {
                 return .skip(
-                    "cooldown \(DurationText.format(cooldown)): incident \(earlier.id) already told customers; not posted again (this incident is tracked instead)")
+                    "cooldown \(DurationText.format(cooldown)): incident \(earlier.id) already told customers; not posted again (this incident is tracked instead)"
+                )
             }
         }
         return .go
@@ -442,7 +445,9 @@ public actor Engine {
             let uncertain = record?.isUncertain == true
             if uncertain, !action.honoursIdempotency, planned.step.onUncertain == .skip {
                 let note = "an earlier attempt may have been delivered and \(action.name) cannot tell a repeat; not sent again (onUncertain: skip)"
-                try finish(planned, of: incidentID, attempt: record!.attemptsStarted, StepAttempt(outcome: .skipped, status: nil, error: nil, duration: .zero, note: note))
+                try finish(
+                    planned, of: incidentID, attempt: record!.attemptsStarted,
+                    StepAttempt(outcome: .skipped, status: nil, error: nil, duration: .zero, note: note))
                 continue
             }
             let failures = (record?.attemptsStarted ?? 0) - (record?.progressCount ?? 0)
@@ -463,14 +468,16 @@ public actor Engine {
                 call = try action.call(environment)
             } catch {
                 let message = "step \(planned.key) (\(action.name)): \(error.message)"
-                try finish(planned, of: incidentID, attempt: attempt, StepAttempt(outcome: .failed, status: nil, error: redactor.mask(message), duration: .zero))
+                try finish(
+                    planned, of: incidentID, attempt: attempt, StepAttempt(outcome: .failed, status: nil, error: redactor.mask(message), duration: .zero))
                 continue
             }
             guard let call else {
                 // Nothing to send (`log`): the journal line is the whole effect.
                 let line = (action as? LogAction).flatMap { try? $0.line(environment) }.map(redactor.mask)
                 try self.record(
-                    .stepStarted(StepStarted(incident: incidentID, step: planned.key, phase: planned.phase, attempt: attempt, idempotencyKey: key, request: "log")),
+                    .stepStarted(
+                        StepStarted(incident: incidentID, step: planned.key, phase: planned.phase, attempt: attempt, idempotencyKey: key, request: "log")),
                     at: now)
                 try finish(planned, of: incidentID, attempt: attempt, StepAttempt(outcome: .succeeded, status: nil, error: nil, duration: .zero, note: line))
                 continue
@@ -478,14 +485,16 @@ public actor Engine {
             let rendered = runner.render(call, timeout: planned.step.timeout)
             let request = rendered.display + (call.stage.isEmpty ? "" : " (\(call.stage))")
             try self.record(
-                .stepStarted(StepStarted(incident: incidentID, step: planned.key, phase: planned.phase, attempt: attempt, idempotencyKey: key, request: request)),
+                .stepStarted(
+                    StepStarted(incident: incidentID, step: planned.key, phase: planned.phase, attempt: attempt, idempotencyKey: key, request: request)),
                 at: dependencies.clock.now())
             dependencies.observer(.sending(step: planned.key, incident: incidentID, request: rendered))
             var result = await runner.send(rendered, action: action, environment: environment)
             dependencies.observer(.answered(step: planned.key, incident: incidentID, attempt: result))
             if result.outcome == .retryable, result.uncertain, !action.honoursIdempotency, planned.step.onUncertain == .skip {
                 result.outcome = .skipped
-                result.note = "no answer (\(result.error ?? "?")); it may have been delivered and \(action.name) cannot tell a repeat, so it is not sent again (onUncertain: skip)"
+                result.note =
+                    "no answer (\(result.error ?? "?")); it may have been delivered and \(action.name) cannot tell a repeat, so it is not sent again (onUncertain: skip)"
                 result.error = nil
             }
             var retryAt: Date?

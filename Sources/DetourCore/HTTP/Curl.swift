@@ -130,18 +130,20 @@ final class Transfer {
         if let caBundlePath = request.caBundlePath { try set(CURLOPT_CAINFO, caBundlePath) }
 
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        try Curl.check(detour_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION) { data, size, count, user in
-            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
-            let bytes = UnsafeRawBufferPointer(start: data, count: size * count)
-            // Returning short makes curl stop with CURLE_WRITE_ERROR, which `outcome` reads as truncation.
-            return sink.receiveBody(bytes) ? size * count : 0
-        }, "CURLOPT_WRITEFUNCTION")
+        try Curl.check(
+            detour_easy_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION) { data, size, count, user in
+                let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+                let bytes = UnsafeRawBufferPointer(start: data, count: size * count)
+                // Returning short makes curl stop with CURLE_WRITE_ERROR, which `outcome` reads as truncation.
+                return sink.receiveBody(bytes) ? size * count : 0
+            }, "CURLOPT_WRITEFUNCTION")
         try set(CURLOPT_WRITEDATA, pointer: sinkPointer)
-        try Curl.check(detour_easy_setopt_write_callback(easy, CURLOPT_HEADERFUNCTION) { data, size, count, user in
-            let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
-            sink.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
-            return size * count
-        }, "CURLOPT_HEADERFUNCTION")
+        try Curl.check(
+            detour_easy_setopt_write_callback(easy, CURLOPT_HEADERFUNCTION) { data, size, count, user in
+                let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
+                sink.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
+                return size * count
+            }, "CURLOPT_HEADERFUNCTION")
         try set(CURLOPT_HEADERDATA, pointer: sinkPointer)
 
         try configureMethod(request)
@@ -175,8 +177,9 @@ final class Transfer {
     /// Copies `body` into curl as the request body.
     private func setBody(_ body: [UInt8]) throws(CurlError) {
         // The size must be set first, or COPYPOSTFIELDS would stop at the first zero byte.
-        try Curl.check(detour_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)),
-                       "CURLOPT_POSTFIELDSIZE_LARGE")
+        try Curl.check(
+            detour_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)),
+            "CURLOPT_POSTFIELDSIZE_LARGE")
         let code = body.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else {
                 return detour_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, "")
@@ -241,16 +244,17 @@ final class Transfer {
             }
             return .failure(HTTPFailure(errorClass: errorClass, message: message, timings: timings))
         }
-        return .success(HTTPResponse(
-            status: infoLong(CURLINFO_RESPONSE_CODE),
-            headers: sink.headers,
-            body: sink.body,
-            bodyTruncated: sink.truncated,
-            effectiveURL: infoString(CURLINFO_EFFECTIVE_URL),
-            redirectCount: infoLong(CURLINFO_REDIRECT_COUNT),
-            timings: timings,
-            certificateExpiry: captureCertificate ? leafCertificateExpiry() : nil
-        ))
+        return .success(
+            HTTPResponse(
+                status: infoLong(CURLINFO_RESPONSE_CODE),
+                headers: sink.headers,
+                body: sink.body,
+                bodyTruncated: sink.truncated,
+                effectiveURL: infoString(CURLINFO_EFFECTIVE_URL),
+                redirectCount: infoLong(CURLINFO_REDIRECT_COUNT),
+                timings: timings,
+                certificateExpiry: captureCertificate ? leafCertificateExpiry() : nil
+            ))
     }
 
     /// curl's cumulative phase times.
@@ -268,8 +272,8 @@ final class Transfer {
     private func leafCertificateExpiry() -> Date? {
         var raw: UnsafeMutableRawPointer?
         guard (try? Curl.check(detour_easy_getinfo_pointer(easy, CURLINFO_CERTINFO, &raw), "CURLINFO_CERTINFO")) != nil,
-              let info = raw?.assumingMemoryBound(to: curl_certinfo.self).pointee,
-              info.num_of_certs > 0, let chain = info.certinfo
+            let info = raw?.assumingMemoryBound(to: curl_certinfo.self).pointee,
+            info.num_of_certs > 0, let chain = info.certinfo
         else { return nil }
         var node = chain[0]
         while let entry = node {
@@ -289,12 +293,12 @@ final class Transfer {
         let parts = text.split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         guard parts.count == 5, parts[4] == "GMT",
-              let month = months.firstIndex(of: String(parts[0])),
-              let day = Int32(parts[1]), let year = Int32(parts[3])
+            let month = months.firstIndex(of: String(parts[0])),
+            let day = Int32(parts[1]), let year = Int32(parts[3])
         else { return nil }
         let clock = parts[2].split(separator: ":")
         guard clock.count == 3, let hour = Int32(clock[0]), let minute = Int32(clock[1]),
-              let second = Int32(clock[2].prefix(while: { $0 != "." }))
+            let second = Int32(clock[2].prefix(while: { $0 != "." }))
         else { return nil }
         var fields = tm()
         fields.tm_year = year - 1900
@@ -316,7 +320,7 @@ final class Transfer {
     private func infoString(_ info: CURLINFO) -> String {
         var value: UnsafeMutablePointer<CChar>?
         guard (try? Curl.check(detour_easy_getinfo_string(easy, info, &value), "curl info \(info.rawValue)")) != nil,
-              let value
+            let value
         else { return "" }
         return String(cString: value)
     }

@@ -16,7 +16,9 @@ public enum CredentialReference: Sendable, Equatable, CustomStringConvertible {
     public var formProblem: String? {
         switch self {
         case .environment(let name):
-            let valid = !name.isEmpty && name.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+            let valid =
+                !name.isEmpty
+                && name.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
             return valid ? nil : "\"env:\(name)\" is not a valid variable name; write env:NAME with letters, digits and _ (for example env:LINE_CHANNEL_TOKEN)"
         case .file(let path):
             return path.isEmpty ? "\"file:\" needs a path; write file:/etc/detour/line-token" : nil

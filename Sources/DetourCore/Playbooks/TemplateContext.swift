@@ -16,7 +16,8 @@ public struct TemplateContext: Sendable {
         self.channel = channel
         alternates = channel.alternates.compactMap { workspace.channel($0) }
         let format = Date.VerbatimFormatStyle(
-            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+            format:
+                "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
             timeZone: workspace.settings.timeZone, calendar: Calendar(identifier: .gregorian))
         self.incident = [
             "id": incident.id,

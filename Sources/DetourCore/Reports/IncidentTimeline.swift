@@ -85,7 +85,8 @@ public struct IncidentTimeline: Sendable {
             case .channelReleased(let event) where event.channel == incident.channel && record.ts >= start && record.ts <= end:
                 entries.append(Entry(time: record.ts, kind: .manual, text: "channel released by \(event.by)"))
             case .monitorOffline(let event) where record.ts >= start && record.ts <= end:
-                entries.append(Entry(time: record.ts, kind: .state, text: "monitor offline: every channel and canary failed\(event.evidence.map { " — \($0)" } ?? "")"))
+                entries.append(
+                    Entry(time: record.ts, kind: .state, text: "monitor offline: every channel and canary failed\(event.evidence.map { " — \($0)" } ?? "")"))
             case .monitorOnline where record.ts >= start && record.ts <= end:
                 entries.append(Entry(time: record.ts, kind: .state, text: "monitor online again"))
             case .incidentMitigated(let event) where event.incident == id:

@@ -23,7 +23,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws(CronError) {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw CronError(message: "\"\(text)\" has \(fields.count) fields; write five: minute hour day month weekday, like \"0 8 * * *\" (every day at 08:00)")
+            throw CronError(
+                message: "\"\(text)\" has \(fields.count) fields; write five: minute hour day month weekday, like \"0 8 * * *\" (every day at 08:00)")
         }
         minutes = try Self.field(fields[0], name: "minute", range: 0...59, names: [])
         hours = try Self.field(fields[1], name: "hour", range: 0...23, names: [])
@@ -117,7 +118,10 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func fieldError(_ text: String, _ name: String, _ range: ClosedRange<Int>) -> CronError {
-        CronError(message: "\(name) field \"\(text)\" is not valid; write *, a number \(range.lowerBound)–\(range.upperBound), a range (1-5), a list (1,15) or a step (*/10)")
+        CronError(
+            message:
+                "\(name) field \"\(text)\" is not valid; write *, a number \(range.lowerBound)–\(range.upperBound), a range (1-5), a list (1,15) or a step (*/10)"
+        )
     }
 }
 

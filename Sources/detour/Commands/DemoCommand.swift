@@ -16,7 +16,8 @@ struct DemoCommand: Command {
     static let options = [
         OptionSpec(name: "channel", short: "c", value: "ID", help: "the channel to take down (default: the mall with the most revenue)"),
         OptionSpec(name: "outage", short: nil, value: "DURATION", help: "how long the outage lasts (default: 30m)"),
-        OptionSpec(name: "start", short: nil, value: "TIME", help: "when the simulated clock starts (default: \(DemoCommand.defaultStart), Black Friday evening)"),
+        OptionSpec(
+            name: "start", short: nil, value: "TIME", help: "when the simulated clock starts (default: \(DemoCommand.defaultStart), Black Friday evening)"),
     ]
 
     let channelID: String?
@@ -45,7 +46,10 @@ struct DemoCommand: Command {
     func run(_ context: CommandContext) async -> ExitCode {
         guard let loaded = WorkspaceSession.load(context) else { return .invalidWorkspace }
         let workspace = loaded.workspace
-        guard let target = channelID.flatMap(workspace.channel) ?? workspace.channels.filter({ $0.kind == .mall }).max(by: { ($0.revenue?.perHour ?? 0) < ($1.revenue?.perHour ?? 0) })
+        guard
+            let target = channelID.flatMap(workspace.channel) ?? workspace.channels.filter({ $0.kind == .mall }).max(by: {
+                ($0.revenue?.perHour ?? 0) < ($1.revenue?.perHour ?? 0)
+            })
                 ?? workspace.channels.first
         else {
             context.console.err("error: unknown channel \"\(channelID ?? "")\"; channels: \(workspace.channels.map(\.id).joined(separator: ", "))")
@@ -63,7 +67,8 @@ struct DemoCommand: Command {
         for channel in workspace.channels {
             let hosts = Set(channel.probes.compactMap { URL(string: $0.url)?.host })
             let markers = channel.probes.flatMap(\.expect.bodyContains)
-            let body = "<html><head><meta charset=\"utf-8\"><title>\(channel.name)</title></head><body><h1>\(channel.name)</h1>\(markers.map { "<p>\($0)</p>" }.joined())</body></html>"
+            let body =
+                "<html><head><meta charset=\"utf-8\"><title>\(channel.name)</title></head><body><h1>\(channel.name)</h1>\(markers.map { "<p>\($0)</p>" }.joined())</body></html>"
             sandbox.addStorefront(channel.id, hosts: Array(hosts), healthyBody: body)
         }
         // Demo credentials only for what the environment lacks; real ones stay masked as always.
@@ -85,7 +90,8 @@ struct DemoCommand: Command {
                     workspace: workspace, http: http, clock: clock, secrets: secrets, redirect: URLRedirect(base: sandbox.baseURL),
                     observer: printer.handle),
                 stateDirectory: stateDirectory)
-            console.out("Detour demo — sandbox on \(sandbox.baseURL); \(workspace.channels.count) channels, \(workspace.playbooks.count) playbooks; simulated clock")
+            console.out(
+                "Detour demo — sandbox on \(sandbox.baseURL); \(workspace.channels.count) channels, \(workspace.playbooks.count) playbooks; simulated clock")
             console.out("")
             try await engine.runPass()
             console.out("\(printer.clock(clock.now()))  all channels probed: \(await upCount(engine, workspace)) of \(workspace.channels.count) up")

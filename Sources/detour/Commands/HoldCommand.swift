@@ -36,7 +36,10 @@ struct HoldCommand: Command {
 
     func run(_ context: CommandContext) async -> ExitCode {
         await ManualAction(context: context, channel: channel).perform { scene in
-            let end = until.flatMap { text in DurationText.parse(text).map { scene.now.addingTimeInterval($0.timeInterval) } ?? LocalTime.parse(text, in: scene.session.workspace.settings.timeZone) }
+            let end = until.flatMap { text in
+                DurationText.parse(text).map { scene.now.addingTimeInterval($0.timeInterval) }
+                    ?? LocalTime.parse(text, in: scene.session.workspace.settings.timeZone)
+            }
             try await scene.engine.hold(channel: channel, until: end, reason: reason, by: by ?? context.userName)
             let zone = scene.session.workspace.settings.timeZone
             return "\(channel) held" + (end.map { " until \(LocalTime.iso8601($0, in: zone))" } ?? " until released")

@@ -35,17 +35,20 @@ struct LogCommand: Command {
         let time = printer.clock(record.ts)
         switch record.event {
         case .channelHealth(let e):
-            return "\(time)  \(record.event.type)  \(e.channel) \(e.health.state.rawValue)\(e.change.map { " (\($0))" } ?? "")\(e.evidence.map { " — \($0)" } ?? "")"
+            return
+                "\(time)  \(record.event.type)  \(e.channel) \(e.health.state.rawValue)\(e.change.map { " (\($0))" } ?? "")\(e.evidence.map { " — \($0)" } ?? "")"
         case .incidentOpened(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.channel) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? ""): \(e.reason)"
         case .stepStarted(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt) key \(e.idempotencyKey): \(e.request)"
         case .stepFinished(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")\(e.note.map { " — \($0)" } ?? "")"
+            return
+                "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")\(e.note.map { " — \($0)" } ?? "")"
         case .incidentMitigated(let e), .incidentResolved(let e):
             return "\(time)  \(record.event.type)  \(e.incident)"
         case .channelHeld(let e):
-            return "\(time)  \(record.event.type)  \(e.channel) by \(e.by)\(e.until.map { " until \(printer.clock($0))" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
+            return
+                "\(time)  \(record.event.type)  \(e.channel) by \(e.by)\(e.until.map { " until \(printer.clock($0))" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
         case .channelReleased(let e):
             return "\(time)  \(record.event.type)  \(e.channel) by \(e.by)"
         case .incidentRecovering(let e):

@@ -29,7 +29,9 @@ struct StateCommand: Command {
             let state = try store.rebuildState()
             try store.saveSnapshot(state)
             let open = state.incidents.filter { $0.status != .resolved }.count
-            context.console.out("rebuilt \(store.snapshotPath) from \(state.journalOffset) journal bytes: \(state.incidents.count) incidents (\(open) open), \(state.channels.count) channels")
+            context.console.out(
+                "rebuilt \(store.snapshotPath) from \(state.journalOffset) journal bytes: \(state.incidents.count) incidents (\(open) open), \(state.channels.count) channels"
+            )
             return .ok
         } catch {
             context.console.err("error: \(error.message)")

@@ -47,7 +47,8 @@ struct StatusCommand: Command {
         }
         for incident in open {
             let by = incident.by.map { " by \($0)" } ?? ""
-            context.console.out("\nincident \(incident.id) — \(incident.channel), \(incident.status.rawValue), \(incident.trigger.rawValue)\(by): \(incident.reason)")
+            context.console.out(
+                "\nincident \(incident.id) — \(incident.channel), \(incident.status.rawValue), \(incident.trigger.rawValue)\(by): \(incident.reason)")
             if let rule = session.workspace.pendingApproval(of: incident) {
                 let auto = rule.autoAfter.map { " (approved automatically at \(printer.clock(incident.openedAt.addingTimeInterval($0.timeInterval))))" } ?? ""
                 context.console.out("  awaiting approval: run 'detour approve \(incident.id)'\(auto)")
@@ -83,7 +84,13 @@ struct StatusCommand: Command {
                     "autoApproveAt",
                     approval?.autoAfter.map { .string(incident.openedAt.addingTimeInterval($0.timeInterval).formatted(iso)) } ?? .null
                 ),
-                ("steps", .object(incident.steps.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.isUncertain ? "uncertain" : $0.value.outcome?.rawValue ?? "pending")) })),
+                (
+                    "steps",
+                    .object(
+                        incident.steps.sorted { $0.key < $1.key }.map {
+                            ($0.key, .string($0.value.isUncertain ? "uncertain" : $0.value.outcome?.rawValue ?? "pending"))
+                        })
+                ),
             ])
         }
         return .object([("channels", .array(channels)), ("incidents", .array(incidents))])
