@@ -138,19 +138,18 @@ public struct CallEnvironment: Sendable {
 
     /// A template rendered as a JSON value.
     public func value(_ template: Template) throws(StepError) -> JSONValue {
-        do {
-            return try template.render { path in try context.resolve(path, secrets: secrets) }
-        } catch let error as StepError {
-            throw error
-        } catch {
-            throw StepError(message: "\(error)", permanent: true)
-        }
+        try rendering { resolve in try template.render(resolve) }
     }
 
     /// A templated JSON value rendered.
     public func value(_ template: TemplateValue) throws(StepError) -> JSONValue {
+        try rendering { resolve in try template.render(resolve) }
+    }
+
+    /// Renders with this call's variables, every failure as a `StepError`.
+    private func rendering(_ render: (([String]) throws -> JSONValue) throws -> JSONValue) throws(StepError) -> JSONValue {
         do {
-            return try template.render { path in try context.resolve(path, secrets: secrets) }
+            return try render { path in try context.resolve(path, secrets: secrets) }
         } catch let error as StepError {
             throw error
         } catch {

@@ -55,14 +55,7 @@ struct DemoCommand: Command {
             context.console.err("error: unknown channel \"\(channelID ?? "")\"; channels: \(workspace.channels.map(\.id).joined(separator: ", "))")
             return .usage
         }
-        let sandbox = SandboxServer()
-        sandbox.enableProviderFakes()
-        do {
-            try sandbox.start()
-        } catch {
-            context.console.err("error: cannot start the sandbox: \(error)")
-            return .failure
-        }
+        guard let sandbox = startSandbox(context) else { return .failure }
         defer { sandbox.stop() }
         for channel in workspace.channels {
             let hosts = Set(channel.probes.compactMap { URL(string: $0.url)?.host })

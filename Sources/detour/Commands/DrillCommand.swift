@@ -78,14 +78,7 @@ struct DrillCommand: Command {
 
     private func runInSandbox(workspace: Workspace, channel: Channel, secrets: SecretResolver, clock: any WallClock, context: CommandContext) async -> ExitCode
     {
-        let server = SandboxServer()
-        server.enableProviderFakes()
-        do {
-            try server.start()
-        } catch {
-            context.console.err("error: cannot start the sandbox: \(error)")
-            return .failure
-        }
+        guard let server = startSandbox(context) else { return .failure }
         defer { server.stop() }
         context.console.out("Requests go to the sandbox on \(server.baseURL); nothing leaves this machine.\n")
         let stateDirectory = NSTemporaryDirectory() + "detour-drill-\(getpid())-\(UUID().uuidString)"

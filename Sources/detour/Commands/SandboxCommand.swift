@@ -36,3 +36,17 @@ struct SandboxCommand: Command {
         return .ok
     }
 }
+
+/// Starts the embedded sandbox on a free 127.0.0.1 port with the provider fakes (demo, drill);
+/// nil after saying why it could not.
+func startSandbox(_ context: CommandContext) -> SandboxServer? {
+    let sandbox = SandboxServer()
+    sandbox.enableProviderFakes()
+    do {
+        try sandbox.start()
+        return sandbox
+    } catch {
+        context.console.err("error: cannot start the sandbox: \(error)")
+        return nil
+    }
+}
