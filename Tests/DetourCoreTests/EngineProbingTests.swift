@@ -50,6 +50,21 @@ final class EngineProbingTests {
         #expect(sandbox.hits("mall") == 1, "probed at once when the window ends")
     }
 
+    @Test func watchWakesAtAWindowsStartEvenBetweenProbes() async throws {
+        let load = WorkspaceLoader(root: folder.root, environment: [:]).load()
+        let workspace = try #require(load.workspace, "\(load.diagnostics)")
+        // Probed at 09:59:30 with `every: 1m`: the next probe is 10:00:30, the window starts at 10:00.
+        let clock = ManualClock(time("09:59:30"))
+        let secrets = SecretResolver(environment: [:], workspaceRoot: folder.root)
+        let engine = try Engine(
+            dependencies: EngineDependencies(workspace: workspace, http: http, clock: clock, secrets: secrets), stateDirectory: folder.root + "/.detour")
+        try await engine.runPass()
+        #expect(await engine.nextWakeUp() == time("10:00:00"))
+        clock.set(time("10:00:00"))
+        try await engine.runPass()
+        #expect(await engine.state.channels["mall"]?.state == .maintenance, "the window begins on time")
+    }
+
     @Test func windowTimesMayOmitSecondsOrTheOffset() {
         let tokyo = TimeZone(identifier: "Asia/Tokyo")!
         #expect(LocalTime.parse("2026-12-02T01:00+09:00", in: .gmt) == LocalTime.parse("2026-12-01T16:00:00Z", in: .gmt))

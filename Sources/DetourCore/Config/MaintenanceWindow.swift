@@ -24,6 +24,11 @@ public struct MaintenanceWindow: Sendable, Equatable {
 }
 
 extension Workspace {
+    /// The first time after `time` that a planned window starts for any channel.
+    public func nextMaintenanceStart(after time: Date) -> Date? {
+        (channels.flatMap(\.maintenance) + settings.maintenance).map(\.from).filter { $0 > time }.min()
+    }
+
     /// The window `channel` is in at `time`, from its own file or from the calendar.
     public func maintenanceWindow(for channel: Channel, at time: Date) -> MaintenanceWindow? {
         channel.maintenance.first { $0.contains(time) }

@@ -156,7 +156,9 @@ public actor Engine {
         }
         let holdEnds = state.holds.values.compactMap(\.until).filter { $0 > now }
         let fires = workspace.playbooks.compactMap { $0.cron?.next(after: now, in: calendar) }
-        return (dues + waits + holdEnds + fires + saleStarts).min() ?? now.addingTimeInterval(60)
+        // A planned window starts on time: its playbooks run and probing pauses at that moment.
+        let windowStarts = [workspace.nextMaintenanceStart(after: now)].compactMap { $0 }
+        return (dues + waits + holdEnds + fires + saleStarts + windowStarts).min() ?? now.addingTimeInterval(60)
     }
 
     private func advanceHealth(_ verdict: ChannelVerdict, at now: Date) async throws {
