@@ -69,3 +69,18 @@ struct SupportTests {
         #expect(table == "a     b\n楽天  x\n")
     }
 }
+
+/// How much of a page a probe keeps.
+struct ProbeRequestTests {
+    func probe(_ expect: DetourCore.Expectation) -> Probe {
+        Probe(name: "p", url: "http://127.0.0.1:9/", method: "GET", headers: [], timeout: .seconds(5), expect: expect, critical: true)
+    }
+
+    @Test func onlyProbesThatReadTheBodyKeepWholePages() {
+        let statusOnly = DetourCore.Expectation(status: .range(2), bodyContains: [], bodyNotContains: [], maxLatency: nil)
+        var withMarker = statusOnly
+        withMarker.bodyContains = ["買い物かご"]
+        #expect(ProbeEvaluator.request(for: probe(statusOnly), url: "http://127.0.0.1:9/").maxBodyBytes == 64 << 10)
+        #expect(ProbeEvaluator.request(for: probe(withMarker), url: "http://127.0.0.1:9/").maxBodyBytes == 4 << 20)
+    }
+}
