@@ -65,7 +65,9 @@ write(
 
 let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 func t(_ date: Date) -> String { date.formatted(iso) }
-func health(_ state: String, failures: Int, successes: Int, first: Date?, down: Date?, recovering: Date?, last: Date, success: Date?, failure: String?, next: Date) -> String {
+func health(
+    _ state: String, failures: Int, successes: Int, first: Date?, down: Date?, recovering: Date?, last: Date, success: Date?, failure: String?, next: Date
+) -> String {
     var fields = ["\"consecutiveFailures\":\(failures)", "\"consecutiveSuccesses\":\(successes)"]
     if let down { fields.append("\"downAt\":\"\(t(down))\"") }
     if let first { fields.append("\"firstFailureAt\":\"\(t(first))\"") }
@@ -84,14 +86,16 @@ let start = try! Date("2025-01-01T00:00:00+09:00", strategy: .iso8601)
 let year = 365.0 * 86_400
 let evidence = "item page: http: status 503, expected 2xx (120 ms)"
 // What a real journal carries on each failing round: every probe's result.
-let probes = #""probes":[{"failure":{"actual":"503","detail":"status 503","expected":"2xx","kind":"http"},"latencyMs":120,"probe":"item page","status":503},{"latencyMs":95,"probe":"cart","status":200}]"#
+let probes =
+    #""probes":[{"failure":{"actual":"503","detail":"status 503","expected":"2xx","kind":"http"},"latencyMs":120,"probe":"item page","status":503},{"latencyMs":95,"probe":"cart","status":200}]"#
 var busy: [String: [(Date, Date)]] = [:]
 
 for (id, _, _) in malls {
     let count = random.int(15...20)
     for index in 0..<count {
         // Spread outages over the year, each 2–6 hours.
-        let from = start.addingTimeInterval(year * (Double(index) + Double(random.int(5...90)) / 100) / Double(count)).addingTimeInterval(-Double(Int(start.timeIntervalSince1970) % 60))
+        let from = start.addingTimeInterval(year * (Double(index) + Double(random.int(5...90)) / 100) / Double(count)).addingTimeInterval(
+            -Double(Int(start.timeIntervalSince1970) % 60))
         let minutes = random.int(120...360)
         let lastSuccess = from.addingTimeInterval(-60)
         let detected = from.addingTimeInterval(20)
@@ -101,41 +105,87 @@ for (id, _, _) in malls {
             let changeField = change.map { "\"change\":\"\($0)\"," } ?? ""
             let evidenceField = withEvidence ? "\"evidence\":\"\(evidence)\"," : ""
             let probesField = withEvidence ? "," + probes : ""
-            lines.append((ts, "{\"ts\":\"\(t(ts))\",\"type\":\"channel.health\",\(changeField)\"channel\":\"\(id)\",\(evidenceField)\"health\":\(body)\(probesField)}"))
+            lines.append(
+                (ts, "{\"ts\":\"\(t(ts))\",\"type\":\"channel.health\",\(changeField)\"channel\":\"\(id)\",\(evidenceField)\"health\":\(body)\(probesField)}"))
         }
-        h(from, "suspected", health("suspect", failures: 1, successes: 0, first: from, down: nil, recovering: nil, last: from, success: lastSuccess, failure: evidence, next: from.addingTimeInterval(10)))
-        h(from.addingTimeInterval(10), nil, health("suspect", failures: 2, successes: 0, first: from, down: nil, recovering: nil, last: from.addingTimeInterval(10), success: lastSuccess, failure: evidence, next: detected))
-        h(detected, "wentDown", health("down", failures: 3, successes: 0, first: from, down: detected, recovering: nil, last: detected, success: lastSuccess, failure: evidence, next: detected.addingTimeInterval(60)))
+        h(
+            from, "suspected",
+            health(
+                "suspect", failures: 1, successes: 0, first: from, down: nil, recovering: nil, last: from, success: lastSuccess, failure: evidence,
+                next: from.addingTimeInterval(10)))
+        h(
+            from.addingTimeInterval(10), nil,
+            health(
+                "suspect", failures: 2, successes: 0, first: from, down: nil, recovering: nil, last: from.addingTimeInterval(10), success: lastSuccess,
+                failure: evidence, next: detected))
+        h(
+            detected, "wentDown",
+            health(
+                "down", failures: 3, successes: 0, first: from, down: detected, recovering: nil, last: detected, success: lastSuccess, failure: evidence,
+                next: detected.addingTimeInterval(60)))
         let incident = "\(id)-\(Int(from.timeIntervalSince1970))"
-        lines.append((detected, "{\"ts\":\"\(t(detected))\",\"type\":\"incident.opened\",\"channel\":\"\(id)\",\"firstFailureAt\":\"\(t(from))\",\"incident\":\"\(incident)\",\"lastSuccessAt\":\"\(t(lastSuccess))\",\"reason\":\"\(evidence)\",\"trigger\":\"probe\"}"))
+        lines.append(
+            (
+                detected,
+                "{\"ts\":\"\(t(detected))\",\"type\":\"incident.opened\",\"channel\":\"\(id)\",\"firstFailureAt\":\"\(t(from))\",\"incident\":\"\(incident)\",\"lastSuccessAt\":\"\(t(lastSuccess))\",\"reason\":\"\(evidence)\",\"trigger\":\"probe\"}"
+            ))
         var clock = detected
         for step in ["promo", "line", "page"] {
             let key = "\(incident)/mall-down/\(step)"
-            lines.append((clock, "{\"ts\":\"\(t(clock))\",\"type\":\"step.started\",\"attempt\":1,\"idempotencyKey\":\"\(key)\",\"incident\":\"\(incident)\",\"phase\":\"failover\",\"request\":\"POST https://api.example/\(step)\",\"step\":\"mall-down/\(step)\"}"))
+            lines.append(
+                (
+                    clock,
+                    "{\"ts\":\"\(t(clock))\",\"type\":\"step.started\",\"attempt\":1,\"idempotencyKey\":\"\(key)\",\"incident\":\"\(incident)\",\"phase\":\"failover\",\"request\":\"POST https://api.example/\(step)\",\"step\":\"mall-down/\(step)\"}"
+                ))
             let took = random.int(150...2500)
             clock = clock.addingTimeInterval(Double(took) / 1000)
-            lines.append((clock, "{\"ts\":\"\(t(clock))\",\"type\":\"step.finished\",\"attempt\":1,\"durationMs\":\(took),\"incident\":\"\(incident)\",\"outcome\":\"succeeded\",\"phase\":\"failover\",\"status\":200,\"step\":\"mall-down/\(step)\"}"))
+            lines.append(
+                (
+                    clock,
+                    "{\"ts\":\"\(t(clock))\",\"type\":\"step.finished\",\"attempt\":1,\"durationMs\":\(took),\"incident\":\"\(incident)\",\"outcome\":\"succeeded\",\"phase\":\"failover\",\"status\":200,\"step\":\"mall-down/\(step)\"}"
+                ))
         }
         lines.append((clock, "{\"ts\":\"\(t(clock))\",\"type\":\"incident.mitigated\",\"incident\":\"\(incident)\"}"))
         var probe = detected.addingTimeInterval(60)
         var failures = 3
         while probe < back {
             failures += 1
-            h(probe, nil, health("down", failures: failures, successes: 0, first: from, down: detected, recovering: nil, last: probe, success: lastSuccess, failure: evidence, next: probe.addingTimeInterval(60)))
+            h(
+                probe, nil,
+                health(
+                    "down", failures: failures, successes: 0, first: from, down: detected, recovering: nil, last: probe, success: lastSuccess,
+                    failure: evidence, next: probe.addingTimeInterval(60)))
             probe = probe.addingTimeInterval(60)
         }
-        h(back, "recovering", health("recovering", failures: 0, successes: 1, first: from, down: detected, recovering: back, last: back, success: back, failure: evidence, next: back.addingTimeInterval(10)), withEvidence: false)
+        h(
+            back, "recovering",
+            health(
+                "recovering", failures: 0, successes: 1, first: from, down: detected, recovering: back, last: back, success: back, failure: evidence,
+                next: back.addingTimeInterval(10)), withEvidence: false)
         let up = back.addingTimeInterval(10)
-        h(up, "recovered", health("up", failures: 0, successes: 2, first: nil, down: nil, recovering: back, last: up, success: up, failure: nil, next: up.addingTimeInterval(60)), withEvidence: false)
-        lines.append((up, "{\"ts\":\"\(t(up))\",\"type\":\"incident.recovering\",\"incident\":\"\(incident)\",\"recoveredAt\":\"\(t(back))\",\"trigger\":\"probe\"}"))
+        h(
+            up, "recovered",
+            health(
+                "up", failures: 0, successes: 2, first: nil, down: nil, recovering: back, last: up, success: up, failure: nil, next: up.addingTimeInterval(60)),
+            withEvidence: false)
+        lines.append(
+            (up, "{\"ts\":\"\(t(up))\",\"type\":\"incident.recovering\",\"incident\":\"\(incident)\",\"recoveredAt\":\"\(t(back))\",\"trigger\":\"probe\"}"))
         clock = up
         for step in ["promo/undo", "line-back/recovery"] {
             let key = "\(incident)/mall-down/\(step)"
             let phase = step.hasSuffix("undo") ? "undo" : "recovery"
-            lines.append((clock, "{\"ts\":\"\(t(clock))\",\"type\":\"step.started\",\"attempt\":1,\"idempotencyKey\":\"\(key)\",\"incident\":\"\(incident)\",\"phase\":\"\(phase)\",\"request\":\"POST https://api.example/\(step)\",\"step\":\"mall-down/\(step)\"}"))
+            lines.append(
+                (
+                    clock,
+                    "{\"ts\":\"\(t(clock))\",\"type\":\"step.started\",\"attempt\":1,\"idempotencyKey\":\"\(key)\",\"incident\":\"\(incident)\",\"phase\":\"\(phase)\",\"request\":\"POST https://api.example/\(step)\",\"step\":\"mall-down/\(step)\"}"
+                ))
             let took = random.int(150...900)
             clock = clock.addingTimeInterval(Double(took) / 1000)
-            lines.append((clock, "{\"ts\":\"\(t(clock))\",\"type\":\"step.finished\",\"attempt\":1,\"durationMs\":\(took),\"incident\":\"\(incident)\",\"outcome\":\"succeeded\",\"phase\":\"\(phase)\",\"status\":200,\"step\":\"mall-down/\(step)\"}"))
+            lines.append(
+                (
+                    clock,
+                    "{\"ts\":\"\(t(clock))\",\"type\":\"step.finished\",\"attempt\":1,\"durationMs\":\(took),\"incident\":\"\(incident)\",\"outcome\":\"succeeded\",\"phase\":\"\(phase)\",\"status\":200,\"step\":\"mall-down/\(step)\"}"
+                ))
         }
         lines.append((clock, "{\"ts\":\"\(t(clock))\",\"type\":\"incident.resolved\",\"incident\":\"\(incident)\"}"))
     }
@@ -149,9 +199,17 @@ while lines.count < target {
     if busy[id]?.contains(where: { at >= $0.0.addingTimeInterval(-120) && at <= $0.1 }) == true { continue }
     let cleared = at.addingTimeInterval(10)
     let last = at.addingTimeInterval(-60)
-    lines.append((at, "{\"ts\":\"\(t(at))\",\"type\":\"channel.health\",\"change\":\"suspected\",\"channel\":\"\(id)\",\"evidence\":\"\(evidence)\",\"health\":\(health("suspect", failures: 1, successes: 0, first: at, down: nil, recovering: nil, last: at, success: last, failure: evidence, next: cleared))}"))
+    lines.append(
+        (
+            at,
+            "{\"ts\":\"\(t(at))\",\"type\":\"channel.health\",\"change\":\"suspected\",\"channel\":\"\(id)\",\"evidence\":\"\(evidence)\",\"health\":\(health("suspect", failures: 1, successes: 0, first: at, down: nil, recovering: nil, last: at, success: last, failure: evidence, next: cleared))}"
+        ))
     if lines.count < target {
-        lines.append((cleared, "{\"ts\":\"\(t(cleared))\",\"type\":\"channel.health\",\"change\":\"cleared\",\"channel\":\"\(id)\",\"health\":\(health("up", failures: 0, successes: 1, first: nil, down: nil, recovering: nil, last: cleared, success: cleared, failure: evidence, next: cleared.addingTimeInterval(60)))}"))
+        lines.append(
+            (
+                cleared,
+                "{\"ts\":\"\(t(cleared))\",\"type\":\"channel.health\",\"change\":\"cleared\",\"channel\":\"\(id)\",\"health\":\(health("up", failures: 0, successes: 1, first: nil, down: nil, recovering: nil, last: cleared, success: cleared, failure: evidence, next: cleared.addingTimeInterval(60)))}"
+            ))
     }
 }
 lines.sort { $0.0 < $1.0 }
