@@ -29,7 +29,7 @@ enum CLI {
                 return .usage
             }
             if arguments.count > 1, let command = commands.first(where: { $0.name == arguments[1] }) {
-                console.out(command.help)
+                console.out(command.help())
             } else {
                 console.out(overview())
             }
@@ -96,13 +96,14 @@ enum CLI {
 struct CommandEntry: Sendable {
     let name: String
     let abstract: String
-    let help: String
+    /// Built only when asked for: every cron tick starts here, and only `--help` needs the text.
+    let help: @Sendable () -> String
     let run: @Sendable ([String], [String: String], Console) async -> ExitCode
 
     init<C: Command>(_ type: C.Type) {
         name = C.name
         abstract = C.abstract
-        help = C.help()
+        help = { C.help() }
         run = { arguments, environment, console in await CLI.run(C.self, arguments, environment: environment, console: console) }
     }
 }

@@ -4,7 +4,10 @@ import Testing
 
 /// Usage, help and workspace errors through the binary.
 struct CommandLineTests {
-    @Test(arguments: ["check", "probe", "tick", "watch", "status", "failover", "restore", "report", "log", "demo", "sandbox", "drill", "approve", "hold", "release", "show", "statuspage", "state"])
+    @Test(arguments: [
+        "check", "probe", "tick", "watch", "status", "failover", "restore", "report", "log", "demo", "sandbox", "drill", "approve", "hold",
+        "release", "show", "statuspage", "state",
+    ])
     func everyCommandHasHelp(command: String) throws {
         let result = try DetourBinary.run([command, "--help"], in: NSTemporaryDirectory())
         #expect(result.status == 0)
