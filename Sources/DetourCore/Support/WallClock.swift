@@ -35,11 +35,6 @@ public final class ManualClock: WallClock, @unchecked Sendable {
     /// The current manual time.
     public func now() -> Date { lock.withLock { current } }
 
-    /// Moves the clock forward by a duration.
-    public func advance(by duration: Duration) {
-        lock.withLock { current = current.addingTimeInterval(duration.timeInterval) }
-    }
-
     /// Moves the clock to a time (never backwards).
     public func set(_ date: Date) {
         lock.withLock { current = max(current, date) }

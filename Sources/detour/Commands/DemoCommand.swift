@@ -70,7 +70,7 @@ struct DemoCommand: Command {
             environment[name] = "demo-\(name.lowercased())-value"
         }
         let stateDirectory = context.stateDirOverride ?? NSTemporaryDirectory() + "detour-demo-\(getpid())"
-        let clock = SimulatedClock(LocalTime.parse(start, in: workspace.settings.timeZone) ?? Date().rounded(to: 60))
+        let clock = SimulatedClock(LocalTime.parse(start, in: workspace.settings.timeZone) ?? Date())
         let printer = TimelinePrinter(console: context.console, workspace: workspace)
         let http = makeHTTPClient()
         defer { http.shutdown() }
@@ -148,12 +148,5 @@ struct DemoCommand: Command {
             try await engine.runPass()
         }
         clock.set(deadline)
-    }
-}
-
-extension Date {
-    /// The date rounded down to a multiple of `seconds` since the epoch.
-    func rounded(to seconds: Double) -> Date {
-        Date(timeIntervalSince1970: (timeIntervalSince1970 / seconds).rounded(.down) * seconds)
     }
 }
