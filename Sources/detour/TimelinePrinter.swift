@@ -53,6 +53,7 @@ struct TimelinePrinter: Sendable {
             case "undegraded"?: text = "fast again"
             case "maintenanceStarted"?: text = "planned maintenance started\(evidence) (no incident, not counted as lost sales)"
             case "maintenanceEnded"?: text = "planned maintenance ended; probing again"
+            case "restored"?: text = "restored by an operator; health starts afresh"
             case let change?: text = change
             case nil:
                 // Only confirmation progress is worth a line; a channel known to be down stays quiet.
@@ -62,7 +63,7 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "\(name(event.channel)): \(text)")
         case .incidentOpened(let event):
             let who = event.trigger == .manual ? " by \(event.by ?? "operator")" : ""
-            line(record.ts, "incident \(event.incident) opened\(who): \(event.reason)")
+            line(record.ts, "incident \(event.incident) opened\(who)\(event.follows.map { " (follows \($0))" } ?? ""): \(event.reason)")
         case .stepStarted:
             break
         case .stepFinished(let event):
@@ -77,7 +78,11 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "incident \(event.incident) mitigated: every failover step done")
         case .incidentRecovering(let event):
             let who = event.trigger == .manual ? " (restored by \(event.by ?? "operator"))" : ""
-            line(record.ts, "incident \(event.incident): channel back\(who); undoing and announcing")
+            if event.trigger == .manual {
+                line(record.ts, "incident \(event.incident): restored\(who)\(event.forced == true ? " while still failing" : ""); undoing and announcing")
+            } else {
+                line(record.ts, "incident \(event.incident): channel back; undo and recovery notices wait until it has stayed up (recovery.settle)")
+            }
         case .incidentResolved(let event):
             line(record.ts, "incident \(event.incident) resolved")
         case .channelHeld(let event):
@@ -86,6 +91,10 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "\(name(event.channel)): released by \(event.by)")
         case .incidentApproved(let event):
             line(record.ts, "incident \(event.incident) approved \(event.automatic ? "automatically (autoAfter passed)" : "by \(event.by ?? "operator")")")
+        case .incidentRelapsed(let event):
+            line(record.ts, "incident \(event.incident): failed again before the recovery settled; the same outage goes on (nothing posted)")
+        case .stepRetried(let event):
+            line(record.ts, "incident \(event.incident): \(event.step) sent again by \(event.by)")
         }
     }
 

@@ -34,7 +34,7 @@ final class FaultInjectionTests {
             "channels/mall.json5",
             """
             { name: "モール", kind: "mall", url: "\(base)/store/mall/", probes: [{ url: "\(base)/store/mall/item" }],
-              schedule: { every: "10s", confirmEvery: "10s", failAfter: 2, recoverAfter: 1 }, revenue: { perHour: 60000 } }
+              schedule: { every: "10s", confirmEvery: "10s", failAfter: 2, recoverAfter: 1 }, recovery: { settle: "0s" }, revenue: { perHour: 60000 } }
             """)
         try workspace.write(
             "playbooks/down.json5",

@@ -29,7 +29,7 @@ final class ManualControlTests {
             """
             { name: "モール", kind: "mall", url: "\(sandbox.baseURL)/store/mall/",
               probes: [{ name: "item", url: "\(sandbox.baseURL)/store/mall/item" }],
-              schedule: { every: "\(every)", confirmEvery: "\(every)", failAfter: 2, recoverAfter: 1 } }
+              schedule: { every: "\(every)", confirmEvery: "\(every)", failAfter: 2, recoverAfter: 1 }, recovery: { settle: "0s" } }
             """)
     }
 

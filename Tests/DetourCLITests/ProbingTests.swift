@@ -21,7 +21,8 @@ final class ProbingTests {
 
     deinit { sandbox.stop() }
 
-    func writeChannels(maintenance: String, canary: String?, maxLatency: String? = nil) throws {
+    func writeChannels(maintenance: String, canary: String?, maxLatency: String? = nil, at base: String? = nil) throws {
+        let base = base ?? self.base
         let latency = maxLatency.map { ", maxLatency: \"\($0)\"" } ?? ""
         try workspace.write(
             "channels/mall.json5",
@@ -33,7 +34,7 @@ final class ProbingTests {
                 { name: "cart", url: "\(base)/mall/cart", expect: { status: 200, bodyNotContains: ["メンテナンス中", "captcha"] } },
                 { name: "reviews", url: "\(base)/mall/reviews", critical: false },
               ],
-              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 },
+              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 }, recovery: { settle: "0s" },
               revenue: { perHour: 120000 },
               \(maintenance)
             }
@@ -210,8 +211,8 @@ final class ProbingTests {
         try workspace.write(
             "playbooks/internal.json5", playbook(event: "offline", id: "oncall", text: "監視サーバーのネットワーク障害").replacingOccurrences(of: "[\"mall\"]", with: "\"*\""))
         try detour("tick", at: "10:00:00")
-        sandbox.setMode(.down, for: "mall")
-        sandbox.setMode(.down, for: "own")
+        // The monitor's network goes: nothing answers at all (connections refused), not even the canary.
+        try writeChannels(maintenance: "", canary: "http://127.0.0.1:\(port)/generate_204", at: "http://127.0.0.1:\(port)")
         let offline = try detour("tick", at: "10:01:00")
         #expect(offline.stdout.contains("MONITOR OFFLINE"), "\(offline.output)")
         for time in ["10:01:10", "10:01:20", "10:01:30", "10:01:40"] { try detour("tick", at: time) }
@@ -219,9 +220,31 @@ final class ProbingTests {
         let log = try journal()
         #expect(log.components(separatedBy: #""type":"monitor.offline""#).count == 2, "journaled once: \(log)")
         #expect(!log.contains(#""trigger":"probe""#), "no outage incident")
-        sandbox.setMode(.healthy, for: "own")
+        try writeChannels(maintenance: "", canary: "http://127.0.0.1:\(port)/generate_204")
         try detour("tick", at: "10:01:50")
         #expect(try journal().contains(#""type":"monitor.online""#))
+    }
+
+    @Test func twoChannelsAnswering503AreTwoOutagesNotAnOfflineMonitor() throws {
+        try workspace.write(
+            "playbooks/mall-down.json5", playbook(event: "down", id: "down", text: "{{channel.name}}で障害").replacingOccurrences(of: "[\"mall\"]", with: "\"*\""))
+        try workspace.write(
+            "channels/own.json5",
+            """
+            { name: "自社サイト", kind: "own-site", url: "\(base)/store/own/", probes: [{ name: "top", url: "\(base)/store/own/" }],
+              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 } }
+            """)
+        try detour("tick", at: "10:00:00")
+        sandbox.setMode(.down, for: "mall")
+        sandbox.setMode(.down, for: "own")
+        var output = ""
+        for time in ["10:01:00", "10:01:10", "10:01:20"] { output += try detour("tick", at: time).output }
+        // Any HTTP answer, 503 included, proves the monitor's own network works.
+        #expect(!output.contains("MONITOR OFFLINE"), "\(output)")
+        let log = try journal()
+        #expect(!log.contains(#""type":"monitor.offline""#))
+        #expect(log.components(separatedBy: #""trigger":"probe""#).count == 3, "both outages open, on time: \(log)")
+        #expect(posts().count == 2, "each channel's notice")
     }
 
     @Test func whenTheCanaryAnswersAnOutageOfEveryChannelIsReal() throws {

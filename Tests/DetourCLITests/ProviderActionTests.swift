@@ -40,7 +40,7 @@ final class ProviderActionTests {
             {
               name: "テストモール店", kind: "mall", url: "\(base)/store/mall/",
               probes: [{ name: "item page", url: "\(base)/store/mall/item" }],
-              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 },
+              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 }, recovery: { settle: "0s" },
               alternates: ["own"],
             }
             """)
@@ -206,6 +206,12 @@ final class ProviderActionTests {
         sandbox.enqueue(ScriptedResponse(status: 503, body: "{}"), forPath: "/v2/enqueue")
         let failover = try detour("failover", "mall", "--reason", "test", at: "10:00:00")
         #expect(failover.status == 0, "\(failover.output)")
+        // LINE asked for 7 s: longer than a pass waits in place, so the wait is journaled and the pass ends.
+        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").map(\.answeredStatus) == [429])
+        #expect(try journal().contains { $0["step"] as? String == "p/line" && $0["retryAt"] != nil })
+        // The next pass resumes it, and the steps after it.
+        let resumed = try detour("tick", at: "10:00:30")
+        #expect(resumed.status == 0, "\(resumed.output)")
 
         #expect(sandbox.requests(path: "/v2/bot/message/broadcast").map(\.answeredStatus) == [429, 200])
         #expect(sandbox.requests(path: "/2/tweets").map(\.answeredStatus) == [500, 429, 201])
@@ -312,7 +318,14 @@ final class ProviderActionTests {
         #expect(try detour("show", "mall-20261127-102000").stdout.contains("approved by sato"))
     }
 
-    @Test func aFlappingChannelDoesNotPostPublicNoticesAgainInsideTheCooldown() throws {
+    func outage(down: [String], up: [String]) throws {
+        sandbox.setMode(.down, for: "mall")
+        for time in down { try detour("tick", at: time) }
+        sandbox.setMode(.healthy, for: "mall")
+        for time in up { try detour("tick", at: time) }
+    }
+
+    @Test func aNewOutageAfterARecoveredNoticeIsAnnouncedWhateverTheCooldown() throws {
         try playbook(
             """
             {
@@ -325,24 +338,40 @@ final class ProviderActionTests {
               recovery: [{ id: "back", do: "line.broadcast", token: "env:LINE_TOKEN", text: "復旧" }],
             }
             """)
-        func outage(down: [String], up: [String]) throws {
-            sandbox.setMode(.down, for: "mall")
-            for time in down { try detour("tick", at: time) }
-            sandbox.setMode(.healthy, for: "mall")
-            for time in up { try detour("tick", at: time) }
-        }
         try detour("tick", at: "10:00:00")
         try outage(down: ["10:01:00", "10:01:10", "10:01:20"], up: ["10:02:20", "10:02:30"])
-        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 2)
-        // Fails again ten minutes later: on-call is paged for the new incident, customers are not told again.
+        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").map(\.body).map { $0.contains("復旧") } == [false, true])
+        // Fails again ten minutes later: customers last heard "recovered", so they are told again.
         try outage(down: ["10:12:00", "10:12:10", "10:12:20"], up: ["10:13:20", "10:13:30"])
-        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 2)
+        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").map(\.body).map { $0.contains("復旧") } == [false, true, false, true])
+        #expect(sandbox.requests(path: "/v2/enqueue").count == 2)
+    }
+
+    @Test func cooldownOnlyKeepsTheSameMessageFromBeingRepeated() throws {
+        // No recovery notice: customers were told of the outage and never told it ended.
+        try playbook(
+            """
+            {
+              on: { event: "down", channels: ["mall"] },
+              cooldown: "30m",
+              steps: [
+                { id: "line", do: "line.broadcast", token: "env:LINE_TOKEN", text: "{{channel.name}}で障害" },
+                { id: "page", do: "pagerduty.event", routingKey: "env:PD_KEY", summary: "down" },
+              ],
+            }
+            """)
+        try detour("tick", at: "10:00:00")
+        try outage(down: ["10:01:00", "10:01:10", "10:01:20"], up: ["10:02:20", "10:02:30"])
+        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 1)
+        // Ten minutes later: on-call is paged for the new incident; the same notice is not repeated.
+        try outage(down: ["10:12:00", "10:12:10", "10:12:20"], up: ["10:13:20", "10:13:30"])
+        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 1)
         #expect(sandbox.requests(path: "/v2/enqueue").count == 2)
         let log = try detour("log").stdout
-        #expect(log.contains("cooldown 30m: incident mall-20261127-100120 already told customers"), "\(log)")
-        // Outside the cooldown, notices go out again.
+        #expect(log.contains("cooldown 30m: customers were told of the outage by mall-20261127-100120"), "\(log)")
+        // Outside the cooldown, the notice goes out again.
         try outage(down: ["11:30:00", "11:30:10", "11:30:20"], up: ["11:31:20", "11:31:30"])
-        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 4)
+        #expect(sandbox.requests(path: "/v2/bot/message/broadcast").count == 2)
     }
 
     static let uncertainCases: [(String, [Int], String)] = [

@@ -28,7 +28,7 @@ final class ReportingCommandTests {
             {
               name: "テストモール店", kind: "mall", url: "\(base)/store/mall/",
               probes: [{ name: "item page", url: "\(base)/store/mall/item", expect: { status: "2xx" } }],
-              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 },
+              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 }, recovery: { settle: "0s" },
               revenue: { perHour: 120000, currency: "JPY", recapture: { own: 0.5 } },
               alternates: ["own"],
             }

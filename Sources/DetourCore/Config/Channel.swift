@@ -29,6 +29,8 @@ public struct Channel: Sendable {
     var alternateLocations: [SourceLocation] = []
     /// Planned windows from the channel file; the calendar's are in `WorkspaceSettings.maintenance`.
     public var maintenance: [MaintenanceWindow] = []
+    /// How long the channel must stay up before undo steps and recovery notices run (`recovery.settle`).
+    public var settle: Duration = .seconds(300)
 }
 
 /// One HTTP check of a channel.

@@ -72,9 +72,9 @@ final class NodeReader {
         return Int(number)
     }
 
-    func duration(_ key: String) -> Duration? {
+    func duration(_ key: String, allowZero: Bool = false) -> Duration? {
         guard let node = value(key), let text = expectString(node, key: key) else { return nil }
-        guard let duration = DurationText.parse(text), duration > .zero else {
+        guard let duration = DurationText.parse(text), duration > .zero || (allowZero && duration == .zero) else {
             sink.error("\"\(key)\": \"\(text)\" is not a duration; \(DurationText.advice)", at: node.location)
             return nil
         }

@@ -10,6 +10,8 @@ public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
     case maintenance
     /// The monitor's own network is down (every channel and canary failed); for internal notices only.
     case offline
+    /// A step of an outage failed for good (`step-failed`); for internal notices, such as paging someone.
+    case stepFailed = "step-failed"
 }
 
 /// Which channels a playbook applies to.
@@ -76,6 +78,20 @@ public struct Step: Sendable {
     public var parallel: String?
     /// When the step runs at all; nil runs it always.
     public var when: StepCondition?
+    /// Which shared effect the step holds across incidents.
+    public var holds: EffectHolding = .automatic
+    /// For a recovery notice: send it even when this outage's notice on the provider was never delivered.
+    public var always = false
+}
+
+/// Whether a step's effect is shared by the incidents that need it (`holds`).
+public enum EffectHolding: Sendable, Equatable {
+    /// Shared under `playbook/step` when the action switches something on the shop (a discount, an `http` call).
+    case automatic
+    /// Shared under this name, by every step that names it.
+    case named(String)
+    /// Never shared: each incident sends its own (`holds: false`).
+    case none
 }
 
 /// What a step does.

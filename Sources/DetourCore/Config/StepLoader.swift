@@ -125,6 +125,16 @@ struct StepLoader {
         let timeout = reader.duration("timeout") ?? .seconds(15)
         let onUncertain = reader.choice("onUncertain", as: UncertainPolicy.self) ?? .skip
         let parallel = reader.string("parallel")
+        let always = reader.bool("always") ?? false
+        var holds = EffectHolding.automatic
+        if let holdsNode = reader.value("holds") {
+            switch holdsNode.value {
+            case .string(let name) where !name.trimmingCharacters(in: .whitespaces).isEmpty: holds = .named(name)
+            case .bool(false): holds = .none
+            default:
+                reader.typeError("holds", holdsNode, expected: "a name shared by the steps that hold one effect (holds: \"promo:own-site\"), or false")
+            }
+        }
         let when = reader.value("when").flatMap(readCondition)
         var action: StepAction?
         var undo: StepAction?
@@ -140,7 +150,7 @@ struct StepLoader {
                 undoReader.finish()
             }
         case let kind?:
-            let common = ["id", "do", "continueOnError", "retry", "timeout", "onUncertain", "parallel", "when", "undo"]
+            let common = ["id", "do", "continueOnError", "retry", "timeout", "onUncertain", "parallel", "when", "undo", "holds", "always"]
             action = kind.read(ProviderFields(reader: reader, sink: sink, provider: kind.rawValue)).map(StepAction.provider)
             if let undoNode = reader.value("undo") {
                 // An undo names only what differs from the step: undo: { action: "deactivate" }.
@@ -173,6 +183,8 @@ struct StepLoader {
         step.onUncertain = onUncertain
         step.parallel = parallel
         step.when = when
+        step.holds = holds
+        step.always = always
         return step
     }
 

@@ -16,6 +16,8 @@ public struct WorkspaceSettings: Sendable {
     public var canary: [String] = []
     /// Most probes in flight at once.
     public var maxConcurrentProbes = 256
+    /// A pass starts no new step after this long, so cron's next run is never locked out.
+    public var maxPassDuration: Duration = .seconds(20)
     /// Sale events (and, later, planned maintenance) from `calendar`.
     public var calendar = WorkspaceCalendar()
     /// Where tick and watch keep a static status page (`statusPage.out`), if anywhere.

@@ -94,5 +94,6 @@ extension WorkspaceLoader {
             }
         }
         settings.maxConcurrentProbes = reader.count("maxConcurrentProbes") ?? settings.maxConcurrentProbes
+        settings.maxPassDuration = reader.duration("maxPassDuration") ?? settings.maxPassDuration
     }
 }

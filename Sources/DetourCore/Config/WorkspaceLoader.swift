@@ -162,10 +162,17 @@ public struct WorkspaceLoader: Sendable {
         let revenue = reader.value("revenue").flatMap { Revenue.read($0, channel: node, sink: sink) }
         let alternates = reader.stringArray("alternates") ?? []
         let maintenance = reader.value("maintenance").map { readMaintenance($0, allowChannels: false, timeZone: timeZone, sink: sink) } ?? []
+        var settle = Duration.seconds(300)
+        if let recoveryNode = reader.value("recovery"), let recoveryReader = NodeReader(recoveryNode, subject: "recovery", sink: sink) {
+            settle = recoveryReader.duration("settle", allowZero: true) ?? settle
+            recoveryReader.finish()
+        }
         guard let name, let kind, let url else { return nil }
-        return Channel(
+        var channel = Channel(
             id: id, name: name, kind: kind, url: url, probes: probes, schedule: schedule, revenue: revenue,
             alternates: alternates.map(\.0), location: node.location, alternateLocations: alternates.map(\.1), maintenance: maintenance)
+        channel.settle = settle
+        return channel
     }
 
     private func readProbe(_ node: JSONNode, index: Int, channel: String, sink: DiagnosticSink) -> Probe? {

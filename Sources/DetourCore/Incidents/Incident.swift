@@ -36,6 +36,17 @@ public struct StepRecord: Sendable, Codable, Equatable {
     public var progressCount = 0
     /// Why it was skipped or counts as done.
     public var note: String?
+    /// The shared effect it holds, once it succeeded.
+    public var holds: String?
+    /// The incident whose delivered effect it joined, if it did not send its own.
+    public var heldFrom: String?
+    /// Attempts made before the last `detour retry` (they no longer count against `retry.attempts`).
+    public var retryBase = 0
+    /// The public message it delivered, if any.
+    public var notice: NoticeMark?
+
+    /// Failed attempts that count against `retry.attempts`.
+    public var failuresCounted: Int { max(0, attemptsStarted - progressCount - retryBase) }
 
     /// Started but never finished: the process died in between, the side effect may have happened.
     public var isUncertain: Bool { attemptsStarted > attemptsFinished }
@@ -78,6 +89,22 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var approvedAt: Date?
     /// Who released it (nil: automatically).
     public var approvedBy: String?
+    /// The incident this one follows (its channel was restored by force while failing).
+    public var follows: String?
+    /// A manual failover without public notices.
+    public var quiet = false
+    /// Whether an operator restored it although its probes still failed.
+    public var forcedRestore = false
+    /// Times the channel failed again while the recovery settled.
+    public var relapses = 0
+
+    /// Steps that failed for good: an operator should look (`detour retry`).
+    public var failedSteps: [String] {
+        steps.filter { $0.value.outcome == .failed }.map(\.key).sorted()
+    }
+
+    /// Whether a step failed for good and nobody retried it yet.
+    public var needsAttention: Bool { steps.values.contains { $0.outcome == .failed } }
 
     /// The current status.
     public var status: IncidentStatus {
@@ -94,6 +121,16 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var outageStart: Date { firstFailureAt ?? openedAt }
 }
 
+/// The last public message customers got about a channel on one provider.
+public struct LastNotice: Sendable, Codable, Equatable {
+    /// Down or recovered.
+    public var kind: NoticeMark.Kind
+    /// The incident that sent it.
+    public var incident: String
+    /// When it was delivered.
+    public var at: Date
+}
+
 /// Everything Detour knows, rebuilt by folding journal records.
 public struct DetourState: Sendable, Codable, Equatable {
     /// Health per channel id.
@@ -106,6 +143,8 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var holds: [String: ChannelHeld] = [:]
     /// Since when the monitor's own network has been down, if it is.
     public var monitorOfflineSince: Date?
+    /// The last public message per channel and provider (`rakuten line`): what customers last heard.
+    public var lastNotices: [String: LastNotice] = [:]
 
     /// An empty state.
     public init() {}
@@ -121,8 +160,11 @@ public struct DetourState: Sendable, Codable, Equatable {
         return hold
     }
 
-    /// An incident by id.
-    public func incident(_ id: String) -> Incident? { incidents.first { $0.id == id } }
+    /// An incident by id (recent incidents are looked at first).
+    public func incident(_ id: String) -> Incident? { incidents.last { $0.id == id } }
+
+    /// What customers last heard about a channel on a provider.
+    public func lastNotice(channel: String, provider: String) -> LastNotice? { lastNotices["\(channel) \(provider)"] }
 
     /// Applies one record. Pure: the same records always give the same state.
     public mutating func apply(_ record: JournalRecord) {
@@ -133,7 +175,8 @@ public struct DetourState: Sendable, Codable, Equatable {
             incidents.append(
                 Incident(
                     id: event.incident, channel: event.channel, trigger: event.trigger, by: event.by, reason: event.reason,
-                    openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt, playbook: event.playbook))
+                    openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt, playbook: event.playbook,
+                    follows: event.follows, quiet: event.quiet ?? false))
         case .stepStarted(let event):
             update(event.incident) { incident in
                 var step = incident.steps[event.step] ?? StepRecord(phase: event.phase, idempotencyKey: event.idempotencyKey)
@@ -152,7 +195,13 @@ public struct DetourState: Sendable, Codable, Equatable {
                 step.note = event.note
                 if event.outcome == .progressed { step.progressCount += 1 }
                 for (key, value) in event.outputs ?? [:] { step.outputs[key] = value }
+                step.holds = event.holds ?? step.holds
+                step.heldFrom = event.heldFrom ?? step.heldFrom
+                step.notice = event.notice ?? step.notice
                 incident.steps[event.step] = step
+            }
+            if let notice = event.notice, let channel = incident(event.incident)?.channel {
+                lastNotices["\(channel) \(notice.provider)"] = LastNotice(kind: notice.kind, incident: event.incident, at: record.ts)
             }
         case .incidentMitigated(let event):
             update(event.incident) { $0.mitigatedAt = $0.mitigatedAt ?? record.ts }
@@ -160,6 +209,7 @@ public struct DetourState: Sendable, Codable, Equatable {
             update(event.incident) {
                 $0.recoveringAt = $0.recoveringAt ?? event.recoveredAt
                 $0.restoredBy = event.by
+                $0.forcedRestore = event.forced ?? false
             }
         case .incidentResolved(let event):
             update(event.incident) { $0.resolvedAt = $0.resolvedAt ?? record.ts }
@@ -176,11 +226,72 @@ public struct DetourState: Sendable, Codable, Equatable {
             monitorOfflineSince = monitorOfflineSince ?? record.ts
         case .monitorOnline:
             monitorOfflineSince = nil
+        case .incidentRelapsed(let event):
+            update(event.incident) {
+                $0.recoveringAt = nil
+                $0.relapses += 1
+            }
+        case .stepRetried(let event):
+            update(event.incident) { incident in
+                guard var step = incident.steps[event.step] else { return }
+                step.outcome = .retryable
+                step.retryAt = nil
+                step.error = nil
+                step.retryBase = step.attemptsStarted - step.progressCount
+                incident.steps[event.step] = step
+            }
         }
     }
 
     private mutating func update(_ id: String, _ change: (inout Incident) -> Void) {
         guard let index = incidents.lastIndex(where: { $0.id == id }) else { return }
         change(&incidents[index])
+    }
+}
+
+extension DetourState {
+    /// Every shared effect held now (`holds`), with the open incidents holding it, in the order they took it.
+    public func heldEffects() -> [(effect: String, holders: [Incident])] {
+        var order: [String] = []
+        var holders: [String: [Incident]] = [:]
+        for incident in incidents where incident.status != .resolved {
+            for (key, record) in incident.steps.sorted(by: { $0.key < $1.key })
+            where record.outcome == .succeeded && !(incident.steps[key + "/undo"]?.isSettled ?? false) {
+                guard let effect = record.holds else { continue }
+                if holders[effect] == nil { order.append(effect) }
+                if holders[effect]?.contains(where: { $0.id == incident.id }) != true { holders[effect, default: []].append(incident) }
+            }
+        }
+        return order.map { ($0, holders[$0] ?? []) }
+    }
+}
+
+extension Workspace {
+    /// The playbooks whose failover steps of an incident wait for `detour approve`.
+    public func playbooksAwaitingApproval(_ incident: Incident) -> [String] {
+        guard incident.approvedAt == nil, incident.recoveringAt == nil, incident.playbook == nil else { return [] }
+        return playbooks(for: .down, channel: incident.channel).filter { playbook in
+            playbook.approval?.required == true
+                && playbook.steps.contains { incident.steps["\(playbook.id)/\($0.id)"]?.isSettled != true }
+        }.map(\.id)
+    }
+
+    /// One phrase for an incident's state: `mitigated; newsletter awaiting approval`,
+    /// `open; needs attention: mall-down/line failed`, `recovering; settling until 10:05`.
+    public func summary(of incident: Incident, clock: (Date) -> String) -> String {
+        var parts = [incident.status.rawValue]
+        let waiting = playbooksAwaitingApproval(incident)
+        if !waiting.isEmpty { parts.append("\(waiting.joined(separator: ", ")) awaiting approval") }
+        if incident.needsAttention {
+            parts.append("needs attention: \(incident.failedSteps.joined(separator: ", ")) failed (detour retry \(incident.id))")
+        }
+        if incident.status == .recovering, incident.trigger == .probe, incident.restoredBy == nil, let recovered = incident.recoveringAt,
+            let channel = channel(incident.channel), !incident.steps.values.contains(where: { $0.phase != .failover })
+        {
+            let until = recovered.addingTimeInterval(channel.settle.timeInterval)
+            parts.append("settling until \(clock(until)) (recovery.settle)")
+        }
+        if incident.relapses > 0 { parts.append("relapsed \(incident.relapses)×") }
+        return parts.joined(separator: "; ")
     }
 }

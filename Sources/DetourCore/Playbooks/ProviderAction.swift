@@ -9,6 +9,9 @@ public protocol ProviderAction: Sendable {
     var honoursIdempotency: Bool { get }
     /// Whether customers see it, so a playbook's cooldown keeps it from being posted again.
     var isPublicNotice: Bool { get }
+    /// Whether it switches something on the shop for as long as an outage lasts (a discount), rather
+    /// than telling someone: such steps are shared by overlapping incidents (`holds`).
+    var isEffect: Bool { get }
     /// Every template with where it was written, for variable checks.
     var templates: [(Template, SourceLocation)] { get }
     /// Every credential reference with where it was written.
@@ -24,6 +27,12 @@ public protocol ProviderAction: Sendable {
 }
 
 extension ProviderAction {
+    /// Most actions tell someone something.
+    public var isEffect: Bool { false }
+
+    /// The provider family (`line` for `line.broadcast`): public messages alternate per family.
+    public var family: String { String(name.split(separator: ".").first ?? Substring(name)) }
+
     /// Single-call actions have nothing more to rehearse.
     public func rehearsalOutputs(after call: ProviderCall) -> [String: String]? { nil }
 

@@ -183,6 +183,9 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
     /// Whether the channel should be probed at `time`, allowing cron's start-time jitter.
     public func isDue(at time: Date, schedule: Schedule) -> Bool {
         guard let nextDueAt else { return true }
+        // The clock went back (an NTP step, a restored VM): a due time more than one interval ahead
+        // would leave a gap without probes, so the channel is due at once.
+        if nextDueAt.timeIntervalSince(time) > interval(schedule).timeInterval { return true }
         // A cron run a minute later may start a few hundred ms "early" relative to the
         // previous probe; without slack such a channel would skip a whole run.
         let slack = min(5, interval(schedule).timeInterval / 10)

@@ -26,6 +26,10 @@ public enum JournalEvent: Sendable, Equatable {
     case monitorOffline(MonitorStatus)
     /// The monitor reaches the world again.
     case monitorOnline(MonitorStatus)
+    /// A recovering incident's channel failed again within `recovery.settle`: the same incident goes on.
+    case incidentRelapsed(IncidentReference)
+    /// An operator asked for a failed step to be sent again (`detour retry`).
+    case stepRetried(StepRetried)
 
     /// The `type` field of the line.
     public var type: String {
@@ -42,6 +46,8 @@ public enum JournalEvent: Sendable, Equatable {
         case .incidentApproved: "incident.approved"
         case .monitorOffline: "monitor.offline"
         case .monitorOnline: "monitor.online"
+        case .incidentRelapsed: "incident.relapsed"
+        case .stepRetried: "step.retried"
         }
     }
 }
@@ -98,6 +104,10 @@ public struct IncidentOpened: Sendable, Codable, Equatable {
     public var lastSuccessAt: Date?
     /// For scheduled runs: the one playbook it runs.
     public var playbook: String?
+    /// The incident this one follows: the channel was restored by force while it still failed.
+    public var follows: String? = nil
+    /// A manual failover that sends no public notice (`--quiet`).
+    public var quiet: Bool? = nil
 }
 
 /// The phase a step runs in.
@@ -160,6 +170,38 @@ public struct StepFinished: Sendable, Codable, Equatable {
     public var retryAt: Date? = nil
     /// Why it was skipped or counts as done, for people.
     public var note: String? = nil
+    /// The shared effect the step holds (`holds`), when it succeeded.
+    public var holds: String? = nil
+    /// The incident whose delivered effect this step joined instead of sending it again.
+    public var heldFrom: String? = nil
+    /// What customers were told, when the step is a public notice that was delivered.
+    public var notice: NoticeMark? = nil
+}
+
+/// A public message delivered to customers on one provider: an outage notice or its recovery.
+public struct NoticeMark: Sendable, Codable, Equatable {
+    /// What the message said.
+    public enum Kind: String, Sendable, Codable {
+        /// The channel is down.
+        case down
+        /// The channel is back.
+        case recovered
+    }
+
+    /// The provider family (`line`, `x`, `discord`, …).
+    public var provider: String
+    /// Down or recovered.
+    public var kind: Kind
+}
+
+/// `step.retried`: an operator sends a failed step again; its attempt count goes on.
+public struct StepRetried: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+    /// The step key.
+    public var step: String
+    /// The operator.
+    public var by: String
 }
 
 /// `incident.approved`: the approval gate is released.
@@ -190,6 +232,8 @@ public struct IncidentRecovering: Sendable, Codable, Equatable {
     public var by: String?
     /// The operator's reason.
     public var reason: String?
+    /// An operator restored it although its probes still failed (`restore --force`).
+    public var forced: Bool? = nil
 }
 
 /// `channel.held`: automation paused for a channel (planned work), until a time or a release.

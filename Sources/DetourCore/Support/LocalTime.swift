@@ -2,6 +2,14 @@ import Foundation
 
 /// Times as merchants and spreadsheets read them, in the workspace's time zone.
 public enum LocalTime {
+    /// `HH:mm:ss` in a time zone.
+    public static func clock(_ date: Date, in timeZone: TimeZone) -> String {
+        date.formatted(
+            Date.VerbatimFormatStyle(
+                format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
+                timeZone: timeZone, calendar: Calendar(identifier: .gregorian)))
+    }
+
     /// `2026-11-27T10:01:00+09:00`: RFC 3339 with the zone's offset (colon included).
     public static func iso8601(_ date: Date, in timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)

@@ -19,7 +19,38 @@ struct ApproveCommand: Command {
     func run(_ context: CommandContext) async -> ExitCode {
         await ManualAction(context: context).perform { scene in
             let approved = try await scene.engine.approve(incident: incident, by: by ?? context.userName)
-            return "incident \(approved.id): approved; \(approved.status.rawValue)"
+            return try StepsFailed.check(
+                approved, summary: "incident \(approved.id): approved; \(scene.session.workspace.summary(of: approved, clock: scene.clock))")
+        }
+    }
+}
+
+/// `detour retry INCIDENT [STEP]`: sends failed steps again under their idempotency keys.
+struct RetryCommand: Command {
+    static let name = "retry"
+    static let abstract = "Send an incident's failed steps again (under the same idempotency key)"
+    static let discussion =
+        "Without STEP every failed step of the incident is sent again. Attempts go on counting from where they stopped; each retry allows retry.attempts more."
+    static let options = [OptionSpec(name: "by", short: nil, value: "NAME", help: "who retries (default: $USER)")]
+    static let arguments = [
+        ArgumentSpec(name: "INCIDENT", help: "the incident id, as shown by detour status"),
+        ArgumentSpec(name: "STEP", help: "a failed step (mall-down/line, or line); optional", required: false),
+    ]
+
+    let incident: String
+    let step: String?
+    let by: String?
+
+    init(_ parsed: ParsedArguments) throws {
+        incident = parsed.positionals[0]
+        step = parsed.positionals.count > 1 ? parsed.positionals[1] : nil
+        by = parsed.value("by")
+    }
+
+    func run(_ context: CommandContext) async -> ExitCode {
+        await ManualAction(context: context).perform { scene in
+            let retried = try await scene.engine.retry(incident: incident, step: step, by: by ?? context.userName)
+            return try StepsFailed.check(retried, summary: "incident \(retried.id): \(scene.session.workspace.summary(of: retried, clock: scene.clock))")
         }
     }
 }

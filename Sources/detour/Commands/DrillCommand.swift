@@ -97,7 +97,7 @@ struct DrillCommand: Command {
                 context.console.out("(approval gate: approved for the drill)")
                 incident = try await engine.approve(incident: incident.id, by: "drill")
             }
-            incident = try await engine.restore(channel: channel.id, reason: "drill", by: "drill")
+            incident = try await engine.restore(channel: channel.id, reason: "drill", by: "drill", probe: false)
             context.console.out("\nincident \(incident.id): \(incident.status.rawValue); the sandbox received \(server.requests().count) requests")
             let failed = incident.steps.filter { $0.value.outcome == .failed }
             for (key, step) in failed.sorted(by: { $0.key < $1.key }) {

@@ -4,8 +4,9 @@ import DetourCore
 struct FailoverCommand: Command {
     static let name = "failover"
     static let abstract = "Declare a channel down and run its failover playbooks now (manual override)"
-    static let discussion = "Automation never resolves a manual incident; it waits for 'detour restore CHANNEL'."
-    static let options = ManualArguments.options
+    static let discussion =
+        "Automation never resolves a manual incident; it waits for 'detour restore CHANNEL'. A manual failover announces regardless of cooldown; --quiet sends no public notice."
+    static let options = ManualArguments.options + [ManualArguments.quiet]
     static let arguments = ManualArguments.arguments
 
     let arguments: ManualArguments
@@ -21,8 +22,9 @@ struct FailoverCommand: Command {
     func run(_ context: CommandContext) async -> ExitCode {
         await ManualAction(context: context, channel: arguments.channel).perform { scene in
             if arguments.dryRun { return arguments.plan(scene, phases: [.failover]) }
-            let incident = try await scene.engine.failover(channel: arguments.channel, reason: arguments.reason ?? "", by: arguments.by ?? context.userName)
-            return "incident \(incident.id): \(incident.status.rawValue)"
+            let incident = try await scene.engine.failover(
+                channel: arguments.channel, reason: arguments.reason ?? "", by: arguments.by ?? context.userName, quiet: arguments.quiet)
+            return try StepsFailed.check(incident, summary: "incident \(incident.id): \(scene.session.workspace.summary(of: incident, clock: scene.clock))")
         }
     }
 }
@@ -31,7 +33,9 @@ struct FailoverCommand: Command {
 struct RestoreCommand: Command {
     static let name = "restore"
     static let abstract = "End a channel's incident: run undo and recovery steps now"
-    static let options = ManualArguments.options
+    static let discussion =
+        "The channel is probed first; while it still fails the restore is refused, with the evidence. --force restores anyway: the channel is then confirmed afresh and a new incident opens if it is still down."
+    static let options = ManualArguments.options + [ManualArguments.force]
     static let arguments = ManualArguments.arguments
 
     let arguments: ManualArguments
@@ -41,8 +45,9 @@ struct RestoreCommand: Command {
     func run(_ context: CommandContext) async -> ExitCode {
         await ManualAction(context: context, channel: arguments.channel).perform { scene in
             if arguments.dryRun { return arguments.plan(scene, phases: [.undo, .recovery]) }
-            let incident = try await scene.engine.restore(channel: arguments.channel, reason: arguments.reason, by: arguments.by ?? context.userName)
-            return "incident \(incident.id): \(incident.status.rawValue)"
+            let incident = try await scene.engine.restore(
+                channel: arguments.channel, reason: arguments.reason, by: arguments.by ?? context.userName, force: arguments.force)
+            return try StepsFailed.check(incident, summary: "incident \(incident.id): \(scene.session.workspace.summary(of: incident, clock: scene.clock))")
         }
     }
 }

@@ -38,7 +38,8 @@ struct LogCommand: Command {
             return
                 "\(time)  \(record.event.type)  \(e.channel) \(e.health.state.rawValue)\(e.change.map { " (\($0))" } ?? "")\(e.evidence.map { " — \($0)" } ?? "")"
         case .incidentOpened(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.channel) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? ""): \(e.reason)"
+            return
+                "\(time)  \(record.event.type)  \(e.incident) \(e.channel) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.follows.map { " (follows \($0))" } ?? ""): \(e.reason)"
         case .stepStarted(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt) key \(e.idempotencyKey): \(e.request)"
         case .stepFinished(let e):
@@ -52,11 +53,17 @@ struct LogCommand: Command {
         case .channelReleased(let e):
             return "\(time)  \(record.event.type)  \(e.channel) by \(e.by)"
         case .incidentRecovering(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
+            let forced = e.forced == true ? " (forced while failing)" : ""
+            return
+                "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(forced)\(e.reason.map { ": \($0)" } ?? "")"
         case .incidentApproved(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.automatic ? "automatically" : "by \(e.by ?? "operator")")"
         case .monitorOffline(let e), .monitorOnline(let e):
             return "\(time)  \(record.event.type)  \(e.channels.joined(separator: ",")) canaries \(e.canaries)\(e.evidence.map { " — \($0)" } ?? "")"
+        case .incidentRelapsed(let e):
+            return "\(time)  \(record.event.type)  \(e.incident)"
+        case .stepRetried(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) by \(e.by)"
         }
     }
 }

@@ -14,6 +14,9 @@ struct ManualAction {
         let session: WorkspaceSession
         /// The engine's time (pinned by DETOUR_NOW in rehearsals).
         let now: Date
+
+        /// `HH:mm:ss` in the workspace's time zone.
+        func clock(_ date: Date) -> String { LocalTime.clock(date, in: session.workspace.settings.timeZone) }
     }
 
     /// Runs `action` under the lock; its result is printed.
@@ -34,15 +37,42 @@ struct ManualAction {
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
             let engine = try session.engine(http: http, observer: printer.handle)
             let now = try session.clock().now()
-            context.console.out(try await action(Scene(engine: engine, session: session, now: now)))
+            var status = ExitCode.ok
+            do {
+                context.console.out(try await action(Scene(engine: engine, session: session, now: now)))
+            } catch let failed as StepsFailed {
+                // The command did its work but a step failed for good: say which, and exit 1.
+                context.console.out(failed.summary)
+                context.console.err("error: \(failed.description)")
+                status = .failure
+            }
             // Customers see a manual failover or restore at once, not at the next tick.
             let outputs = PassOutputs(workspace: session.workspace, metricsFile: nil, workingDirectory: context.workspaceRoot)
             if outputs.isEnabled { _ = outputs.write(state: await engine.state, now: now, console: context.console) }
-            return .ok
+            return status
         } catch {
             context.console.err("error: \(error.message)")
             return .failure
         }
+    }
+}
+
+/// A manual command finished, but steps of its incident failed for good.
+struct StepsFailed: DetourError {
+    /// The incident line printed on stdout.
+    let summary: String
+    /// The incident.
+    let incident: Incident
+
+    var description: String {
+        let steps = incident.failedSteps.map { key in "\(key): \(incident.steps[key]?.error ?? "failed")" }
+        return "\(steps.joined(separator: "; ")). Fix the cause, then send them again: detour retry \(incident.id)"
+    }
+
+    /// Throws when the incident has a failed step, so the command exits 1 and names it.
+    static func check(_ incident: Incident, summary: String) throws -> String {
+        guard incident.needsAttention else { return summary }
+        throw StepsFailed(summary: summary, incident: incident)
     }
 }
 
@@ -53,14 +83,23 @@ struct ManualArguments {
         OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER)"),
         OptionSpec(name: "dry-run", short: "n", value: nil, help: "list the steps that would run, change nothing"),
     ]
+    /// `failover` only: no public notice.
+    static let quiet = OptionSpec(name: "quiet", short: "q", value: nil, help: "send no public notice (LINE, X, …); run the other steps")
+    /// `restore` only: restore although the channel still fails.
+    static let force = OptionSpec(
+        name: "force", short: nil, value: nil, help: "restore although the channel's probes still fail (its outage is then confirmed afresh)")
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
 
     let channel: String
     let reason: String?
     let by: String?
     let dryRun: Bool
+    let quiet: Bool
+    let force: Bool
 
     init(_ parsed: ParsedArguments) {
+        quiet = parsed.flag("quiet")
+        force = parsed.flag("force")
         channel = parsed.positionals[0]
         reason = parsed.value("reason")
         by = parsed.value("by")

@@ -32,7 +32,8 @@ struct StatusCommand: Command {
             let incident = state.openIncident(for: channel.id)
             rows.append([
                 channel.id, channel.name, health.lastProbeAt == nil ? "unknown" : health.state.rawValue,
-                health.lastProbeAt.map(printer.clock) ?? "never", incident.map { "\($0.id) (\($0.status.rawValue))" } ?? "",
+                health.lastProbeAt.map(printer.clock) ?? "never",
+                incident.map { "\($0.id) (\($0.needsAttention ? "needs attention" : $0.status.rawValue))" } ?? "",
             ])
         }
         context.console.raw(TextTable.render(rows))
@@ -42,13 +43,17 @@ struct StatusCommand: Command {
             let until = hold.until.map { "until \(LocalTime.iso8601($0, in: session.workspace.settings.timeZone))" } ?? "until released"
             context.console.out("\(channel.id) is held by \(hold.by) \(until)\(hold.reason.map { ": \($0)" } ?? "")")
         }
+        for (effect, holders) in state.heldEffects() {
+            context.console.out("\(effect): held by \(holders.map(\.channel).joined(separator: ", "))")
+        }
         if open.isEmpty {
             context.console.out("\nNo open incidents.")
         }
         for incident in open {
             let by = incident.by.map { " by \($0)" } ?? ""
             context.console.out(
-                "\nincident \(incident.id) — \(incident.channel), \(incident.status.rawValue), \(incident.trigger.rawValue)\(by): \(incident.reason)")
+                "\nincident \(incident.id) — \(incident.channel), \(session.workspace.summary(of: incident, clock: printer.clock)), \(incident.trigger.rawValue)\(by): \(incident.reason)"
+            )
             if let rule = session.workspace.pendingApproval(of: incident) {
                 let auto = rule.autoAfter.map { " (approved automatically at \(printer.clock(incident.openedAt.addingTimeInterval($0.timeInterval))))" } ?? ""
                 context.console.out("  awaiting approval: run 'detour approve \(incident.id)'\(auto)")
@@ -80,6 +85,10 @@ struct StatusCommand: Command {
                 ("trigger", .string(incident.trigger.rawValue)), ("reason", .string(incident.reason)),
                 ("openedAt", .string(incident.openedAt.formatted(iso))),
                 ("awaitingApproval", .bool(approval != nil)),
+                ("playbooksAwaitingApproval", .array(workspace.playbooksAwaitingApproval(incident).map(JSONValue.string))),
+                ("needsAttention", .bool(incident.needsAttention)),
+                ("failedSteps", .array(incident.failedSteps.map(JSONValue.string))),
+                ("follows", incident.follows.map(JSONValue.string) ?? .null),
                 (
                     "autoApproveAt",
                     approval?.autoAfter.map { .string(incident.openedAt.addingTimeInterval($0.timeInterval).formatted(iso)) } ?? .null
@@ -93,6 +102,11 @@ struct StatusCommand: Command {
                 ),
             ])
         }
-        return .object([("channels", .array(channels)), ("incidents", .array(incidents))])
+        let effects: [JSONValue] = state.heldEffects().map { effect, holders in
+            .object([
+                ("effect", .string(effect)), ("heldBy", .array(holders.map { .string($0.channel) })), ("incidents", .array(holders.map { .string($0.id) })),
+            ])
+        }
+        return .object([("channels", .array(channels)), ("incidents", .array(incidents)), ("heldEffects", .array(effects))])
     }
 }

@@ -8,6 +8,8 @@ public struct HTTPAction: ProviderAction {
     public var name: String { "http" }
     public var honoursIdempotency: Bool { true }
     public var isPublicNotice: Bool { false }
+    /// A generic request usually switches something (a banner, a promotion).
+    public var isEffect: Bool { true }
 
     public var templates: [(Template, SourceLocation)] {
         var list: [(Template, SourceLocation)] = [(request.url, request.urlLocation)]

@@ -20,6 +20,8 @@ public struct ShopifyDiscount: ProviderAction {
     // Switching a discount on twice leaves it on.
     public var honoursIdempotency: Bool { true }
     public var isPublicNotice: Bool { false }
+    /// A discount is switched on for the outage and off after it.
+    public var isEffect: Bool { true }
     public var templates: [(Template, SourceLocation)] { [(discountID.template, discountID.location)] }
     public var credentials: [(CredentialReference, SourceLocation)] { [(token.reference, token.location)] }
     public var texts: [(Template, SourceLocation, TextLimit)] { [] }

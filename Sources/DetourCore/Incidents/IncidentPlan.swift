@@ -11,6 +11,17 @@ struct PlannedStep: Sendable {
     var event: String
     /// For undo steps: the key of the step they reverse (its outputs are used).
     var reverses: String? = nil
+
+    /// The shared effect this step holds, if any (failover steps and the undo steps that end them).
+    var holdKey: String? {
+        switch step.holds {
+        case .none: nil
+        case .named(let name): name
+        // A switch with an undo (a discount, a promotion turned on by `http`) is shared; a
+        // one-off call (a notice, a webhook) is each incident's own.
+        case .automatic: action.action.isEffect && step.undo != nil ? "\(playbook.id)/\(step.id)" : nil
+        }
+    }
 }
 
 /// The steps an incident of a channel runs, derived from the workspace's playbooks.
@@ -69,6 +80,25 @@ struct IncidentPlan {
             return PlannedStep(
                 key: planned.key + "/undo", phase: .undo, step: step, action: undo, playbook: planned.playbook, event: "up", reverses: planned.key)
         }
+    }
+
+    /// The failover steps of each playbook, in playbook order: playbooks run side by side, so one
+    /// waiting for approval or a retry never holds back another.
+    var failoverByPlaybook: [[PlannedStep]] {
+        var result: [[PlannedStep]] = []
+        for planned in failover {
+            if let last = result.last?.last, last.playbook.id == planned.playbook.id {
+                result[result.count - 1].append(planned)
+            } else {
+                result.append([planned])
+            }
+        }
+        return result
+    }
+
+    /// Every step key in the order the steps run: failover, undo (reversed), recovery.
+    func orderedKeys(for incident: Incident) -> [String] {
+        (failover + undo(after: incident) + recovery).map(\.key)
     }
 
     /// Whether any failover step waits for an approval the incident does not have.
