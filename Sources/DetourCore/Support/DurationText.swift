@@ -46,12 +46,16 @@ public enum DurationText {
 }
 
 extension Duration {
-    /// Whole milliseconds.
+    /// Whole milliseconds, saturating at the ends of `Int64` (a provider may ask for any wait).
     public var milliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        if overflowAgain { return seconds < 0 ? .min : .max }
+        return total
     }
 
     /// Seconds as a floating-point number, for arithmetic with `Date`.
-    public var timeInterval: Double { Double(milliseconds) / 1_000 }
+    public var timeInterval: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
