@@ -366,3 +366,87 @@ enum MachineFixtures {
         #expect(policy.backoff(.seconds(1), failures: 3, key: "k") == policy.backoff(.seconds(1), failures: 3, key: "k"), "reproducible")
     }
 }
+
+/// Random sequences of verdicts, clock steps, operator commands and failing providers, with the
+/// machine's invariants checked after every event. The seed is printed; `DETOUR_TEST_SEED` replays it.
+@Suite struct IncidentMachineInvariantTests {
+    static let events = 12_000
+
+    @Test func invariantsHoldOverRandomSequences() throws {
+        let seed = SplitMix64.testSeed()
+        print("IncidentMachineInvariantTests seed \(seed) (replay with DETOUR_TEST_SEED=\(seed))")
+        var random = SplitMix64(seed: seed)
+        let rig = try MachineRig(MachineFixtures.workspace(settle: "2m"))
+        let channels = ["rakuten", "yahoo", "own"]
+        var up = Dictionary(uniqueKeysWithValues: channels.map { ($0, true) })
+        var lineFails = false
+        rig.answer = { _ in StepAttempt(outcome: .succeeded, status: 200, error: nil, duration: .zero) }
+        for event in 0..<Self.events {
+            let channel = channels[Int(random.next() % 3)]
+            switch random.next() % 100 {
+            case 0..<45: rig.probe(channel, passes: up[channel]!)
+            case 45..<70: rig.advance(Double(1 + random.next() % 90))
+            case 70..<80: up[channel]!.toggle()
+            case 80..<84:
+                lineFails.toggle()
+                let failing = lineFails
+                rig.answer = { call in
+                    failing && call.planned.action.action.family == "line"
+                        ? StepAttempt(outcome: .failed, status: 500, error: "LINE answered 500", duration: .zero)
+                        : StepAttempt(outcome: .succeeded, status: 200, error: nil, duration: .zero)
+                }
+            case 84..<88: try? rig.failover(channel)
+            case 88..<93: try? rig.restore(channel, stillFailing: !up[channel]!, force: random.next() % 2 == 0)
+            case 93..<96:
+                rig.apply((try? rig.machine.hold(channel: channel, until: rig.now.addingTimeInterval(600), reason: nil, by: "sato", at: rig.now)) ?? [])
+            case 96..<98:
+                rig.apply((try? rig.machine.release(channel: channel, by: "sato")) ?? [])
+                rig.advance(0)
+            default:
+                for incident in rig.state.incidents where incident.needsAttention && incident.status != .resolved {
+                    rig.apply((try? rig.machine.retry(incident: incident.id, step: nil, by: "sato")) ?? [])
+                }
+                rig.drive()
+            }
+            let broken = Self.violations(rig)
+            if !broken.isEmpty {
+                let recent = rig.journal.suffix(25).map { "\($0.ts.timeIntervalSince(rig.now)) \($0.event)" }.joined(separator: "\n")
+                Issue.record("seed \(seed), event \(event): \(broken.joined(separator: "; "))\nlast records:\n\(recent)")
+                return
+            }
+        }
+        #expect(rig.state.incidents.filter(\.isOutage).count > 20, "the run exercised real outages")
+    }
+
+    /// Every invariant the machine must keep, as the list of those broken now.
+    static func violations(_ rig: MachineRig) -> [String] {
+        var broken: [String] = []
+        let state = rig.state
+        for channel in ["rakuten", "yahoo", "own"] {
+            let health = state.channels[channel]?.state ?? .up
+            if health == .down || health == .recovering, state.openIncident(for: channel) == nil, state.hold(on: channel, at: rig.now) == nil {
+                broken.append("\(channel) is \(health) without an open incident")
+            }
+        }
+        // The shared promotion is on exactly while some open incident holds it.
+        let promo = rig.sent.filter { ($0.key == "mall-down/promo" || $0.key == "mall-down/promo/undo") && $0.outcome == .succeeded }
+        let on = promo.last.map { $0.phase == .failover } ?? false
+        let holders = state.heldEffects().flatMap(\.holders)
+        if on != !holders.isEmpty { broken.append("promotion on: \(on), holders: \(holders.map(\.id))") }
+        // What customers hear alternates: never a "recovered" first or twice, never a repeated
+        // "down" unless the "recovered" in between failed for good.
+        var last: [String: NoticeMark.Kind] = [:]
+        var recoveryFailed: Set<String> = []
+        for sent in rig.sent where sent.isPublic {
+            let key = "\(sent.channel) \(sent.family)"
+            if sent.phase == .recovery, sent.outcome == .failed { recoveryFailed.insert(key) }
+            guard sent.outcome == .succeeded else { continue }
+            let kind: NoticeMark.Kind = sent.phase == .recovery ? .recovered : .down
+            if kind == .recovered, last[key] != .down { broken.append("\(key): recovered without a down (\(sent.incident))") }
+            if kind == .down, last[key] == .down, !recoveryFailed.contains(key) { broken.append("\(key): down twice (\(sent.incident))") }
+            if kind == .down { recoveryFailed.remove(key) }
+            last[key] = kind
+        }
+        return broken
+    }
+}

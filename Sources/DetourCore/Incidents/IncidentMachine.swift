@@ -170,6 +170,12 @@ struct IncidentMachine: Sendable {
     /// The next work over the unresolved incidents in scope, failover phases first (so an incident
     /// that needs a shared effect joins it before another incident's recovery would undo it).
     func next(at now: Date, scope: IncidentScope = .all) -> MachineOutlook {
+        // Incidents follow health first: an incident that just resolved while its channel is down
+        // again is followed at once by a new one, whatever command or pass resolved it.
+        if case .all = scope {
+            let reconciled = reconcile(at: now)
+            if !reconciled.isEmpty { return MachineOutlook(work: .journal(reconciled), wakeAt: nil) }
+        }
         let unresolved = state.incidents.filter { incident in
             guard incident.status != .resolved else { return false }
             switch scope {
