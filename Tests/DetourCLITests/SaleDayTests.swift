@@ -166,5 +166,9 @@ final class SaleDayTests {
         #expect(rakuten.first?.1 == "2026-12-04T20:05:10+09:00", "the first window ends at the forced restore")
         #expect(rakuten.last?.0 == "2026-12-04T20:05:20+09:00", "the second starts at the next failed probe: no gap, no overlap")
         #expect(rakuten.last?.1 == "2026-12-04T20:22:30+09:00", "the relapse is inside the same window")
+        let second = (byChannel["rakuten"] ?? []).first { $0["follows"] is String }
+        #expect(second?["follows"] as? String == rakutenIncidents.first?["incident"] as? String, "the report links the two")
+        let show = try detour("show", rakutenIncidents.last?["incident"] as? String ?? "", at: "21:00:00").stdout
+        #expect(show.contains("follows \(rakutenIncidents.first?["incident"] as? String ?? "?")"), "\(show)")
     }
 }

@@ -38,6 +38,8 @@ public struct LostSaleWindow: Sendable, Equatable {
     public var currency: String
     /// The largest sale multiplier during the window (1 outside sales).
     public var saleMultiplier: Double
+    /// The incident before this one, when its channel was restored by force while still failing.
+    public var follows: String? = nil
 
     /// Seconds from the first failure to confirmation.
     public var secondsToDetect: Double { detected.timeIntervalSince(from) }
@@ -187,7 +189,7 @@ public struct LostSaleReport: Sendable {
             earliest: incident.lastSuccessAt, from: from, detected: incident.openedAt, mitigated: incident.mitigatedAt, to: incident.recoveringAt,
             resolved: incident.resolvedAt, minutes: end.timeIntervalSince(from) / 60, unmitigatedMinutes: mitigationPoint.timeIntervalSince(from) / 60,
             moneyAtRisk: before + after, moneyBeforeMitigation: before, moneyAfterMitigation: after, recapture: after * share,
-            currency: revenue?.currency ?? "JPY", saleMultiplier: max(1, multiplier))
+            currency: revenue?.currency ?? "JPY", saleMultiplier: max(1, multiplier), follows: incident.follows)
     }
 
     /// Totals per currency, sorted by currency code.
@@ -289,7 +291,7 @@ public struct LostSaleReport: Sendable {
                 ("moneyAfterMitigation", .number(window.moneyAfterMitigation.rounded())), ("recapture", .number(window.recapture.rounded())),
                 ("currency", .string(window.currency)), ("saleMultiplier", .number(window.saleMultiplier)),
                 ("secondsToDetect", seconds(window.secondsToDetect)), ("secondsToMitigate", seconds(window.secondsToMitigate)),
-                ("secondsToRecover", seconds(window.secondsToRecover)),
+                ("secondsToRecover", seconds(window.secondsToRecover)), ("follows", window.follows.map(JSONValue.string) ?? .null),
             ])
         }
         let channels: [JSONValue] = summaries.map { summary in

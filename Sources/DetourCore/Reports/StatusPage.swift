@@ -89,8 +89,9 @@ public struct StatusPage: Sendable {
     }
 
     private func incidentStatus(_ incident: Incident) -> String {
+        // Detour knows which channel is down the moment it opens an incident: "identified" at once.
         switch incident.status {
-        case .open: "investigating"
+        case .open: "identified"
         case .mitigated: "identified"
         case .recovering: "monitoring"
         case .resolved: "resolved"
@@ -115,6 +116,7 @@ public struct StatusPage: Sendable {
                 ("id", .string(incident.id)), ("name", .string("\(name)で障害が発生しています")), ("status", .string(incidentStatus(incident))),
                 ("impact", .string(incident.status == .recovering ? "minor" : "major")), ("started_at", iso(incident.outageStart)),
                 ("components", .array([.string(incident.channel)])),
+                ("needs_attention", .bool(incident.needsAttention)),
                 (
                     "alternates",
                     .array(alternates(of: incident.channel).map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("url", .string($0.url))]) })

@@ -33,6 +33,18 @@ struct ShowCommand: Command {
             context.console.out(
                 "incident \(item.id) — \(name) (\(item.channel)), \(item.status.rawValue), \(item.trigger.rawValue)\(item.by.map { " by \($0)" } ?? "")")
             context.console.out("reason: \(item.reason)")
+            let current = state.incident(item.id) ?? item
+            context.console.out("now: \(workspace.summary(of: current, clock: printer.clock))")
+            if let follows = current.follows {
+                context.console.out("follows \(follows): its channel was restored by force while still failing")
+            }
+            if let next = state.incidents.first(where: { $0.follows == item.id }) {
+                context.console.out("followed by \(next.id): the channel was still down after the forced restore")
+            }
+            let held = state.heldEffects().filter { $0.holders.contains { $0.id == item.id } }
+            for (effect, holders) in held {
+                context.console.out("holds \(effect) (held by \(holders.map(\.channel).joined(separator: ", ")))")
+            }
             if let window = report.windows.first(where: { $0.incident == item.id }) {
                 let failover = window.secondsToMitigate.map { ", failover took \(Elapsed.text($0))" } ?? ", failover not complete"
                 context.console.out(
