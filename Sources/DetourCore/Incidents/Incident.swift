@@ -78,6 +78,10 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var approvedAt: Date?
     /// Who released it (nil: automatically).
     public var approvedBy: String?
+    /// The channel's revenue per hour when it opened, as journaled (nil in journals written before it was kept).
+    public var revenuePerHour: Double?
+    /// The sale multiplier in force when it opened, as journaled.
+    public var saleMultiplier: Double?
 
     /// The current status.
     public var status: IncidentStatus {
@@ -106,6 +110,8 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var holds: [String: ChannelHeld] = [:]
     /// Since when the monitor's own network has been down, if it is.
     public var monitorOfflineSince: Date?
+    /// The errors the workspace has, as last journaled; nil while it is valid.
+    public var workspaceInvalid: WorkspaceInvalid?
 
     /// An empty state.
     public init() {}
@@ -133,7 +139,8 @@ public struct DetourState: Sendable, Codable, Equatable {
             incidents.append(
                 Incident(
                     id: event.incident, channel: event.channel, trigger: event.trigger, by: event.by, reason: event.reason,
-                    openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt, playbook: event.playbook))
+                    openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt, playbook: event.playbook,
+                    revenuePerHour: event.revenuePerHour, saleMultiplier: event.saleMultiplier))
         case .stepStarted(let event):
             update(event.incident) { incident in
                 var step = incident.steps[event.step] ?? StepRecord(phase: event.phase, idempotencyKey: event.idempotencyKey)
@@ -176,6 +183,10 @@ public struct DetourState: Sendable, Codable, Equatable {
             monitorOfflineSince = monitorOfflineSince ?? record.ts
         case .monitorOnline:
             monitorOfflineSince = nil
+        case .workspaceInvalid(let event):
+            workspaceInvalid = event
+        case .workspaceValid:
+            workspaceInvalid = nil
         }
     }
 

@@ -25,6 +25,8 @@ public enum JournalCoding {
         case .channelReleased(let value): payload = try encoder.encode(value)
         case .incidentApproved(let value): payload = try encoder.encode(value)
         case .monitorOffline(let value), .monitorOnline(let value): payload = try encoder.encode(value)
+        case .workspaceInvalid(let value): payload = try encoder.encode(value)
+        case .workspaceValid(let value): payload = try encoder.encode(value)
         }
         let body = String(decoding: payload.dropFirst(), as: UTF8.self)
         let head = "{\"ts\":\"\(record.ts.formatted(dateStyle))\",\"type\":\"\(record.event.type)\""
@@ -70,6 +72,8 @@ public enum JournalCoding {
         case "incident.approved": event = .incidentApproved(try decoder.decode(IncidentApproved.self, from: line))
         case "monitor.offline": event = .monitorOffline(try decoder.decode(MonitorStatus.self, from: line))
         case "monitor.online": event = .monitorOnline(try decoder.decode(MonitorStatus.self, from: line))
+        case "workspace.invalid": event = .workspaceInvalid(try decoder.decode(WorkspaceInvalid.self, from: line))
+        case "workspace.valid": event = .workspaceValid(try decoder.decode(WorkspaceValid.self, from: line))
         default: throw JournalError(message: "unknown record type \"\(header.type)\"")
         }
         return JournalRecord(ts: header.ts, event: event)
