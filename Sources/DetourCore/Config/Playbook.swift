@@ -10,6 +10,8 @@ public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
     case maintenance
     /// The monitor's own network is down (every channel and canary failed); for internal notices only.
     case offline
+    /// A new set of errors in the workspace: commands run on the last good copy; for internal notices only.
+    case workspaceInvalid = "workspace-invalid"
 }
 
 /// Which channels a playbook applies to.

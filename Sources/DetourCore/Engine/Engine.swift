@@ -536,7 +536,7 @@ public actor Engine {
     }
 
     /// Journals (fsync'ed) and then applies a record.
-    private func record(_ event: JournalEvent, at time: Date) throws {
+    func record(_ event: JournalEvent, at time: Date) throws {
         let record = JournalRecord(ts: time, event: event)
         state.journalOffset = try store.append(record)
         state.apply(record)
@@ -563,7 +563,7 @@ extension Engine {
     }
 
     /// Runs the steps of playbooks for a notice event once, journaled under a spell id; no incident opens.
-    fileprivate func runNotice(_ event: PlaybookEvent, channel: Channel, reason: String, at now: Date) async throws {
+    func runNotice(_ event: PlaybookEvent, channel: Channel, reason: String, at now: Date) async throws {
         // Each notice is a run of its playbook, journaled like an incident, so it gets retries,
         // idempotency keys and resumption after a crash like any other step.
         for playbook in workspace.playbooks(for: event, channel: channel.id) {
