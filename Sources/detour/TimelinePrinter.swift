@@ -86,6 +86,13 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "\(name(event.channel)): released by \(event.by)")
         case .incidentApproved(let event):
             line(record.ts, "incident \(event.incident) approved \(event.automatic ? "automatically (autoAfter passed)" : "by \(event.by ?? "operator")")")
+        case .workspaceInvalid(let event):
+            line(
+                record.ts,
+                "WORKSPACE INVALID: \(event.errors) error\(event.errors == 1 ? "" : "s") in \(event.files.joined(separator: ", ")); running on the last good copy"
+            )
+        case .workspaceValid:
+            line(record.ts, "workspace valid again")
         }
     }
 

@@ -60,7 +60,7 @@ final class ManualControlTests {
         #expect(try detour("hold", "mall", "--until", "tomorrow").status == 64)
         #expect(try detour("hold", "nope").status == 64)
         #expect(try detour("release", "mall").status == 1)
-        #expect(try detour("hold", "mall", at: "01:00:00").status == 0)
+        #expect(try detour("hold", "mall", "--indefinitely", at: "01:00:00").status == 0)
         try detour("tick", at: "01:01:00")
         #expect(sandbox.hits("mall") == 0)
         #expect(try detour("release", "mall", at: "01:02:00").status == 0)

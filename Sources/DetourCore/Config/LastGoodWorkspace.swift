@@ -88,6 +88,8 @@ public struct LastGoodWorkspace: Sendable {
             throw JournalError(message: "cannot replace \(directory): \(String(cString: strerror(errno)))")
         }
         guard rename(staging, directory) == 0 else {
+            // Another run swapped its copy in between our two renames: the same files, already there.
+            if errno == ENOTEMPTY || errno == EEXIST { return false }
             throw JournalError(message: "cannot write \(directory): \(String(cString: strerror(errno)))")
         }
         return true
@@ -95,8 +97,12 @@ public struct LastGoodWorkspace: Sendable {
 
     /// Loads the copy through the normal loader, as the workspace at `root`; nil when there is no valid copy.
     public func load(root: String, environment: [String: String]) -> (workspace: Workspace, manifest: Manifest)? {
-        // One retry: another run may be swapping a newer copy in at this instant.
-        for _ in 0..<2 {
+        // Retries only while another run is swapping a newer copy in at this instant.
+        for attempt in 0..<3 {
+            if attempt > 0 {
+                guard isBeingSwapped else { return nil }
+                usleep(20_000)
+            }
             if let manifest = manifest(), var workspace = WorkspaceLoader(root: directory, environment: environment).load().workspace {
                 // Paths in the workspace (file: credentials, the status page, the state folder) stay relative to the real one.
                 workspace.root = root
@@ -104,6 +110,13 @@ public struct LastGoodWorkspace: Sendable {
             }
         }
         return nil
+    }
+
+    /// Whether another run is between its two renames (its staging or retired folder is there).
+    private var isBeingSwapped: Bool {
+        let parent = (directory as NSString).deletingLastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        return names.contains { $0.hasPrefix(".\(Self.folderName).") }
     }
 
     private func makeFolder(_ path: String) throws {
