@@ -70,7 +70,7 @@ struct WorkspaceSession {
             let fallback = Fallback(
                 takenAt: manifest.takenAt, errors: errors,
                 record: WorkspaceInvalid(errors: errors.count, files: files, fingerprint: fingerprint, lastGoodAt: manifest.takenAt))
-            context.console.err("\(summary); \(fallback.summary(in: workspace.settings.timeZone)) (last good); fix them and run 'detour check'")
+            context.console.err("\(fallback.summary(in: workspace.settings.timeZone)) (the last good copy); fix them and run 'detour check'")
             context.outcome.ranOnLastGoodWorkspace()
             return WorkspaceSession(context: context, workspace: workspace, stateDirectory: stateDirectory, fallback: fallback)
         }

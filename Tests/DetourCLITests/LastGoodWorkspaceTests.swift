@@ -84,6 +84,7 @@ final class LastGoodWorkspaceTests {
         #expect(running["lastGood"] as? Bool == true)
         #expect(running["errors"] as? Int == 1)
         #expect(running["files"] as? [String] == ["playbooks/notify.json5"])
+        #expect((running["summary"] as? String)?.hasPrefix("running on the workspace of 2026-12-02T01:00:00+09:00: 1 error in") == true)
         for command in [["log"], ["report"], ["show", "mall-20261202-010300"], ["statuspage", "--out", "public"]] {
             let result = try DetourBinary.run(command, in: workspace.root)
             #expect(result.status == 3, "\(command): \(result.output)")

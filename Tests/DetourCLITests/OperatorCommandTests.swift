@@ -144,6 +144,18 @@ final class OperatorCommandTests {
         #expect(try String(contentsOfFile: folder + "/lock", encoding: .utf8).contains("\"command\":\"detour hold rakuten\""))
     }
 
+    @Test func aSymlinkPlantedAsTheLockFileIsNotFollowed() throws {
+        let folder = workspace.root + "/.detour"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let target = workspace.root + "/precious.txt"
+        try "keep me".write(toFile: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/lock", withDestinationPath: target)
+        let result = try detour("hold", "rakuten", "--indefinitely")
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.stderr.contains("cannot open \(folder)/lock"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep me")
+    }
+
     @Test func ctrlCFinishesTheStepInFlightThenSaysWhatIsLeft() async throws {
         sandbox.setDelay(.milliseconds(1500), forPath: "/slow")
         let failover = try DetourBinary.start(

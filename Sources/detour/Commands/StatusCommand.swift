@@ -101,7 +101,8 @@ struct StatusCommand: Command {
         let running: JSONValue =
             session.fallback.map { fallback in
                 .object([
-                    ("lastGood", .bool(true)), ("takenAt", .string(fallback.takenAt.formatted(iso))), ("errors", .number(Double(fallback.record.errors))),
+                    ("lastGood", .bool(true)), ("summary", .string(fallback.summary(in: workspace.settings.timeZone))),
+                    ("takenAt", .string(fallback.takenAt.formatted(iso))), ("errors", .number(Double(fallback.record.errors))),
                     ("files", .array(fallback.record.files.map { .string($0) })),
                     ("diagnostics", .array(fallback.errors.map { .string($0.description) })),
                 ])
