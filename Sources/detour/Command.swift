@@ -22,6 +22,9 @@ final class RunOutcome: @unchecked Sendable {
     /// Notes that the command runs on the last good workspace (exit 3 unless it fails).
     func ranOnLastGoodWorkspace() { lock.withLock { lastGood = true } }
 
+    /// Notes that a valid workspace runs again (a daemon reloaded one).
+    func runsOnValidWorkspace() { lock.withLock { lastGood = false } }
+
     /// The exit status, given what the command returned.
     func adjust(_ code: ExitCode) -> ExitCode {
         lock.withLock { code == .ok && lastGood ? .ranOnLastGoodWorkspace : code }

@@ -94,6 +94,7 @@ struct WatchCommand: Command {
             return
         }
         validity.current = nil
+        context.outcome.runsOnValidWorkspace()
         do {
             try LastGoodWorkspace(stateDirectory: session.stateDirectory).save(
                 from: workspace.root, environment: context.environment, at: (try? session.clock().now()) ?? Date())
@@ -111,6 +112,7 @@ final class WorkspaceValidity: @unchecked Sendable {
     private let lock = NSLock()
     private var value: WorkspaceInvalid?
 
+    /// Starts with what the daemon was started on.
     init(_ value: WorkspaceInvalid?) { self.value = value }
 
     /// The errors, or nil while it is valid.
