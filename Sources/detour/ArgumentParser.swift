@@ -1,3 +1,5 @@
+import DetourCore
+
 /// An option a command accepts.
 struct OptionSpec: Sendable {
     /// Long name without dashes (`reason`).
@@ -99,6 +101,6 @@ struct ParsedArguments {
     }
 
     private static func closestName(_ name: String, in names: [String]) -> String? {
-        names.first { $0.hasPrefix(name) || name.hasPrefix($0) }
+        names.first { $0.hasPrefix(name) || name.hasPrefix($0) } ?? closestMatch(to: name, in: names)
     }
 }

@@ -21,8 +21,15 @@ enum CLI {
     ]
 
     /// Runs the command line and returns the exit status.
-    static func main(_ arguments: [String], environment: [String: String]) async -> ExitCode {
+    static func main(_ argv: [String], environment: [String: String]) async -> ExitCode {
         let console = Console(redactor: Redactor())
+        let arguments: [String]
+        do {
+            arguments = try movingLeadingGlobalOptions(argv)
+        } catch {
+            console.err("error: \(error.description)")
+            return .usage
+        }
         guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
             if arguments.isEmpty {
                 console.err(overview())
@@ -40,11 +47,37 @@ enum CLI {
             return .ok
         }
         guard let entry = commands.first(where: { $0.name == name }) else {
-            let suggestion = commands.map { $0.name }.first { editDistanceHint(name, $0) }.map { " Did you mean '\($0)'?" } ?? ""
+            let names = commands.map(\.name)
+            let suggestion = (names.first { name.count >= 2 && $0.hasPrefix(name) } ?? closestMatch(to: name, in: names)).map { " Did you mean '\($0)'?" } ?? ""
             console.err("error: unknown command '\(name)'.\(suggestion) Run 'detour --help' for the list.")
             return .usage
         }
         return await entry.run(Array(arguments.dropFirst()), environment, console)
+    }
+
+    /// `detour -w DIR tick` → `detour tick -w DIR`: the workspace and state options may come
+    /// before the command name as well as after it.
+    static func movingLeadingGlobalOptions(_ arguments: [String]) throws(UsageError) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.hasPrefix("--") ? String(argument.dropFirst(2).prefix { $0 != "=" }) : argument == "-w" ? "workspace" : ""
+            guard name == "workspace" || name == "state-dir" else { break }
+            if argument.contains("=") {
+                leading.append(argument)
+                index += 1
+            } else {
+                guard index + 1 < arguments.count else { throw UsageError(description: "'\(argument)' needs a value: \(argument) DIR") }
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            }
+        }
+        guard !leading.isEmpty else { return arguments }
+        guard index < arguments.count else {
+            throw UsageError(description: "a command must follow \(leading.joined(separator: " ")); run 'detour --help' for the list")
+        }
+        return [arguments[index]] + leading + arguments[(index + 1)...]
     }
 
     /// Parses, validates and runs one command type.
@@ -58,10 +91,11 @@ enum CLI {
             let command = try C(parsed)
             try command.validate()
             let root = parsed.value("workspace") ?? environment["DETOUR_WORKSPACE"] ?? FileManager.default.currentDirectoryPath
-            let context = CommandContext(
+            var context = CommandContext(
                 environment: environment, workspaceRoot: (root as NSString).standardizingPath,
                 stateDirOverride: parsed.value("state-dir") ?? environment["DETOUR_STATE_DIR"], console: console)
-            return await command.run(context)
+            context.commandLine = (["detour", type.name] + parsed.positionals).joined(separator: " ")
+            return context.outcome.adjust(await command.run(context))
         } catch let error as UsageError {
             console.err("error: \(error.description)")
             console.err("usage: see 'detour \(type.name) --help'")
@@ -83,12 +117,20 @@ enum CLI {
 
             """
         for command in commands { text += "  " + command.name.padding(toLength: 12, withPad: " ", startingAt: 0) + command.abstract + "\n" }
-        text += "\nRun 'detour <command> --help' for a command's options. Exit codes: 0 ok, 1 failure, 2 invalid workspace, 64 usage."
-        return text
-    }
+        text += """
 
-    private static func editDistanceHint(_ typed: String, _ candidate: String) -> Bool {
-        typed.count >= 2 && (candidate.hasPrefix(typed) || Set(typed).symmetricDifference(Set(candidate)).count <= 2)
+            Options -w/--workspace DIR and --state-dir DIR may come before or after the command.
+            Run 'detour <command> --help' for a command's options.
+
+            EXIT CODES:
+              0    ok
+              1    runtime failure (the run lock held too long, an unreadable state folder, …)
+              2    invalid workspace, and no last good copy to run on ('detour check' always exits 2)
+              3    the workspace has errors: the command ran on the last good copy (errors on stderr)
+              64   usage (an unknown option, a mistyped channel)
+              130  interrupted (Ctrl-C or SIGTERM): the step in flight finished; what is left is printed
+            """
+        return text
     }
 }
 

@@ -6,7 +6,29 @@ enum ExitCode: Int32 {
     case ok = 0
     case failure = 1
     case invalidWorkspace = 2
+    /// The workspace has errors; the command ran on its last good copy.
+    case ranOnLastGoodWorkspace = 3
     case usage = 64
+    /// Ctrl-C or SIGTERM stopped a command after the step in flight; what is left was printed.
+    case interrupted = 130
+}
+
+/// What a command learned along the way that changes how it exits; shared by reference.
+final class RunOutcome: @unchecked Sendable {
+    // @unchecked: `lastGood` is only touched under `lock`.
+    private let lock = NSLock()
+    private var lastGood = false
+
+    /// Notes that the command runs on the last good workspace (exit 3 unless it fails).
+    func ranOnLastGoodWorkspace() { lock.withLock { lastGood = true } }
+
+    /// Notes that a valid workspace runs again (a daemon reloaded one).
+    func runsOnValidWorkspace() { lock.withLock { lastGood = false } }
+
+    /// The exit status, given what the command returned.
+    func adjust(_ code: ExitCode) -> ExitCode {
+        lock.withLock { code == .ok && lastGood ? .ranOnLastGoodWorkspace : code }
+    }
 }
 
 /// What every command receives: the environment, where to write, the shared options.
@@ -19,8 +41,22 @@ struct CommandContext: Sendable {
     var stateDirOverride: String?
     /// Standard output and error.
     var console: Console
-    /// The operator's name for manual actions.
-    var userName: String { environment["USER"] ?? environment["LOGNAME"] ?? "unknown" }
+    /// `detour failover rakuten`, as written in the lock file for whoever waits for it.
+    var commandLine = "detour"
+    /// What changes the exit status besides the command's own result.
+    var outcome = RunOutcome()
+
+    /// The operator's name for manual actions: `$USER`, `$LOGNAME`, then the name of the uid
+    /// (cron and some containers set neither variable).
+    var userName: String {
+        for name in ["USER", "LOGNAME"] {
+            if let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { return value }
+        }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name, !String(cString: name).isEmpty {
+            return String(cString: name)
+        }
+        return "uid \(getuid())"
+    }
 }
 
 /// One subcommand: its name, abstract, options, validation and work.

@@ -95,6 +95,13 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "incident \(event.incident): failed again before the recovery settled; the same outage goes on (nothing posted)")
         case .stepRetried(let event):
             line(record.ts, "incident \(event.incident): \(event.step) sent again by \(event.by)")
+        case .workspaceInvalid(let event):
+            line(
+                record.ts,
+                "WORKSPACE INVALID: \(event.errors) error\(event.errors == 1 ? "" : "s") in \(event.files.joined(separator: ", ")); running on the last good copy"
+            )
+        case .workspaceValid:
+            line(record.ts, "workspace valid again")
         }
     }
 

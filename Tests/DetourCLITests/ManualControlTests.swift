@@ -60,7 +60,7 @@ final class ManualControlTests {
         #expect(try detour("hold", "mall", "--until", "tomorrow").status == 64)
         #expect(try detour("hold", "nope").status == 64)
         #expect(try detour("release", "mall").status == 1)
-        #expect(try detour("hold", "mall", at: "01:00:00").status == 0)
+        #expect(try detour("hold", "mall", "--indefinitely", at: "01:00:00").status == 0)
         try detour("tick", at: "01:01:00")
         #expect(sandbox.hits("mall") == 0)
         #expect(try detour("release", "mall", at: "01:02:00").status == 0)
@@ -111,11 +111,14 @@ final class ManualControlTests {
         #expect(try await watch.waitForOutput("reload refused"), "\(watch.stderrSoFar)")
         #expect(watch.stderrSoFar.contains("playbooks/broken.json5:1:"))
         #expect(watch.process.isRunning)
+        // The next pass journals that the workspace on disk has errors; the daemon goes on with its copy.
+        #expect(try await watch.waitForOutput("WORKSPACE INVALID: 1 error in playbooks/broken.json5"), "\(watch.stdoutSoFar)")
 
         try workspace.remove("playbooks/broken.json5")
         try workspace.write("playbooks/second.json5", "{ on: { event: \"up\" }, steps: [] }")
         kill(watch.process.processIdentifier, SIGHUP)
         #expect(try await watch.waitForOutput("reloaded: 1 channels, 2 playbooks"))
+        #expect(try await watch.waitForOutput("workspace valid again"), "\(watch.stdoutSoFar)")
 
         // The daemon keeps probing on the channel's schedule.
         let hits = sandbox.hits("mall")

@@ -73,6 +73,18 @@ struct JournalDecodingTests {
             JournalRecord(ts: time, event: .channelReleased(ChannelReleased(channel: "rakuten", by: "sato"))),
             JournalRecord(ts: time, event: .incidentApproved(IncidentApproved(incident: "r-1", by: "sato", automatic: false))),
             JournalRecord(ts: time, event: .monitorOffline(MonitorStatus(channels: ["a", "b"], canaries: 1, evidence: "503"))),
+            JournalRecord(
+                ts: time,
+                event: .incidentOpened(
+                    IncidentOpened(
+                        incident: "r-2", channel: "rakuten", trigger: .probe, by: nil, reason: "503", firstFailureAt: time, lastSuccessAt: time,
+                        playbook: nil, revenuePerHour: 80_000, saleMultiplier: 2.5))),
+            JournalRecord(
+                ts: time,
+                event: .workspaceInvalid(
+                    WorkspaceInvalid(errors: 2, files: ["playbooks/promo.json5", "channels/楽天.json5"], fingerprint: "0123456789abcdef", lastGoodAt: time))),
+            JournalRecord(ts: time, event: .workspaceInvalid(WorkspaceInvalid(errors: 1, files: [], fingerprint: "f", lastGoodAt: nil))),
+            JournalRecord(ts: time, event: .workspaceValid(WorkspaceValid(fixed: "0123456789abcdef"))),
         ]
     }()
 
@@ -88,6 +100,27 @@ struct JournalDecodingTests {
     func commonFullLinesTakeTheFastPath(index: Int) throws {
         let line = Data(try JournalCoding.encode(Self.fullRecords[index]).utf8)
         #expect(JournalFastDecoder.decode(line) == Self.fullRecords[index])
+    }
+
+    /// New record types and fields are read by both decoders alike, not only through the fallback.
+    @Test(arguments: 7..<11)
+    func workspaceRecordsAndJournaledRatesTakeBothPaths(index: Int) throws {
+        let record = Self.fullRecords[index]
+        let line = Data(try JournalCoding.encode(record).utf8)
+        #expect(JournalFastDecoder.decode(line) == record, "\(String(decoding: line, as: UTF8.self))")
+        #expect(try JournalCoding.decodeWithFoundation(line) == record)
+    }
+
+    /// The state folds the workspace records: invalid until the next valid.
+    @Test func theStateKnowsWhetherTheWorkspaceIsValid() {
+        var state = DetourState()
+        state.apply(Self.fullRecords[8])
+        #expect(state.workspaceInvalid?.fingerprint == "0123456789abcdef")
+        state.apply(Self.fullRecords[10])
+        #expect(state.workspaceInvalid == nil)
+        state.apply(Self.fullRecords[7])
+        #expect(state.incident("r-2")?.revenuePerHour == 80_000)
+        #expect(state.incident("r-2")?.saleMultiplier == 2.5)
     }
 
     @Test(arguments: records.indices)

@@ -115,6 +115,32 @@ import Testing
         #expect(load.diagnostics.contains { $0.description.hasPrefix(location) && $0.description.contains(message) }, "\(load.diagnostics)")
     }
 
+    /// The rates journaled when an incident opened are the ones its money uses; `recompute` uses today's.
+    @Test func aReportKeepsTheRatesInForceWhenTheOutageOpened() throws {
+        let (workspace, _) = try Self.workspace()
+        let start = Self.date("2026-11-25T09:00:00+09:00")
+        var state = DetourState()
+        state.apply(
+            JournalRecord(
+                ts: start,
+                event: .incidentOpened(
+                    IncidentOpened(
+                        incident: "mall-1", channel: "mall", trigger: .probe, by: nil, reason: "503", firstFailureAt: start, lastSuccessAt: nil,
+                        revenuePerHour: 50_000, saleMultiplier: 2))))
+        let end = start.addingTimeInterval(3_600)
+        state.apply(
+            JournalRecord(ts: end, event: .incidentRecovering(IncidentRecovering(incident: "mall-1", trigger: .probe, recoveredAt: end, by: nil, reason: nil))))
+        let kept = LostSaleReport(state: state, workspace: workspace, now: end)
+        #expect(abs(kept.windows[0].moneyAtRisk - 100_000) < 0.01, "1 h × 50,000 × 2, as journaled")
+        #expect(kept.windows[0].saleMultiplier == 2)
+        #expect(!kept.table().contains("recomputed"))
+        let today = LostSaleReport(state: state, workspace: workspace, now: end, recompute: true)
+        #expect(abs(today.windows[0].moneyAtRisk - 60_000) < 0.01, "today's profile: 1 h × 60,000, no sale")
+        #expect(today.table().hasPrefix(LostSaleReport.recomputedLabel))
+        #expect(workspace.revenueInForce(channel: "mall", at: Self.date("2026-11-25T10:45:00+09:00"))! == (60_000, 3))
+        #expect(workspace.revenueInForce(channel: "other", at: start) == nil, "no revenue configured")
+    }
+
     /// An incident folded from journal records, as the engine writes them.
     static func state(mitigated: Bool = true, recovered: Bool = true) -> DetourState {
         var state = DetourState()

@@ -12,6 +12,8 @@ public enum PlaybookEvent: String, Sendable, CaseIterable, Codable {
     case offline
     /// A step of an outage failed for good (`step-failed`); for internal notices, such as paging someone.
     case stepFailed = "step-failed"
+    /// A new set of errors in the workspace: commands run on the last good copy; for internal notices only.
+    case workspaceInvalid = "workspace-invalid"
 }
 
 /// Which channels a playbook applies to.

@@ -69,3 +69,19 @@ extension Workspace {
         channel.schedule.effective(duringSale: channel.schedule.duringSales != nil && settings.calendar.isSaleActive(channel: channel.id, at: time))
     }
 }
+
+extension Workspace {
+    /// What to say about a channel id that is not in the workspace: the likely one, and the list.
+    public func unknownChannelMessage(_ id: String) -> String {
+        let ids = channels.map(\.id)
+        let suggestion = closestMatch(to: id, in: ids).map { "did you mean \"\($0)\"? " } ?? ""
+        return "unknown channel \"\(id)\"; \(suggestion)channels: \(ids.joined(separator: ", "))"
+    }
+
+    /// The revenue per hour (before hour and weekday factors) and the sale multiplier in force for a
+    /// channel at a time; journaled when an incident opens, so later calendar changes leave its money as it was.
+    public func revenueInForce(channel id: String, at time: Date) -> (perHour: Double, multiplier: Double)? {
+        guard let revenue = channel(id)?.revenue else { return nil }
+        return (revenue.perHour, settings.calendar.multiplier(channel: id, at: time))
+    }
+}

@@ -8,6 +8,8 @@ public struct WorkspaceLoad: Sendable {
     public var diagnostics: [Diagnostic]
     /// How many files were read.
     public var fileCount: Int
+    /// The settings as far as `detour.json5` could be read (defaults elsewhere): where state lives, even when a file is broken.
+    public var settings: WorkspaceSettings = .defaults
 
     /// Whether any diagnostic is an error.
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
@@ -57,7 +59,7 @@ public struct WorkspaceLoader: Sendable {
         let channelFileIDs = Set(channelFiles.map(Self.id(ofFile:)))
         WorkspaceValidator(workspace: workspace, channelFileIDs: channelFileIDs, environment: environment, sink: sink).validate()
         let diagnostics = sink.diagnostics.sorted { $0.location < $1.location }
-        return WorkspaceLoad(workspace: sink.hasErrors ? nil : workspace, diagnostics: diagnostics, fileCount: fileCount)
+        return WorkspaceLoad(workspace: sink.hasErrors ? nil : workspace, diagnostics: diagnostics, fileCount: fileCount, settings: settings)
     }
 
     /// `channels/rakuten.json5` → `rakuten`.

@@ -25,6 +25,16 @@ struct WorkspaceValidator {
                 for (id, location) in zip(ids, playbook.channelLocations) { checkChannelReference(id, at: location) }
             }
             let channels = workspace.channels.filter { playbook.channels.matches($0.id) }
+            if playbook.event == .workspaceInvalid {
+                // A LINE push goes to one chosen recipient (staff), unlike a broadcast.
+                for step in playbook.steps + playbook.recovery
+                where step.action.action.isPublicNotice && (step.action.action as? LineMessage)?.mode != .push {
+                    // A broken file is the operator's business: customers must not hear about it.
+                    sink.warning(
+                        "step \"\(step.id)\" of playbook \"\(playbook.id)\" tells customers (\(step.action.action.name)) about a broken workspace file; use slack.post, pagerduty.event or a line.push to staff instead",
+                        at: step.location)
+                }
+            }
             for step in playbook.steps + playbook.recovery {
                 // A provider undo repeats the step's own fields: check each written place once.
                 var checked: Set<SourceLocation> = []

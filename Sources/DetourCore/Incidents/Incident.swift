@@ -105,6 +105,10 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
 
     /// Whether a step failed for good and nobody retried it yet.
     public var needsAttention: Bool { steps.values.contains { $0.outcome == .failed } }
+    /// The channel's revenue per hour when it opened, as journaled (nil in journals written before it was kept).
+    public var revenuePerHour: Double?
+    /// The sale multiplier in force when it opened, as journaled.
+    public var saleMultiplier: Double?
 
     /// The current status.
     public var status: IncidentStatus {
@@ -145,6 +149,8 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var monitorOfflineSince: Date?
     /// The last public message per channel and provider (`rakuten line`): what customers last heard.
     public var lastNotices: [String: LastNotice] = [:]
+    /// The errors the workspace has, as last journaled; nil while it is valid.
+    public var workspaceInvalid: WorkspaceInvalid?
 
     /// An empty state.
     public init() {}
@@ -176,7 +182,7 @@ public struct DetourState: Sendable, Codable, Equatable {
                 Incident(
                     id: event.incident, channel: event.channel, trigger: event.trigger, by: event.by, reason: event.reason,
                     openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt, playbook: event.playbook,
-                    follows: event.follows, quiet: event.quiet ?? false))
+                    follows: event.follows, quiet: event.quiet ?? false, revenuePerHour: event.revenuePerHour, saleMultiplier: event.saleMultiplier))
         case .stepStarted(let event):
             update(event.incident) { incident in
                 var step = incident.steps[event.step] ?? StepRecord(phase: event.phase, idempotencyKey: event.idempotencyKey)
@@ -240,6 +246,10 @@ public struct DetourState: Sendable, Codable, Equatable {
                 step.retryBase = step.attemptsStarted - step.progressCount
                 incident.steps[event.step] = step
             }
+        case .workspaceInvalid(let event):
+            workspaceInvalid = event
+        case .workspaceValid:
+            workspaceInvalid = nil
         }
     }
 

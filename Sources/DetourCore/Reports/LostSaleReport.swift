@@ -151,18 +151,30 @@ public struct LostSaleReport: Sendable {
     public var channels: [(id: String, name: String)]
     /// Sale events that overlap the report, per channel id.
     public var sales: [String: [SaleEvent]]
+    /// Whether money was recomputed with today's revenue and calendar instead of the rates journaled when each incident opened.
+    public var recomputed: Bool
+
+    /// The label a recomputed report carries.
+    public static let recomputedLabel = "recomputed with today's settings (revenue and sale calendar), not the rates in force when each outage opened"
 
     /// Builds the report; ongoing outages are counted up to `now`.
-    public init(state: DetourState, workspace: Workspace, now: Date, filter: ReportFilter = .all, maintenance: [PlannedMaintenance]? = nil) {
+    ///
+    /// Each outage's money uses the revenue per hour and sale multiplier journaled when it opened,
+    /// so a sale added to the calendar later leaves past outages as they were; `recompute` applies
+    /// today's settings instead (and journals written before the rates were kept always do).
+    public init(
+        state: DetourState, workspace: Workspace, now: Date, filter: ReportFilter = .all, maintenance: [PlannedMaintenance]? = nil, recompute: Bool = false
+    ) {
         timeZone = workspace.settings.timeZone
         self.now = now
         self.filter = filter
+        recomputed = recompute
         let model = RevenueModel(calendar: workspace.settings.calendar, timeZone: workspace.settings.timeZone)
         let wanted = { (channel: String) in filter.channels.isEmpty || filter.channels.contains(channel) }
         let inRange = { (from: Date, to: Date) in (filter.since.map { to >= $0 } ?? true) && (filter.until.map { from <= $0 } ?? true) }
         windows = state.incidents.filter(\.isOutage).compactMap { incident in
             guard wanted(incident.channel), inRange(incident.outageStart, incident.recoveringAt ?? now) else { return nil }
-            return Self.window(incident, channel: workspace.channel(incident.channel), model: model, now: now)
+            return Self.window(incident, channel: workspace.channel(incident.channel), model: model, now: now, recompute: recompute)
         }
         // Planned windows that have begun are listed apart from lost sales.
         let planned = maintenance ?? workspace.plannedMaintenance.filter { $0.from <= now }
@@ -175,15 +187,23 @@ public struct LostSaleReport: Sendable {
         self.sales = sales
     }
 
-    private static func window(_ incident: Incident, channel: Channel?, model: RevenueModel, now: Date) -> LostSaleWindow {
+    private static func window(_ incident: Incident, channel: Channel?, model: RevenueModel, now: Date, recompute: Bool) -> LostSaleWindow {
         let from = incident.outageStart
         let end = max(from, incident.recoveringAt ?? now)
         let mitigationPoint = min(max(incident.mitigatedAt ?? end, from), end)
-        let revenue = channel?.revenue
+        var revenue = channel?.revenue
+        var model = model
+        if !recompute {
+            if let perHour = incident.revenuePerHour {
+                if revenue == nil { revenue = Revenue(perHour: perHour, currency: "JPY") }
+                revenue?.perHour = perHour
+            }
+            model.fixedMultiplier = incident.saleMultiplier
+        }
         let before = revenue.map { model.amount($0, channel: incident.channel, from: from, to: mitigationPoint) } ?? 0
         let after = revenue.map { model.amount($0, channel: incident.channel, from: mitigationPoint, to: end) } ?? 0
         let share = RevenueModel.recaptureShare(revenue, alternates: channel?.alternates ?? [])
-        let multiplier = model.calendar.sales(for: incident.channel, overlapping: from, end).map(\.multiplier).max() ?? 1
+        let multiplier = model.fixedMultiplier ?? model.calendar.sales(for: incident.channel, overlapping: from, end).map(\.multiplier).max() ?? 1
         return LostSaleWindow(
             channel: incident.channel, channelName: channel?.name ?? incident.channel, incident: incident.id, trigger: incident.trigger,
             earliest: incident.lastSuccessAt, from: from, detected: incident.openedAt, mitigated: incident.mitigatedAt, to: incident.recoveringAt,
@@ -218,9 +238,9 @@ public struct LostSaleReport: Sendable {
 
     /// An aligned table for terminals, with a total per currency.
     public func table() -> String {
-        var output = ""
+        var output = recomputed ? Self.recomputedLabel + "\n\n" : ""
         if windows.isEmpty {
-            output = "No outages recorded.\n"
+            output += "No outages recorded.\n"
         } else {
             var rows = [["channel", "incident", "from", "to", "minutes", "unmitigated", "failover took", "money at risk", "recapture"]]
             for window in windows {
@@ -238,7 +258,7 @@ public struct LostSaleReport: Sendable {
                     Money.format(total.recapture, currency: currency),
                 ])
             }
-            output = TextTable.render(rows, rightAligned: [4, 5, 6, 7, 8])
+            output += TextTable.render(rows, rightAligned: [4, 5, 6, 7, 8])
         }
         if !maintenance.isEmpty {
             output += "\nPlanned maintenance (not counted as lost sales):\n"
@@ -308,6 +328,7 @@ public struct LostSaleReport: Sendable {
         }
         return .object([
             ("generatedAt", time(now)), ("timeZone", .string(timeZone.identifier)), ("since", time(filter.since)), ("until", time(filter.until)),
+            ("recomputed", .bool(recomputed)),
             ("windows", .array(windows)), ("channels", .array(channels)),
             ("totals", .object(totals.map { ($0.currency, .object(totalsValue($0.totals))) })), ("maintenance", .array(maintenance)),
         ])

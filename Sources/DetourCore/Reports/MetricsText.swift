@@ -49,16 +49,19 @@ public struct MetricsText: Sendable {
             let text = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
             out += "\(name)\(text) \(Self.number(value))\n"
         }
-        family("detour_channel_state", "gauge", "1 for the channel's current health state, 0 for the others.")
+        family("detour_channel_state", "gauge", "1 for the channel's current state (a health state, or held), 0 for the others.")
         for channel in workspace.channels {
+            let held = state.hold(on: channel.id, at: now) != nil
             let current = (state.channels[channel.id] ?? ChannelHealth()).state
             for health in HealthState.allCases {
-                sample("detour_channel_state", [("channel", channel.id), ("state", health.rawValue)], health == current ? 1 : 0)
+                sample("detour_channel_state", [("channel", channel.id), ("state", health.rawValue)], !held && health == current ? 1 : 0)
             }
+            sample("detour_channel_state", [("channel", channel.id), ("state", "held")], held ? 1 : 0)
         }
-        family("detour_channel_up", "gauge", "1 when the channel is up, 0 otherwise.")
+        family("detour_channel_up", "gauge", "1 when the channel is up (and not held), 0 otherwise.")
         for channel in workspace.channels {
-            sample("detour_channel_up", [("channel", channel.id)], (state.channels[channel.id] ?? ChannelHealth()).state == .up ? 1 : 0)
+            let up = state.hold(on: channel.id, at: now) == nil && (state.channels[channel.id] ?? ChannelHealth()).state == .up
+            sample("detour_channel_up", [("channel", channel.id)], up ? 1 : 0)
         }
         family("detour_probe_latency_seconds", "gauge", "How long the probe's last request took.")
         for probe in probes { sample("detour_probe_latency_seconds", [("channel", probe.channel), ("probe", probe.probe)], probe.seconds) }

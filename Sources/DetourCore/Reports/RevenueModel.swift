@@ -7,6 +7,8 @@ public struct RevenueModel: Sendable {
     public var calendar: WorkspaceCalendar
     /// The zone hours and weekdays are read in.
     public var timeZone: TimeZone
+    /// A sale multiplier that holds throughout (the one journaled when an incident opened) instead of the calendar's.
+    public var fixedMultiplier: Double? = nil
 
     /// The default share of lost sales an alternate wins back when the channel sets none.
     public static let defaultRecaptureRate = 0.2
@@ -25,7 +27,7 @@ public struct RevenueModel: Sendable {
         let weekday = Int(floorMod(floor(local / 86_400) + 3, 7))
         let hourFactor = revenue.byHour?[hour] ?? 1
         let dayFactor = revenue.byWeekday?[weekday] ?? 1
-        return revenue.perHour * hourFactor * dayFactor * calendar.multiplier(channel: channel, at: time)
+        return revenue.perHour * hourFactor * dayFactor * (fixedMultiplier ?? calendar.multiplier(channel: channel, at: time))
     }
 
     /// Revenue of a channel between two instants.
@@ -51,7 +53,8 @@ public struct RevenueModel: Sendable {
     }
 
     private func saleBoundaries(channel: String, from: Date, to: Date) -> [Date] {
-        calendar.sales(for: channel, overlapping: from, to).flatMap { [$0.from, $0.to] }.filter { $0 > from && $0 < to }.sorted()
+        guard fixedMultiplier == nil else { return [] }
+        return calendar.sales(for: channel, overlapping: from, to).flatMap { [$0.from, $0.to] }.filter { $0 > from && $0 < to }.sorted()
     }
 
     private func nextHour(after time: Date) -> Date {

@@ -63,6 +63,10 @@ public struct StatusPage: Sendable {
             if health.state == .down || incident?.status == .open || incident?.status == .mitigated {
                 return Component(id: channel.id, name: channel.name, status: .majorOutage, since: incident?.openedAt ?? health.downAt)
             }
+            // A held channel is under planned work: its frozen health says nothing about now.
+            if state.hold(on: channel.id, at: now) != nil {
+                return Component(id: channel.id, name: channel.name, status: .underMaintenance, since: nil)
+            }
             switch health.state {
             case .recovering, .down: return Component(id: channel.id, name: channel.name, status: .partialOutage, since: health.recoveringAt)
             case .suspect: return Component(id: channel.id, name: channel.name, status: .degradedPerformance, since: health.firstFailureAt)

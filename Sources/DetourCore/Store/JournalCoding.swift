@@ -27,6 +27,8 @@ public enum JournalCoding {
         case .monitorOffline(let value), .monitorOnline(let value): payload = try encoder.encode(value)
         case .incidentRelapsed(let value): payload = try encoder.encode(value)
         case .stepRetried(let value): payload = try encoder.encode(value)
+        case .workspaceInvalid(let value): payload = try encoder.encode(value)
+        case .workspaceValid(let value): payload = try encoder.encode(value)
         }
         let body = String(decoding: payload.dropFirst(), as: UTF8.self)
         let head = "{\"ts\":\"\(record.ts.formatted(dateStyle))\",\"type\":\"\(record.event.type)\""
@@ -74,6 +76,8 @@ public enum JournalCoding {
         case "monitor.online": event = .monitorOnline(try decoder.decode(MonitorStatus.self, from: line))
         case "incident.relapsed": event = .incidentRelapsed(try decoder.decode(IncidentReference.self, from: line))
         case "step.retried": event = .stepRetried(try decoder.decode(StepRetried.self, from: line))
+        case "workspace.invalid": event = .workspaceInvalid(try decoder.decode(WorkspaceInvalid.self, from: line))
+        case "workspace.valid": event = .workspaceValid(try decoder.decode(WorkspaceValid.self, from: line))
         default: throw JournalError(message: "unknown record type \"\(header.type)\"")
         }
         return JournalRecord(ts: header.ts, event: event)

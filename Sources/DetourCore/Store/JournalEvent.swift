@@ -30,6 +30,10 @@ public enum JournalEvent: Sendable, Equatable {
     case incidentRelapsed(IncidentReference)
     /// An operator asked for a failed step to be sent again (`detour retry`).
     case stepRetried(StepRetried)
+    /// A new set of errors in the workspace: commands run on the last good copy.
+    case workspaceInvalid(WorkspaceInvalid)
+    /// The workspace loads without errors again.
+    case workspaceValid(WorkspaceValid)
 
     /// The `type` field of the line.
     public var type: String {
@@ -48,6 +52,8 @@ public enum JournalEvent: Sendable, Equatable {
         case .monitorOnline: "monitor.online"
         case .incidentRelapsed: "incident.relapsed"
         case .stepRetried: "step.retried"
+        case .workspaceInvalid: "workspace.invalid"
+        case .workspaceValid: "workspace.valid"
         }
     }
 }
@@ -108,6 +114,39 @@ public struct IncidentOpened: Sendable, Codable, Equatable {
     public var follows: String? = nil
     /// A manual failover that sends no public notice (`--quiet`).
     public var quiet: Bool? = nil
+    /// The channel's revenue per hour when the incident opened (before hour and weekday factors).
+    public var revenuePerHour: Double? = nil
+    /// The sale multiplier in force when the incident opened (1 outside sales).
+    public var saleMultiplier: Double? = nil
+}
+
+/// `workspace.invalid`: the workspace has a set of errors not seen before; commands run on the last good copy.
+public struct WorkspaceInvalid: Sendable, Codable, Equatable {
+    /// How many errors.
+    public var errors: Int
+    /// The files with errors, relative to the workspace.
+    public var files: [String]
+    /// Identifies the set of errors, so the same set is journaled once.
+    public var fingerprint: String
+    /// When the last good copy that runs instead was taken.
+    public var lastGoodAt: Date?
+
+    /// Creates the record.
+    public init(errors: Int, files: [String], fingerprint: String, lastGoodAt: Date?) {
+        self.errors = errors
+        self.files = files
+        self.fingerprint = fingerprint
+        self.lastGoodAt = lastGoodAt
+    }
+}
+
+/// `workspace.valid`: the workspace loads without errors again.
+public struct WorkspaceValid: Sendable, Codable, Equatable {
+    /// The fingerprint of the errors that were fixed.
+    public var fixed: String
+
+    /// Creates the record.
+    public init(fixed: String) { self.fixed = fixed }
 }
 
 /// The phase a step runs in.

@@ -60,12 +60,16 @@ enum JournalFastDecoder {
     /// added later, a type not listed) goes to JSONDecoder instead, so no field is ever dropped.
     private static let knownKeys: [String: [String]] = [
         "channel.health": ["ts", "type", "channel", "health", "change", "evidence", "probes"],
-        "incident.opened": ["ts", "type", "incident", "channel", "trigger", "by", "reason", "firstFailureAt", "lastSuccessAt", "playbook"],
+        "incident.opened": [
+            "ts", "type", "incident", "channel", "trigger", "by", "reason", "firstFailureAt", "lastSuccessAt", "playbook", "revenuePerHour", "saleMultiplier",
+        ],
         "step.started": ["ts", "type", "incident", "step", "phase", "attempt", "idempotencyKey", "request"],
         "step.finished": ["ts", "type", "incident", "step", "phase", "attempt", "outcome", "status", "error", "durationMs", "outputs", "retryAt", "note"],
         "incident.mitigated": ["ts", "type", "incident"],
         "incident.recovering": ["ts", "type", "incident", "trigger", "recoveredAt", "by", "reason"],
         "incident.resolved": ["ts", "type", "incident"],
+        "workspace.invalid": ["ts", "type", "errors", "files", "fingerprint", "lastGoodAt"],
+        "workspace.valid": ["ts", "type", "fixed"],
     ]
     private static let evidenceKeys: [String] = ["probe", "status", "latencyMs", "failure", "slow"]
     private static let failureKeys: [String] = ["kind", "detail", "expected", "actual"]
@@ -91,7 +95,8 @@ enum JournalFastDecoder {
                 IncidentOpened(
                     incident: try string(m["incident"]), channel: try string(m["channel"]), trigger: try raw(m["trigger"]), by: try optionalString(m["by"]),
                     reason: try string(m["reason"]), firstFailureAt: try optionalDate(m["firstFailureAt"]), lastSuccessAt: try optionalDate(m["lastSuccessAt"]),
-                    playbook: try optionalString(m["playbook"])))
+                    playbook: try optionalString(m["playbook"]), revenuePerHour: try optionalDouble(m["revenuePerHour"]),
+                    saleMultiplier: try optionalDouble(m["saleMultiplier"])))
         case "step.started":
             event = .stepStarted(
                 StepStarted(
@@ -111,6 +116,12 @@ enum JournalFastDecoder {
                     incident: try string(m["incident"]), trigger: try raw(m["trigger"]), recoveredAt: try date(m["recoveredAt"]),
                     by: try optionalString(m["by"]), reason: try optionalString(m["reason"])))
         case "incident.resolved": event = .incidentResolved(IncidentReference(incident: try string(m["incident"])))
+        case "workspace.invalid":
+            event = .workspaceInvalid(
+                WorkspaceInvalid(
+                    errors: try int(m["errors"]), files: try strings(m["files"]), fingerprint: try string(m["fingerprint"]),
+                    lastGoodAt: try optionalDate(m["lastGoodAt"])))
+        case "workspace.valid": event = .workspaceValid(WorkspaceValid(fixed: try string(m["fixed"])))
         default: throw Failure()
         }
         return JournalRecord(ts: ts, event: event)
@@ -169,6 +180,20 @@ enum JournalFastDecoder {
     private static func optionalString(_ value: Value?) throws -> String? {
         guard let value, case .null = value else { return try value.map(string) }
         return nil
+    }
+
+    private static func strings(_ value: Value?) throws -> [String] {
+        guard case .array(let items)? = value else { throw Failure() }
+        return try items.map { try string($0) }
+    }
+
+    private static func optionalDouble(_ value: Value?) throws -> Double? {
+        guard let value else { return nil }
+        switch value {
+        case .null: return nil
+        case .number(let number): return number
+        default: throw Failure()
+        }
     }
 
     private static func int(_ value: Value?) throws -> Int {

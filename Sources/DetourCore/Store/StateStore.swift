@@ -33,23 +33,29 @@ public final class StateStore {
 
     // MARK: - Lock
 
-    /// Takes the run lock without waiting; nil when another run holds it (with its pid, if known).
-    public func tryLock() throws(JournalError) -> RunLock? {
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    /// Takes the run lock without waiting and writes who holds it; nil when another run holds it.
+    public func tryLock(holder: LockHolder) throws(JournalError) -> RunLock? {
+        // O_NOFOLLOW: a symlink planted as the lock file must not make us truncate its target.
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { throw JournalError(message: "cannot open \(lockPath): \(String(cString: strerror(errno)))") }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
             return nil
         }
-        let pid = "\(getpid())\n"
+        let line = holder.line + "\n"
         _ = ftruncate(descriptor, 0)
-        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+        _ = line.withCString { write(descriptor, $0, strlen($0)) }
         return RunLock(descriptor: descriptor)
     }
 
-    /// The pid written by the run holding the lock, for messages.
-    public func lockHolder() -> String? {
-        (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// Takes the run lock without waiting, naming only this process; nil when another run holds it.
+    public func tryLock() throws(JournalError) -> RunLock? {
+        try tryLock(holder: LockHolder(command: nil, pid: getpid(), since: Date()))
+    }
+
+    /// Who holds (or last held) the lock, as written in the lock file.
+    public func lockHolder() -> LockHolder? {
+        (try? String(contentsOfFile: lockPath, encoding: .utf8)).flatMap(LockHolder.init(line:))
     }
 
     // MARK: - Journal
@@ -192,6 +198,44 @@ public final class StateStore {
     public func saveSnapshot(_ state: DetourState) throws {
         let data = try JSONEncoder.detour.encode(state)
         try data.write(to: URL(fileURLWithPath: snapshotPath), options: .atomic)
+    }
+}
+
+/// The run holding the lock, as written in the lock file: the command, its pid, and since when.
+public struct LockHolder: Sendable, Codable, Equatable {
+    /// `detour failover rakuten`; nil when not known.
+    public var command: String?
+    /// The process id.
+    public var pid: Int32
+    /// When it took the lock; nil in lock files written before this was kept.
+    public var since: Date?
+
+    /// Creates a holder.
+    public init(command: String?, pid: Int32, since: Date?) {
+        self.command = command
+        self.pid = pid
+        self.since = since
+    }
+
+    /// Reads a lock file's line: JSON, or the bare pid older versions wrote.
+    public init?(line: String) {
+        let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let pid = Int32(text) {
+            self.init(command: nil, pid: pid, since: nil)
+            return
+        }
+        guard let holder = try? JSONDecoder.detour.decode(LockHolder.self, from: Data(text.utf8)) else { return nil }
+        self = holder
+    }
+
+    /// One JSON line.
+    var line: String {
+        (try? JSONEncoder.detour.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "\(pid)"
+    }
+
+    /// `detour failover rakuten (pid 4242) since 2026-12-02T10:00:00+09:00`.
+    public func description(in zone: TimeZone) -> String {
+        "\(command ?? "a detour run") (pid \(pid))" + (since.map { " since \(LocalTime.iso8601($0, in: zone))" } ?? "")
     }
 }
 

@@ -40,7 +40,7 @@ final class DiagnosticSink {
 }
 
 /// The closest candidate by edit distance, when it is close enough to be a likely typo.
-func closestMatch(to word: String, in candidates: some Sequence<String>) -> String? {
+public func closestMatch(to word: String, in candidates: some Sequence<String>) -> String? {
     let lowered = word.lowercased()
     var best: (String, Int)?
     for candidate in candidates {

@@ -5,7 +5,7 @@ struct ApproveCommand: Command {
     static let name = "approve"
     static let abstract = "Release an incident's approval gate: its failover steps run now"
     static let discussion = "Playbooks with approval: { required: true } wait for this (or for autoAfter). 'detour status' lists what waits."
-    static let options = [OptionSpec(name: "by", short: nil, value: "NAME", help: "who approves (default: $USER)")]
+    static let options = [OptionSpec(name: "by", short: nil, value: "NAME", help: "who approves (default: $USER, $LOGNAME, then the login name)")]
     static let arguments = [ArgumentSpec(name: "INCIDENT", help: "the incident id, as shown by detour status")]
 
     let incident: String

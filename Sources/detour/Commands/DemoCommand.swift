@@ -52,7 +52,7 @@ struct DemoCommand: Command {
             })
                 ?? workspace.channels.first
         else {
-            context.console.err("error: unknown channel \"\(channelID ?? "")\"; channels: \(workspace.channels.map(\.id).joined(separator: ", "))")
+            context.console.err("error: \(workspace.unknownChannelMessage(channelID ?? ""))")
             return .usage
         }
         guard let sandbox = startSandbox(context) else { return .failure }

@@ -35,7 +35,7 @@ struct DrillCommand: Command {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
         var workspace = session.workspace
         guard let channel = workspace.channel(channelID) else {
-            context.console.err("error: unknown channel \"\(channelID)\"; channels: \(workspace.channels.map(\.id).joined(separator: ", "))")
+            context.console.err("error: \(workspace.unknownChannelMessage(channelID))")
             return .usage
         }
         if let playbookID {

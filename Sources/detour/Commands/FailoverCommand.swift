@@ -43,7 +43,7 @@ struct RestoreCommand: Command {
     init(_ parsed: ParsedArguments) throws { arguments = ManualArguments(parsed) }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: arguments.channel).perform { scene in
+        await ManualAction(context: context, channel: arguments.channel, again: "detour restore \(arguments.channel)").perform { scene in
             if arguments.dryRun { return arguments.plan(scene, phases: [.undo, .recovery]) }
             let incident = try await scene.engine.restore(
                 channel: arguments.channel, reason: arguments.reason, by: arguments.by ?? context.userName, force: arguments.force)

@@ -12,7 +12,7 @@ struct LogCommand: Command {
     init(_ parsed: ParsedArguments) throws { json = parsed.flag("json") }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         do {
             let store = try StateStore(directory: session.stateDirectory)
             let records = try store.records().records
@@ -58,6 +58,11 @@ struct LogCommand: Command {
                 "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(forced)\(e.reason.map { ": \($0)" } ?? "")"
         case .incidentApproved(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.automatic ? "automatically" : "by \(e.by ?? "operator")")"
+        case .workspaceInvalid(let e):
+            return
+                "\(time)  \(record.event.type)  \(e.errors) error\(e.errors == 1 ? "" : "s") in \(e.files.joined(separator: ", ")) (\(e.fingerprint)); running on the last good copy"
+        case .workspaceValid(let e):
+            return "\(time)  \(record.event.type)  errors \(e.fixed) fixed"
         case .monitorOffline(let e), .monitorOnline(let e):
             return "\(time)  \(record.event.type)  \(e.channels.joined(separator: ",")) canaries \(e.canaries)\(e.evidence.map { " — \($0)" } ?? "")"
         case .incidentRelapsed(let e):

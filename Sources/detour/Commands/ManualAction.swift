@@ -7,6 +7,8 @@ struct ManualAction {
     let context: CommandContext
     /// The channel the action is about, checked before anything else; nil for incident actions.
     var channel: String?
+    /// The command that finishes what an interruption leaves, when running it again does (`detour restore rakuten`).
+    var again: String? = nil
 
     /// What an action gets to work with.
     struct Scene {
@@ -21,11 +23,13 @@ struct ManualAction {
 
     /// Runs `action` under the lock; its result is printed.
     func perform(_ action: (Scene) async throws -> String) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         if let channel, session.workspace.channel(channel) == nil {
-            context.console.err("error: unknown channel \"\(channel)\"; channels: \(session.workspace.channels.map(\.id).joined(separator: ", "))")
+            context.console.err("error: \(session.workspace.unknownChannelMessage(channel))")
             return .usage
         }
+        let interruption = Interruption { context.console.err(session.leftAfterInterruption(again: again)) }
+        interruption.install()
         do {
             guard let lock = try await session.lock(patience: .seconds(60)) else {
                 context.console.err("error: \(session.lockHolder()) has held the run lock for a minute; try again, or stop it")
@@ -35,7 +39,11 @@ struct ManualAction {
             let http = makeHTTPClient()
             defer { http.shutdown() }
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
-            let engine = try session.engine(http: http, observer: printer.handle)
+            let engine = try session.engine(http: http) { event in
+                printer.handle(event)
+                interruption.observe(event)
+            }
+            try await session.noteWorkspace(engine)
             let now = try session.clock().now()
             var status = ExitCode.ok
             do {
@@ -80,7 +88,7 @@ struct StepsFailed: DetourError {
 struct ManualArguments {
     static let options = [
         OptionSpec(name: "reason", short: "r", value: "TEXT", help: "why (journaled and shown in status)"),
-        OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER)"),
+        OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER, $LOGNAME, then the login name)"),
         OptionSpec(name: "dry-run", short: "n", value: nil, help: "list the steps that would run, change nothing"),
     ]
     /// `failover` only: no public notice.

@@ -28,7 +28,7 @@ struct ProbeCommand: Command {
         var selected = workspace.channels
         if !channels.isEmpty {
             for id in channels where workspace.channel(id) == nil {
-                context.console.err("error: unknown channel \"\(id)\"; channels: \(workspace.channels.map(\.id).joined(separator: ", "))")
+                context.console.err("error: \(workspace.unknownChannelMessage(id))")
                 return .usage
             }
             selected = channels.compactMap { workspace.channel($0) }

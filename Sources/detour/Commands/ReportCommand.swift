@@ -7,7 +7,10 @@ struct ReportCommand: Command {
     static let abstract = "Lost-sale windows: when each outage ran, for how long, and the money at risk"
     static let discussion = """
         Money at risk = revenue per hour (with the channel's byHour / byWeekday factors) × hours ×
-        the sale multiplier from calendar.sales, split at the moment failover was complete.
+        the sale multiplier from calendar.sales, split at the moment failover was complete. Each
+        outage keeps the revenue per hour and sale multiplier in force when it opened (journaled
+        then), so later changes to revenue or the calendar leave past outages as they were;
+        --recompute applies today's settings instead, and the report says so.
         Times are ISO-8601 (2026-11-27T10:00+09:00), a date (2026-11-01, in the workspace's zone),
         or a duration back from now (7d, 12h). Windows that overlap the period are counted in full.
         """
@@ -19,6 +22,7 @@ struct ReportCommand: Command {
         OptionSpec(name: "bom", short: nil, value: nil, help: "with --csv: start with a UTF-8 byte order mark so Excel shows Japanese correctly"),
         OptionSpec(name: "json", short: nil, value: nil, help: "print JSON instead of a table"),
         OptionSpec(name: "html", short: nil, value: "FILE", help: "also write a self-contained HTML page with a timeline per channel"),
+        OptionSpec(name: "recompute", short: nil, value: nil, help: "apply today's revenue and sale calendar to past outages (labelled as such)"),
     ]
 
     let since: String?
@@ -28,6 +32,7 @@ struct ReportCommand: Command {
     let bom: Bool
     let json: Bool
     let html: String?
+    let recompute: Bool
 
     init(_ parsed: ParsedArguments) throws {
         since = parsed.value("since")
@@ -39,6 +44,7 @@ struct ReportCommand: Command {
         bom = parsed.flag("bom")
         json = parsed.flag("json")
         html = parsed.value("html")
+        recompute = parsed.flag("recompute")
     }
 
     func validate() throws {
@@ -50,7 +56,7 @@ struct ReportCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let workspace = session.workspace
         do {
             let now = try session.clock().now()
@@ -62,17 +68,19 @@ struct ReportCommand: Command {
                 return .usage
             }
             for id in channels where workspace.channel(id) == nil {
-                context.console.err("error: unknown channel \"\(id)\"; channels: \(workspace.channels.map(\.id).joined(separator: ", "))")
+                context.console.err("error: \(workspace.unknownChannelMessage(id))")
                 return .usage
             }
             let filter = ReportFilter(since: from, until: to, channels: channels)
-            let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter)
+            let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter, recompute: recompute)
             if let html {
                 let path = html.hasPrefix("/") ? html : FileManager.default.currentDirectoryPath + "/" + html
                 try Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
                 context.console.err("wrote \(path)")
             }
             if csv {
+                // CSV stays plain rows for spreadsheets; the label goes beside it.
+                if recompute { context.console.err(LostSaleReport.recomputedLabel) }
                 context.console.raw(report.csv(byteOrderMark: bom))
             } else if json {
                 context.console.out(report.json().jsonText)

@@ -12,7 +12,7 @@ struct ShowCommand: Command {
     init(_ parsed: ParsedArguments) throws { incident = parsed.positionals[0] }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let workspace = session.workspace
         do {
             let records = try StateStore(directory: session.stateDirectory).records().records
@@ -51,6 +51,14 @@ struct ShowCommand: Command {
                     "window: \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing") (\(String(format: "%.1f", window.minutes)) min), "
                         + "detected after \(Elapsed.text(window.secondsToDetect))\(failover); money at risk \(Money.format(window.moneyAtRisk, currency: window.currency))"
                 )
+            }
+            let steps = workspace.orderedSteps(of: item)
+            if !steps.isEmpty {
+                context.console.out("steps, in the order they run:")
+                for (key, step) in steps {
+                    let state = step.isUncertain ? "uncertain (will resume)" : step.outcome?.rawValue ?? "pending"
+                    context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")")
+                }
             }
             context.console.out("")
             var day = ""

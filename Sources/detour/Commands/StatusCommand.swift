@@ -12,7 +12,7 @@ struct StatusCommand: Command {
     init(_ parsed: ParsedArguments) throws { json = parsed.flag("json") }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let state: DetourState
         do {
             state = try session.readState()
@@ -22,22 +22,25 @@ struct StatusCommand: Command {
         }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
         let open = state.incidents.filter { $0.status != .resolved }
+        let now = (try? session.clock().now()) ?? Date()
         if json {
-            context.console.out(statusJSON(session.workspace, state, open).jsonText)
+            context.console.out(statusJSON(session, state, open, now: now).jsonText)
             return .ok
+        }
+        if let fallback = session.fallback {
+            context.console.out("\(fallback.summary(in: session.workspace.settings.timeZone)); fix them and run 'detour check'\n")
         }
         var rows = [["channel", "name", "state", "last probe", "incident"]]
         for channel in session.workspace.channels {
             let health = state.channels[channel.id] ?? ChannelHealth()
             let incident = state.openIncident(for: channel.id)
             rows.append([
-                channel.id, channel.name, health.lastProbeAt == nil ? "unknown" : health.state.rawValue,
+                channel.id, channel.name, state.displayState(of: channel.id, at: now),
                 health.lastProbeAt.map(printer.clock) ?? "never",
                 incident.map { "\($0.id) (\($0.needsAttention ? "needs attention" : $0.status.rawValue))" } ?? "",
             ])
         }
         context.console.raw(TextTable.render(rows))
-        let now = (try? session.clock().now()) ?? Date()
         for channel in session.workspace.channels {
             guard let hold = state.hold(on: channel.id, at: now) else { continue }
             let until = hold.until.map { "until \(LocalTime.iso8601($0, in: session.workspace.settings.timeZone))" } ?? "until released"
@@ -58,7 +61,7 @@ struct StatusCommand: Command {
                 let auto = rule.autoAfter.map { " (approved automatically at \(printer.clock(incident.openedAt.addingTimeInterval($0.timeInterval))))" } ?? ""
                 context.console.out("  awaiting approval: run 'detour approve \(incident.id)'\(auto)")
             }
-            for (key, step) in incident.steps.sorted(by: { $0.key < $1.key }) {
+            for (key, step) in session.workspace.orderedSteps(of: incident) {
                 let state = step.isUncertain ? "uncertain (will resume)" : step.outcome?.rawValue ?? "pending"
                 let detail = step.error ?? step.note
                 context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")\(detail.map { " — \($0)" } ?? "")")
@@ -67,13 +70,14 @@ struct StatusCommand: Command {
         return .ok
     }
 
-    private func statusJSON(_ workspace: Workspace, _ state: DetourState, _ open: [Incident]) -> JSONValue {
+    private func statusJSON(_ session: WorkspaceSession, _ state: DetourState, _ open: [Incident], now: Date) -> JSONValue {
+        let workspace = session.workspace
         let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
         let channels: [JSONValue] = workspace.channels.map { channel in
             let health = state.channels[channel.id] ?? ChannelHealth()
             return .object([
                 ("id", .string(channel.id)), ("name", .string(channel.name)),
-                ("state", .string(health.lastProbeAt == nil ? "unknown" : health.state.rawValue)),
+                ("state", .string(state.displayState(of: channel.id, at: now))),
                 ("lastProbeAt", health.lastProbeAt.map { .string($0.formatted(iso)) } ?? .null),
                 ("incident", state.openIncident(for: channel.id).map { .string($0.id) } ?? .null),
             ])
@@ -96,8 +100,8 @@ struct StatusCommand: Command {
                 (
                     "steps",
                     .object(
-                        incident.steps.sorted { $0.key < $1.key }.map {
-                            ($0.key, .string($0.value.isUncertain ? "uncertain" : $0.value.outcome?.rawValue ?? "pending"))
+                        workspace.orderedSteps(of: incident).map {
+                            ($0.key, .string($0.step.isUncertain ? "uncertain" : $0.step.outcome?.rawValue ?? "pending"))
                         })
                 ),
             ])
@@ -107,6 +111,16 @@ struct StatusCommand: Command {
                 ("effect", .string(effect)), ("heldBy", .array(holders.map { .string($0.channel) })), ("incidents", .array(holders.map { .string($0.id) })),
             ])
         }
-        return .object([("channels", .array(channels)), ("incidents", .array(incidents)), ("heldEffects", .array(effects))])
+        // Which workspace runs: the one on disk, or the last good copy while the one on disk has errors.
+        let running: JSONValue =
+            session.fallback.map { fallback in
+                .object([
+                    ("lastGood", .bool(true)), ("summary", .string(fallback.summary(in: workspace.settings.timeZone))),
+                    ("takenAt", .string(fallback.takenAt.formatted(iso))), ("errors", .number(Double(fallback.record.errors))),
+                    ("files", .array(fallback.record.files.map { .string($0) })),
+                    ("diagnostics", .array(fallback.errors.map { .string($0.description) })),
+                ])
+            } ?? .object([("lastGood", .bool(false))])
+        return .object([("workspace", running), ("channels", .array(channels)), ("incidents", .array(incidents)), ("heldEffects", .array(effects))])
     }
 }

@@ -18,7 +18,7 @@ struct StatusPageCommand: Command {
     init(_ parsed: ParsedArguments) throws { out = parsed.value("out") }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let workspace = session.workspace
         guard
             let folder = out.map({ $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 })

@@ -8,6 +8,7 @@ struct TickCommand: Command {
     static let discussion = """
         Safe to run every minute: a run that finds another one in progress exits 0 at once, and
         whatever a killed run left half done is resumed without repeating what already happened.
+        Ctrl-C or SIGTERM let the step in flight finish and be journaled, then stop (exit 130).
         """
     static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed"), metricsFileOption]
 
@@ -20,7 +21,9 @@ struct TickCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
+        let interruption = Interruption { context.console.err(session.leftAfterInterruption(again: nil)) }
+        interruption.install()
         do {
             guard let lock = try await session.lock(patience: .zero) else {
                 context.console.out("another detour run is in progress (\(session.lockHolder())); nothing to do")
@@ -34,7 +37,9 @@ struct TickCommand: Command {
             let engine = try session.engine(http: http) { event in
                 printer.handle(event)
                 outputs.observe(event)
+                interruption.observe(event)
             }
+            try await session.noteWorkspace(engine)
             try await engine.runPass()
             if outputs.isEnabled {
                 let written = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)

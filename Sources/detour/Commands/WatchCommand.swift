@@ -13,7 +13,8 @@ struct WatchCommand: Command {
         Takes the run lock for each pass only, so operators' 'failover' and 'restore' commands
         and cron ticks can run alongside. SIGTERM or SIGINT finish the pass in flight and exit 0.
         SIGHUP reloads the workspace if it passes 'detour check'; otherwise the daemon keeps the
-        one it has and says why.
+        one it has, says why, and journals workspace.invalid. Started on a workspace with errors,
+        it runs on the last good copy (see 'detour status').
         """
     static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed"), metricsFileOption]
 
@@ -26,7 +27,7 @@ struct WatchCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
+        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         if context.environment["DETOUR_NOW"]?.isEmpty == false {
             context.console.err("error: DETOUR_NOW pins the clock; watch needs the real one. Unset it, or use 'detour tick' to rehearse")
             return .usage
@@ -46,12 +47,14 @@ struct WatchCommand: Command {
             context.console.err("error: \(error.message)")
             return .failure
         }
-        let reload = ReloadSignal { await Self.reload(engine, context) }
+        let validity = WorkspaceValidity(session.fallback?.record)
+        let reload = ReloadSignal { await Self.reload(engine, session, validity) }
         let loop = Task {
             do {
                 context.console.out("watching \(session.workspace.channels.count) channels; state in \(session.stateDirectory)")
                 while !stop.requested {
                     if let lock = try await session.lock(patience: .seconds(30)) {
+                        try await engine.noteWorkspace(validity.current, running: session.workspace, at: try session.clock().now())
                         try await engine.runPass()
                         if outputs.isEnabled {
                             _ = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
@@ -77,16 +80,45 @@ struct WatchCommand: Command {
         return status
     }
 
-    /// Reloads the workspace into the engine only when it is valid.
-    static func reload(_ engine: Engine, _ context: CommandContext) async {
+    /// Reloads the workspace into the engine only when it is valid; the next pass journals the change.
+    static func reload(_ engine: Engine, _ session: WorkspaceSession, _ validity: WorkspaceValidity) async {
+        let context = session.context
         let load = WorkspaceLoader(root: context.workspaceRoot, environment: context.environment).load()
         guard let workspace = load.workspace else {
             for diagnostic in load.diagnostics where diagnostic.severity == .error { context.console.err(diagnostic.description) }
             context.console.err("reload refused: the workspace has errors (above); still running the previous one")
+            let errors = load.diagnostics.filter { $0.severity == .error }
+            validity.current = WorkspaceInvalid(
+                errors: errors.count, files: Array(Set(errors.map(\.location.file))).sorted(),
+                fingerprint: WorkspaceSession.fingerprint(errors), lastGoodAt: LastGoodWorkspace(stateDirectory: session.stateDirectory).manifest()?.takenAt)
             return
+        }
+        validity.current = nil
+        context.outcome.runsOnValidWorkspace()
+        do {
+            try LastGoodWorkspace(stateDirectory: session.stateDirectory).save(
+                from: workspace.root, environment: context.environment, at: (try? session.clock().now()) ?? Date())
+        } catch {
+            context.console.err("warning: cannot keep the last good workspace: \(error.message)")
         }
         await engine.reload(workspace)
         context.console.out("reloaded: \(workspace.channels.count) channels, \(workspace.playbooks.count) playbooks")
+    }
+}
+
+/// Whether the workspace on disk has errors, as the daemon last saw it (at start or at SIGHUP).
+final class WorkspaceValidity: @unchecked Sendable {
+    // @unchecked: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value: WorkspaceInvalid?
+
+    /// Starts with what the daemon was started on.
+    init(_ value: WorkspaceInvalid?) { self.value = value }
+
+    /// The errors, or nil while it is valid.
+    var current: WorkspaceInvalid? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }
 

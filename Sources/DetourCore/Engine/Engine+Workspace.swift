@@ -1,0 +1,29 @@
+import Foundation
+
+extension Engine {
+    /// Journals a change in the workspace's validity; the caller holds the run lock.
+    ///
+    /// `workspace.invalid` is journaled once per set of errors (by fingerprint) and starts the
+    /// `workspace-invalid` playbooks of the workspace that runs (the last good one), so the
+    /// operator hears of it; `workspace.valid` is journaled once when the errors are gone.
+    /// Pass nil when the workspace loaded without errors.
+    public func noteWorkspace(_ invalid: WorkspaceInvalid?, running workspace: Workspace, at now: Date) async throws {
+        try refresh()
+        guard let invalid else {
+            if let known = state.workspaceInvalid { try record(.workspaceValid(WorkspaceValid(fixed: known.fingerprint)), at: now) }
+            return
+        }
+        guard state.workspaceInvalid?.fingerprint != invalid.fingerprint else { return }
+        try record(.workspaceInvalid(invalid), at: now)
+        let reason =
+            "workspace has \(invalid.errors) error\(invalid.errors == 1 ? "" : "s") in \(invalid.files.joined(separator: ", ")); running on the last good copy"
+        // A notice runs per channel; each playbook runs once, with the first channel it applies to.
+        var started: Set<String> = []
+        for channel in workspace.channels {
+            let playbooks = Set(workspace.playbooks(for: .workspaceInvalid, channel: channel.id).map(\.id))
+            guard !playbooks.isEmpty, started.isDisjoint(with: playbooks) else { continue }
+            started.formUnion(playbooks)
+            try await runNotice(.workspaceInvalid, channel: channel, reason: reason, at: now)
+        }
+    }
+}
