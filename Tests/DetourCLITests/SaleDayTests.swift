@@ -95,6 +95,7 @@ final class SaleDayTests {
         sandbox.setMode(.down, for: "yahoo")
         try tick("20:01:20")
         #expect(try opened("rakuten").count == 1, "rakuten opened within failAfter × confirmEvery")
+        #expect(try opened("rakuten").first?["revenuePerHour"] as? Double == 60000, "the rate in force is journaled with the incident")
         sandbox.enqueue(ScriptedResponse(status: 500, body: #"{"message":"Internal error"}"#), forPath: "/v2/bot/message/broadcast", count: 3)
         try tick("20:02:00", "20:02:10", "20:02:20")
         #expect(try opened("yahoo").count == 1, "yahoo opened within every + (failAfter − 1) × confirmEvery of its first failure")

@@ -24,12 +24,11 @@ extension IncidentMachine {
         if let open = state.openIncident(for: id) {
             throw EngineError(description: "channel \"\(id)\" already has incident \(open.id) (\(open.status.rawValue)); see detour status")
         }
-        return [
-            .incidentOpened(
-                IncidentOpened(
-                    incident: newIncidentID(channel: id, at: now), channel: id, trigger: .manual, by: operatorName, reason: reason, firstFailureAt: nil,
-                    lastSuccessAt: nil, quiet: quiet ? true : nil))
-        ]
+        var opened = IncidentOpened(
+            incident: newIncidentID(channel: id, at: now), channel: id, trigger: .manual, by: operatorName, reason: reason, firstFailureAt: nil,
+            lastSuccessAt: nil, quiet: quiet ? true : nil)
+        recordRevenue(&opened, at: now)
+        return [.incidentOpened(opened)]
     }
 
     /// `detour restore`: ends a channel's incident, given a fresh probe of it (nil: not probed, as in a drill).

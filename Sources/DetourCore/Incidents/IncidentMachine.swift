@@ -117,15 +117,22 @@ struct IncidentMachine: Sendable {
             {
                 let previous = state.incidents.last { $0.channel == channel.id && $0.isOutage }
                 let follows = previous.flatMap { $0.forcedRestore ? $0.id : nil }
-                events.append(
-                    .incidentOpened(
-                        IncidentOpened(
-                            incident: newIncidentID(channel: channel.id, at: now), channel: channel.id, trigger: .probe, by: nil,
-                            reason: health.lastFailure ?? "probes failed", firstFailureAt: health.firstFailureAt, lastSuccessAt: health.lastSuccessAt,
-                            follows: follows)))
+                var opened = IncidentOpened(
+                    incident: newIncidentID(channel: channel.id, at: now), channel: channel.id, trigger: .probe, by: nil,
+                    reason: health.lastFailure ?? "probes failed", firstFailureAt: health.firstFailureAt, lastSuccessAt: health.lastSuccessAt,
+                    follows: follows)
+                recordRevenue(&opened, at: health.firstFailureAt ?? now)
+                events.append(.incidentOpened(opened))
             }
         }
         return events
+    }
+
+    /// Journals the revenue rate and sale multiplier in force, so a later calendar change never rewrites a past outage's money.
+    func recordRevenue(_ opened: inout IncidentOpened, at time: Date) {
+        guard let revenue = workspace.revenueInForce(channel: opened.channel, at: time) else { return }
+        opened.revenuePerHour = revenue.perHour
+        opened.saleMultiplier = revenue.multiplier
     }
 
     /// Whether undo or recovery steps of an incident have begun (a relapse can no longer be absorbed).
