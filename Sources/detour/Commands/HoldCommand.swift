@@ -29,7 +29,10 @@ struct HoldCommand: Command {
     }
 
     func validate() throws {
-        if let until, DurationText.parse(until) == nil, LocalTime.parse(until, in: .gmt) == nil {
+        guard let until else { return }
+        if let duration = DurationText.parse(until) {
+            guard duration <= DurationText.longest else { throw UsageError(description: "--until \(DurationText.tooLong(until)), or a time") }
+        } else if LocalTime.parse(until, in: .gmt) == nil {
             throw UsageError(description: "--until \"\(until)\" is neither a duration (2h) nor a time (2026-12-02T06:00+09:00)")
         }
     }
