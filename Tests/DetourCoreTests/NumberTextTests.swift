@@ -94,6 +94,18 @@ struct NumberTextTests {
         }
     }
 
+    @Test(arguments: [
+        ("Retry-After", "999999999999999999999"), ("Retry-After", "inf"), ("Retry-After", "1e300"), ("Retry-After", "nan"),
+        ("x-rate-limit-reset", "1e300"), ("x-rate-limit-reset", "-1e300"), ("x-rate-limit-reset", "nan"),
+    ])
+    func providerWaitHeadersNeverTrap(header: String, value: String) {
+        let response = HTTPResponse(
+            status: 429, headers: [HTTPHeader(header, value)], body: [], bodyTruncated: false, effectiveURL: "http://127.0.0.1/", redirectCount: 0,
+            timings: HTTPTimings(dns: .zero, connect: .zero, tls: .zero, firstByte: .zero, total: .zero), certificateExpiry: nil)
+        let wait = AnswerReading.retryAfter(response, now: Date(timeIntervalSince1970: 1_795_742_100))
+        #expect(wait.map { $0 >= .zero } ?? true)
+    }
+
     @Test func fullWidthNumbersParseInJSON5() throws {
         let node = try JSON5.parse("{ a: ８００００, b: －１．５, c: １ｅ３ }", file: "x.json5")
         #expect(node.plainValue == .object([("a", .number(80_000)), ("b", .number(-1.5)), ("c", .number(1_000))]))
