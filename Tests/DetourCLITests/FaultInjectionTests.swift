@@ -4,18 +4,6 @@ import DetourTestSupport
 import Foundation
 import Testing
 
-/// A small seeded generator, so a failing run can be replayed from its printed seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// kill -9 at random moments across a whole outage: nothing lost, nothing done twice.
 @Suite(.serialized)
 final class FaultInjectionTests {
@@ -59,7 +47,7 @@ final class FaultInjectionTests {
 
     @Test func killingDetourAtAnyMomentNeitherLosesNorRepeatsASideEffect() async throws {
         let seed = UInt64(Date().timeIntervalSince1970 * 1000)
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         var seconds = 0.0
         var kills = 0

@@ -85,6 +85,21 @@ final class HTTPClientTests {
         #expect(HTTPClient.classify(CURLE_SSL_CONNECT_ERROR) == .tls)
     }
 
+    @Test(arguments: [(20 << 10, 1), (200 << 10, 1), (15 << 10, 20)])
+    func oversizedHeadersAreReportedAsSuch(bytes: Int, count: Int) async throws {
+        let headers = (0..<count).map { SandboxHeader("X-Padding-\($0)", String(repeating: "a", count: bytes)) }
+        sandbox.enqueue(ScriptedResponse(status: 200, headers: headers, body: "ok"), forPath: "/huge-header")
+        let result = await client.send(HTTPRequest(url: sandbox.baseURL + "/huge-header"))
+        guard case .failure(let failure) = result else {
+            Issue.record("a \(bytes)-byte header must be refused")
+            return
+        }
+        #expect(failure.errorClass == .protocolError)
+        let expected = count == 1 ? "a response header is over 16 KB" : "the response headers are over 256 KB in total"
+        #expect(failure.message.contains(expected), "\(failure.message)")
+        #expect(!failure.message.lowercased().contains("memory"))
+    }
+
     @Test func aBatchAnswersInOrder() async throws {
         let requests = (0..<200).map { HTTPRequest(url: sandbox.baseURL + "/batch/\($0)") }
         let results = await client.send(all: requests)

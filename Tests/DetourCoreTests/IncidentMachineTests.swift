@@ -373,7 +373,7 @@ enum MachineFixtures {
     static let events = 12_000
 
     @Test func invariantsHoldOverRandomSequences() throws {
-        let seed = SplitMix64.testSeed()
+        let seed = SplitMix64.seedFromEnvironment()
         print("IncidentMachineInvariantTests seed \(seed) (replay with DETOUR_TEST_SEED=\(seed))")
         var random = SplitMix64(seed: seed)
         let rig = try MachineRig(MachineFixtures.workspace(settle: "2m"))

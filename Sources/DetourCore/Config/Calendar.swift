@@ -92,6 +92,9 @@ extension WorkspaceCalendar {
         if let value = reader.number("multiplier") {
             if value < 0 {
                 sink.error("\"multiplier\" must not be negative; write 2.5 for two and a half times normal sales", at: reader.value("multiplier")!.location)
+            } else if value > Revenue.maxFactor, let node = reader.value("multiplier") {
+                sink.error(
+                    "\"multiplier\" is \(node.literal); a sale multiplies sales at most 1,000 times, write 3 for three times normal sales", at: node.location)
             }
             multiplier = value
         } else if reader.value("multiplier") == nil {

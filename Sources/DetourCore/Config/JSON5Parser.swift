@@ -214,6 +214,7 @@ private struct JSON5Parser {
     private mutating func parseScalarValue(_ c: Unicode.Scalar) throws(JSON5SyntaxError) -> JSONNode {
         let start = here
         if c == "\"" || c == "'" { return JSONNode(.string(try parseString()), at: start) }
+        if let number = try parseFullWidthNumber() { return JSONNode(.number(number), at: start) }
         if c == "+" || c == "-" || c == "." || Self.isDigit(c) { return JSONNode(.number(try parseNumber()), at: start) }
         guard Self.isIdentifierStart(c) else {
             throw fail("\(unexpected(c)); \(Self.valueKinds)\(hint(c))")
@@ -281,6 +282,26 @@ private struct JSON5Parser {
         }
         // Swift's Double(String) accepts every form validated above, including hex, Infinity and NaN.
         guard let value = Double(text(from: first)) else { throw invalidNumber(from: first, at: start) }
+        return value
+    }
+
+    /// A number typed with full-width digits (`８００００`, `１．５`), read as its ASCII form; nil, without moving,
+    /// when the number ahead has no full-width character.
+    private mutating func parseFullWidthNumber() throws(JSON5SyntaxError) -> Double? {
+        let numberScalars = "0123456789+-.eE".unicodeScalars
+        var end = i
+        var fullWidth = false
+        var ascii = String.UnicodeScalarView()
+        while let c = scalar(at: end), case let normal = HalfWidth.normalise(c), numberScalars.contains(normal) {
+            fullWidth = fullWidth || normal != c
+            ascii.append(normal)
+            end += 1
+        }
+        guard fullWidth else { return nil }
+        let start = here, first = i
+        i = end
+        let continues = peek.map { Self.continuesNumber(HalfWidth.normalise($0)) } ?? false
+        guard !continues, let value = Double(String(ascii)), value.isFinite else { throw invalidNumber(from: first, at: start) }
         return value
     }
 

@@ -78,6 +78,10 @@ final class NodeReader {
             sink.error("\"\(key)\": \"\(text)\" is not a duration; \(DurationText.advice)", at: node.location)
             return nil
         }
+        guard duration <= DurationText.longest else {
+            sink.error("\"\(key)\": \(DurationText.tooLong(text))", at: node.location)
+            return nil
+        }
         return duration
     }
 

@@ -1,6 +1,11 @@
 import Foundation
 
 extension Revenue {
+    /// The most sales per hour a channel may declare: more would overflow the money arithmetic of reports.
+    static let maxPerHour = 1e12
+    /// The largest hour, weekday or sale factor.
+    static let maxFactor = 1_000.0
+
     /// Weekday keys of `byWeekday`, Monday first.
     static let weekdayKeys = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -14,6 +19,9 @@ extension Revenue {
         }
         if let perHour, perHour < 0 {
             sink.error("\"perHour\" must not be negative", at: reader.value("perHour")!.location)
+        }
+        if let perHour, perHour > maxPerHour, let node = reader.value("perHour") {
+            sink.error("\"perHour\" is \(node.literal), more than Detour can account for; write sales per hour up to 1,000,000,000,000", at: node.location)
         }
         let currency = reader.string("currency") ?? "JPY"
         var revenue = Revenue(perHour: perHour ?? 0, currency: currency)
@@ -72,6 +80,10 @@ extension Revenue {
         guard let value = reader.expectNumber(node, key: key) else { return nil }
         guard value >= 0 else {
             reader.sink.error("\"\(key)\" must not be negative, found \(node.literal)", at: node.location)
+            return nil
+        }
+        guard value <= maxFactor else {
+            reader.sink.error("\"\(key)\" is \(node.literal); a factor must be at most 1,000 (1 = perHour)", at: node.location)
             return nil
         }
         return value

@@ -45,7 +45,7 @@ public struct StepCondition: Sendable {
 
     /// `"09:00-21:00"` → minutes; nil when malformed.
     static func parseHours(_ text: String) -> (Int, Int)? {
-        let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = HalfWidth.normalise(text).split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, let from = minutes(parts[0]), let to = minutes(parts[1]), from != to else { return nil }
         return (from, to)
     }

@@ -12,6 +12,12 @@ extension WorkspaceLoader {
                     sink.error("\"bodyMatches\": \"\(pattern)\" is not a regular expression; check brackets and escapes (write \\\\. for a dot)", at: location)
                 } else {
                     expect.bodyMatches.append(pattern)
+                    if PatternRisk.hasNestedQuantifier(pattern) {
+                        sink.warning(
+                            "\"bodyMatches\": \"\(pattern)\" repeats a group that itself repeats, like (x+)+; on a long page it can run "
+                                + "for minutes and the probe fails at its timeout; repeat once instead, such as [\\\\d,]+ for (\\\\d+,?)+",
+                            at: location)
+                    }
                 }
             }
         }

@@ -42,12 +42,14 @@ public struct WorkspaceLoader: Sendable {
         let channelFiles = files(in: "channels", sink: sink)
         for file in channelFiles {
             fileCount += 1
+            checkID(of: file, sink: sink)
             guard let (node, id) = parse(file, sink: sink, optional: false) else { continue }
             if let channel = readChannel(node, id: id, timeZone: settings.timeZone, sink: sink) { channels.append(channel) }
         }
         var playbooks: [Playbook] = []
         for file in files(in: "playbooks", sink: sink) {
             fileCount += 1
+            checkID(of: file, sink: sink)
             guard let (node, id) = parse(file, sink: sink, optional: false) else { continue }
             if let playbook = readPlaybook(node, id: id, sink: sink) { playbooks.append(playbook) }
         }
@@ -62,10 +64,40 @@ public struct WorkspaceLoader: Sendable {
         return WorkspaceLoad(workspace: sink.hasErrors ? nil : workspace, diagnostics: diagnostics, fileCount: fileCount, settings: settings)
     }
 
+    /// The largest workspace file read: 1 MB.
+    public static let maxFileBytes = 1 << 20
+
+    /// What is wrong with a channel or playbook id (its file name), with the name to use instead; nil when valid.
+    ///
+    /// Ids go into commands, URLs of the status page, journal lines and incident ids, so they are
+    /// kept to `[a-z0-9][a-z0-9_-]*`.
+    static func idProblem(_ id: String, file: String) -> String? {
+        func allowed(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
+        let scalars = Array(id.unicodeScalars)
+        if let first = scalars.first, allowed(first), scalars.allSatisfy({ allowed($0) || $0 == "-" || $0 == "_" }) { return nil }
+        var suggestion = String.UnicodeScalarView()
+        for c in HalfWidth.normalise(id.lowercased()).unicodeScalars {
+            suggestion.append(allowed(c) || c == "_" ? c : "-")
+        }
+        var name = String(suggestion)
+        while name.hasPrefix("-") || name.hasPrefix("_") { name.removeFirst() }
+        while name.contains("--") { name = name.replacingOccurrences(of: "--", with: "-") }
+        while name.hasSuffix("-") { name.removeLast() }
+        let folder = (file as NSString).deletingLastPathComponent
+        let kind = folder == "playbooks" ? "playbook" : "channel"
+        let rename = name.isEmpty ? "such as \(folder)/\(kind == "playbook" ? "mall-down" : "rakuten").json5" : "to \(folder)/\(name).json5"
+        return "\"\(id)\" is not a valid \(kind) id: a file name in \(folder)/ may use only lowercase letters a-z, digits, - and _, "
+            + "and must start with a letter or digit; rename the file \(rename)"
+    }
+
     /// `channels/rakuten.json5` → `rakuten`.
     static func id(ofFile file: String) -> String {
         let name = (file as NSString).lastPathComponent
         return name.hasSuffix(".json5") ? String(name.dropLast(6)) : String(name.dropLast(5))
+    }
+
+    private func checkID(of file: String, sink: DiagnosticSink) {
+        if let problem = Self.idProblem(Self.id(ofFile: file), file: file) { sink.error(problem, at: SourceLocation(file: file, line: 1, column: 1)) }
     }
 
     private func files(in folder: String, sink: DiagnosticSink) -> [String] {
@@ -76,11 +108,22 @@ public struct WorkspaceLoader: Sendable {
 
     private func parse(_ file: String, sink: DiagnosticSink, optional: Bool) -> (JSONNode, String)? {
         let start = SourceLocation(file: file, line: 1, column: 1)
-        guard let data = FileManager.default.contents(atPath: root + "/" + file) else {
-            if !optional { sink.error("cannot read the file; check its permissions", at: start) }
+        let data: [UInt8]
+        switch BoundedFile.read(root + "/" + file, limit: Self.maxFileBytes) {
+        case .success(let bytes): data = bytes
+        case .failure(.missing) where optional: return nil
+        case .failure(.tooLarge(let bytes, _)):
+            sink.error(
+                "\(file) is \(ByteCount.text(bytes)); a workspace file may be at most 1 MB, so split it or remove what is not needed", at: start)
+            return nil
+        case .failure(.notRegular(let kind)):
+            sink.error("\(file) is \(kind), not a file; remove it or rename it so it does not end in .json5", at: start)
+            return nil
+        case .failure:
+            sink.error("cannot read the file; check its permissions", at: start)
             return nil
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             sink.error("the file is not UTF-8 text; save it as UTF-8 (without Shift_JIS)", at: start)
             return nil
         }
@@ -223,8 +266,8 @@ public struct WorkspaceLoader: Sendable {
         switch node.value {
         case .number(let number) where (100...599).contains(number) && number == number.rounded():
             return .codes([Int(number)])
-        case .string(let text) where text.count == 3 && text.hasSuffix("xx"):
-            if let hundred = Int(text.prefix(1)), (1...5).contains(hundred) { return .range(hundred) }
+        case .string(let text) where text.count == 3 && HalfWidth.normalise(text).lowercased().hasSuffix("xx"):
+            if let hundred = Int(HalfWidth.normalise(String(text.prefix(1)))), (1...5).contains(hundred) { return .range(hundred) }
         case .array(let items):
             let codes = items.compactMap { item -> Int? in
                 if case .number(let number) = item.value, (100...599).contains(number) { return Int(number) }

@@ -98,7 +98,9 @@ struct WorkspaceValidator {
 
     private func warnIfMissing(_ reference: CredentialReference, step: Step, playbook: Playbook, at location: SourceLocation) {
         let resolver = SecretResolver(environment: environment, workspaceRoot: workspace.root)
-        if !resolver.isAvailable(reference) {
+        if let problem = resolver.fileProblem(reference) {
+            sink.error("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) \(problem); \(CredentialReference.fileRule)", at: location)
+        } else if !resolver.isAvailable(reference) {
             sink.warning("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) is not available here; set it where detour runs", at: location)
         }
     }

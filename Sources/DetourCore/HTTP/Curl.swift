@@ -33,6 +33,14 @@ final class ResponseSink {
     var headers: [HTTPHeader] = []
     /// Whether body bytes beyond `limit` arrived.
     var truncated = false
+    /// Why the headers were refused (one over 16 KB), when they were.
+    var headerProblem: String?
+    /// Header bytes of the current response so far.
+    private var headerBytes = 0
+    /// The longest header line read: longer ones are refused rather than held.
+    static let maxHeaderLine = 16 << 10
+    /// The most header bytes of one response.
+    static let maxHeaderBytes = 256 << 10
     /// Most body bytes kept.
     let limit: Int
 
@@ -53,8 +61,18 @@ final class ResponseSink {
         return false
     }
 
-    /// Takes one raw header line (curl delivers them whole, CRLF included).
-    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+    /// Takes one raw header line (curl delivers them whole, CRLF included); false stops the transfer.
+    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        headerBytes += bytes.count
+        if bytes.count > Self.maxHeaderLine {
+            let name = String(decoding: bytes.prefix(40).prefix { $0 != UInt8(ascii: ":") }, as: UTF8.self)
+            headerProblem = "a response header is over 16 KB (\(ByteCount.text(Int64(bytes.count))) in \"\(name)\"); Detour reads headers up to 16 KB"
+            return false
+        }
+        if headerBytes > Self.maxHeaderBytes {
+            headerProblem = "the response headers are over 256 KB in total; Detour reads at most 256 KB of headers"
+            return false
+        }
         var end = bytes.count
         while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
         // Trimmed as bytes: in a Swift String "\r\n" is one Character, neither "\r" nor "\n".
@@ -62,19 +80,21 @@ final class ResponseSink {
         if line.hasPrefix("HTTP/") {
             // A new status line starts the next response (redirect, 100 Continue): keep only the last one's headers.
             headers.removeAll(keepingCapacity: true)
-            return
+            headerBytes = bytes.count
+            return true
         }
         if let first = line.first, first == " " || first == "\t" {
             // Obsolete line folding continues the previous header's value.
             if !headers.isEmpty {
                 headers[headers.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
             }
-            return
+            return true
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
+        guard let colon = line.firstIndex(of: ":") else { return true }
         let name = String(line[..<colon])
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         headers.append(HTTPHeader(name, value))
+        return true
     }
 }
 
@@ -141,8 +161,8 @@ final class Transfer {
         try Curl.check(
             detour_easy_setopt_write_callback(easy, CURLOPT_HEADERFUNCTION) { data, size, count, user in
                 let sink = Unmanaged<ResponseSink>.fromOpaque(user!).takeUnretainedValue()
-                sink.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
-                return size * count
+                // Returning short makes curl stop with CURLE_WRITE_ERROR; `outcome` reports `headerProblem`.
+                return sink.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count)) ? size * count : 0
             }, "CURLOPT_HEADERFUNCTION")
         try set(CURLOPT_HEADERDATA, pointer: sinkPointer)
 
@@ -234,6 +254,17 @@ final class Transfer {
     /// The result of the finished transfer, given curl's code for it.
     func outcome(_ code: CURLcode) -> Result<HTTPResponse, HTTPFailure> {
         let timings = readTimings()
+        if let problem = sink.headerProblem {
+            return .failure(HTTPFailure(errorClass: .protocolError, message: problem, timings: timings))
+        }
+        if code == CURLE_OUT_OF_MEMORY, sink.body.isEmpty {
+            // libcurl buffers a header line whole and gives up past 100 KB with "Out of memory", before
+            // the header callback sees it; a real allocation failure this early is far less likely.
+            return .failure(
+                HTTPFailure(
+                    errorClass: .protocolError, message: "a response header is over 16 KB (over 100 KB); Detour reads headers up to 16 KB",
+                    timings: timings))
+        }
         guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && sink.truncated) else {
             let buffered = String(cString: errorBuffer)
             let message = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered

@@ -109,6 +109,8 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var revenuePerHour: Double?
     /// The sale multiplier in force when it opened, as journaled.
     public var saleMultiplier: Double?
+    /// The channel's sales as the calendar had them when it opened.
+    public var sales: [RecordedSale]?
 
     /// The current status.
     public var status: IncidentStatus {
@@ -182,7 +184,8 @@ public struct DetourState: Sendable, Codable, Equatable {
                 Incident(
                     id: event.incident, channel: event.channel, trigger: event.trigger, by: event.by, reason: event.reason,
                     openedAt: record.ts, firstFailureAt: event.firstFailureAt, lastSuccessAt: event.lastSuccessAt, playbook: event.playbook,
-                    follows: event.follows, quiet: event.quiet ?? false, revenuePerHour: event.revenuePerHour, saleMultiplier: event.saleMultiplier))
+                    follows: event.follows, quiet: event.quiet ?? false, revenuePerHour: event.revenuePerHour, saleMultiplier: event.saleMultiplier,
+                    sales: event.sales))
         case .stepStarted(let event):
             update(event.incident) { incident in
                 var step = incident.steps[event.step] ?? StepRecord(phase: event.phase, idempotencyKey: event.idempotencyKey)

@@ -133,6 +133,10 @@ struct IncidentMachine: Sendable {
         guard let revenue = workspace.revenueInForce(channel: opened.channel, at: time) else { return }
         opened.revenuePerHour = revenue.perHour
         opened.saleMultiplier = revenue.multiplier
+        // Sales not over yet, up to a bounded number: an outage rarely outlasts the next few.
+        opened.sales = workspace.settings.calendar.sales.filter { sale in
+            sale.to > time && (sale.channels?.contains(opened.channel) ?? true)
+        }.prefix(16).map { RecordedSale(name: $0.name, from: $0.from, to: $0.to, multiplier: $0.multiplier) }
     }
 
     /// Whether undo or recovery steps of an incident have begun (a relapse can no longer be absorbed).

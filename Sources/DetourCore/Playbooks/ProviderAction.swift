@@ -201,13 +201,13 @@ public enum AnswerReading {
     /// How long the provider asked to wait: `Retry-After` seconds (or HTTP date), or `x-rate-limit-reset` Unix seconds.
     public static func retryAfter(_ response: HTTPResponse, now: Date) -> Duration? {
         if let text = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces) {
-            if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64(seconds * 1_000)) }
+            if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64(saturating: seconds * 1_000)) }
         }
         for name in ["x-rate-limit-reset", "X-RateLimit-Reset"] {
             if let text = response.header(name), let reset = Double(text) {
                 // Small values are seconds to wait (SendGrid style), large ones Unix times (X).
                 let wait = reset > 1_000_000_000 ? reset - now.timeIntervalSince1970 : reset
-                return .milliseconds(Int64(max(0, wait) * 1_000))
+                return .milliseconds(Int64(saturating: max(0, wait) * 1_000))
             }
         }
         return nil

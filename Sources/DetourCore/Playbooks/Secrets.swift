@@ -12,6 +12,11 @@ public enum CredentialReference: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// The largest `file:` credential read: 64 KB.
+    public static let maxFileBytes = 64 << 10
+    /// What a `file:` credential must be, for messages.
+    public static let fileRule = "a file: credential must be a regular file of at most 64 KB that holds the secret"
+
     /// What is wrong with the reference's form, if anything.
     public var formProblem: String? {
         switch self {
@@ -64,11 +69,17 @@ public final class SecretResolver: Sendable {
             }
             value = found
         case .file(let path):
-            let full = path.hasPrefix("/") ? path : workspaceRoot + "/" + path
-            guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else {
+            switch BoundedFile.read(fullPath(path), limit: CredentialReference.maxFileBytes) {
+            case .success(let bytes):
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw SecretError(description: "secret file \(path) is not UTF-8 text; write the secret on one line")
+                }
+                value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .failure(.missing), .failure(.unreadable):
                 throw SecretError(description: "cannot read secret file \(path); create it (one line, the secret) and make it readable")
+            case .failure(let problem):
+                throw SecretError(description: "secret file \(path) \(problem); \(CredentialReference.fileRule)")
             }
-            value = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         redactor.register(value)
         return value
@@ -79,9 +90,21 @@ public final class SecretResolver: Sendable {
         switch reference {
         case .environment(let name): return !(environment[name] ?? "").isEmpty
         case .file(let path):
-            return FileManager.default.isReadableFile(atPath: path.hasPrefix("/") ? path : workspaceRoot + "/" + path)
+            return BoundedFile.check(fullPath(path), limit: CredentialReference.maxFileBytes) == nil
         }
     }
+
+    /// Why a `file:` reference can never work (a folder, a device, a huge file); nil when it can, or may once created.
+    public func fileProblem(_ reference: CredentialReference) -> BoundedFile.Problem? {
+        guard case .file(let path) = reference else { return nil }
+        switch BoundedFile.check(fullPath(path), limit: CredentialReference.maxFileBytes) {
+        case .notRegular(let kind)?: return .notRegular(kind)
+        case .tooLarge(let bytes, let limit)?: return .tooLarge(bytes: bytes, limit: limit)
+        default: return nil
+        }
+    }
+
+    private func fullPath(_ path: String) -> String { path.hasPrefix("/") ? path : workspaceRoot + "/" + path }
 }
 
 /// Replaces every registered secret value with `••••` in any text about to leave the process.

@@ -17,6 +17,9 @@ public enum ProbeEvaluator {
     }
 
     /// The result for a probe given the transport's outcome, judged at `now` (for certificate expiry).
+    ///
+    /// Judging shares the probe's timeout with the transfer: what the answer left of it bounds the
+    /// CPU time `bodyMatches` may take.
     public static func evaluate(_ probe: Probe, _ outcome: Result<HTTPResponse, HTTPFailure>, now: Date = Date()) -> ProbeResult {
         var result = ProbeResult(probe: probe.name, url: probe.url, critical: probe.critical, status: nil, latency: .zero, failure: nil)
         switch outcome {
@@ -26,7 +29,8 @@ public enum ProbeEvaluator {
         case .success(let response):
             result.status = response.status
             result.latency = response.timings.total
-            result.failure = check(probe.expect, response, now: now)
+            let deadline = ContinuousClock.now + max(.zero, probe.timeout - response.timings.total)
+            result.failure = check(probe, response, now: now, deadline: deadline)
             if result.failure == nil, let limit = probe.expect.maxLatency, response.timings.total > limit {
                 result.slow = "answered in \(response.timings.total.milliseconds) ms, slower than maxLatency \(DurationText.format(limit))"
             }
@@ -34,7 +38,8 @@ public enum ProbeEvaluator {
         return result
     }
 
-    private static func check(_ expect: Expectation, _ response: HTTPResponse, now: Date) -> ProbeFailure? {
+    private static func check(_ probe: Probe, _ response: HTTPResponse, now: Date, deadline: ContinuousClock.Instant) -> ProbeFailure? {
+        let expect = probe.expect
         if response.redirectCount > 0, isMaintenance(response.effectiveURL) {
             return ProbeFailure(
                 kind: .condition, detail: "maintenance page: redirected to \(response.effectiveURL)", expected: "no redirect to a maintenance page",
@@ -47,7 +52,7 @@ public enum ProbeEvaluator {
                 kind: .http, detail: "\(maintenance)status \(response.status)\(redirect)", expected: expect.status.description, actual: "\(response.status)")
         }
         let needsBody = !expect.bodyContains.isEmpty || !expect.bodyNotContains.isEmpty || !expect.bodyMatches.isEmpty || !expect.json.isEmpty
-        if needsBody, let failure = checkBody(expect, response) { return failure }
+        if needsBody, let failure = checkBody(probe, response, deadline: deadline) { return failure }
         for wanted in expect.headers {
             let value = response.header(wanted.name)
             if value?.contains(wanted.contains) != true {
@@ -57,14 +62,14 @@ public enum ProbeEvaluator {
             }
         }
         if let needed = expect.certValidFor {
-            let days = "\(Int(needed.timeInterval / 86_400)) days"
+            let days = "\(Int(saturating: needed.timeInterval / 86_400)) days"
             guard let expiry = response.certificateExpiry else {
                 return ProbeFailure(
                     kind: .tls, detail: "no TLS certificate to check", expected: "a certificate valid for \(days)", actual: "none (plain http?)")
             }
             let left = expiry.timeIntervalSince(now)
             if left < needed.timeInterval {
-                let leftDays = left <= 0 ? "expired" : "\(Int(left / 86_400)) days left"
+                let leftDays = left <= 0 ? "expired" : "\(Int(saturating: left / 86_400)) days left"
                 return ProbeFailure(
                     kind: .tls, detail: "certificate expires \(LocalTime.iso8601(expiry, in: TimeZone(identifier: "UTC")!))",
                     expected: "valid for \(days)", actual: leftDays)
@@ -73,7 +78,8 @@ public enum ProbeEvaluator {
         return nil
     }
 
-    private static func checkBody(_ expect: Expectation, _ response: HTTPResponse) -> ProbeFailure? {
+    private static func checkBody(_ probe: Probe, _ response: HTTPResponse, deadline: ContinuousClock.Instant) -> ProbeFailure? {
+        let expect = probe.expect
         let bytes = response.utf8Body
         let body = String(decoding: bytes, as: UTF8.self)
         let redirect = response.redirectCount > 0 ? " (redirected to \(response.effectiveURL))" : ""
@@ -91,10 +97,15 @@ public enum ProbeEvaluator {
                 actual: quoted(context(of: marker, in: body)))
         }
         for pattern in expect.bodyMatches {
-            let regex = try? NSRegularExpression(pattern: pattern)
-            let range = NSRange(body.startIndex..., in: body)
-            if regex?.firstMatch(in: body, range: range) == nil {
+            switch matches(pattern, in: body, deadline: deadline) {
+            case true?: continue
+            case false?:
                 return ProbeFailure(kind: .condition, detail: "body does not match /\(pattern)/", expected: "/\(pattern)/", actual: quoted(pageGist(body)))
+            case nil:
+                return ProbeFailure(
+                    kind: .condition,
+                    detail: "bodyMatches took longer than the probe's timeout (\(DurationText.format(probe.timeout))) on /\(pattern)/; simplify the pattern",
+                    expected: "/\(pattern)/ within \(DurationText.format(probe.timeout))", actual: "still matching when the timeout passed")
             }
         }
         if !expect.json.isEmpty {
@@ -111,6 +122,26 @@ public enum ProbeEvaluator {
             }
         }
         return nil
+    }
+
+    /// Whether `pattern` matches somewhere in `text`; nil when matching was still running at `deadline`.
+    ///
+    /// A pattern such as `(\\d+,?)+円` backtracks exponentially on a long run of digits; ICU calls the
+    /// block every so often during a long match (`reportProgress`), which is where it is stopped.
+    static func matches(_ pattern: String, in text: String, deadline: ContinuousClock.Instant) -> Bool? {
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+        var found = false
+        var late = false
+        regex.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(text.startIndex..., in: text)) { result, _, stop in
+            if result != nil {
+                found = true
+                stop.pointee = true
+            } else if ContinuousClock.now >= deadline {
+                late = true
+                stop.pointee = true
+            }
+        }
+        return found || !late ? found : nil
     }
 
     /// The value at an RFC 6901 pointer.

@@ -198,7 +198,13 @@ public struct LostSaleReport: Sendable {
                 if revenue == nil { revenue = Revenue(perHour: perHour, currency: "JPY") }
                 revenue?.perHour = perHour
             }
-            model.fixedMultiplier = incident.saleMultiplier
+            if let sales = incident.sales {
+                // The calendar as it was when the incident opened: a sale starting mid-outage counts, one added later does not.
+                model.calendar = WorkspaceCalendar(
+                    sales: sales.map { SaleEvent(name: $0.name, from: $0.from, to: $0.to, channels: [incident.channel], multiplier: $0.multiplier) })
+            } else {
+                model.fixedMultiplier = incident.saleMultiplier
+            }
         }
         let before = revenue.map { model.amount($0, channel: incident.channel, from: from, to: mitigationPoint) } ?? 0
         let after = revenue.map { model.amount($0, channel: incident.channel, from: mitigationPoint, to: end) } ?? 0
@@ -340,7 +346,7 @@ public struct LostSaleReport: Sendable {
     private func amount(_ value: Double) -> String { String(format: "%.0f", value.rounded()) }
 
     private static func number(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     /// `2026-11-27 10:01:00` in the report's zone.
@@ -363,18 +369,20 @@ public enum Money {
     /// Formats an amount in a currency.
     public static func format(_ amount: Double, currency: String) -> String {
         let decimals = ["JPY", "KRW", "VND", "TWD"].contains(currency) ? 0 : 2
+        let symbol = ["JPY": "¥", "USD": "$", "EUR": "€"][currency] ?? currency + " "
         let factor = pow(10, Double(decimals))
         let rounded = (amount * factor).rounded() / factor
-        let whole = Int64(rounded.rounded(.towardZero))
-        var digits = String(abs(whole))
+        guard rounded.isFinite else { return amount.isNaN ? symbol + "?" : (amount < 0 ? "-" : "") + symbol + "∞" }
+        // Digits from printf, not from an Int64: amounts past 9.2e18 must print, not trap.
+        let whole = abs(rounded).rounded(.towardZero)
+        var digits = String(format: "%.0f", whole)
         var grouped = ""
         while digits.count > 3 {
             grouped = "," + digits.suffix(3) + grouped
             digits.removeLast(3)
         }
         grouped = digits + grouped
-        let fraction = decimals > 0 ? String(format: ".%02d", Int((abs(rounded) - Double(abs(whole))) * factor + 0.5)) : ""
-        let symbol = ["JPY": "¥", "USD": "$", "EUR": "€"][currency] ?? currency + " "
+        let fraction = decimals > 0 ? String(format: ".%02d", min(99, Int(saturating: (abs(rounded) - whole) * factor + 0.5))) : ""
         return (rounded < 0 ? "-" : "") + symbol + grouped + fraction
     }
 }
@@ -424,9 +432,9 @@ public enum TextTable {
 public enum Elapsed {
     /// Formats a number of seconds.
     public static func text(_ seconds: Double) -> String {
-        if seconds < 1 { return "\(Int((max(0, seconds) * 1_000).rounded())) ms" }
+        if seconds < 1 { return "\(Int(saturating: (max(0, seconds) * 1_000).rounded())) ms" }
         if seconds < 10 { return String(format: "%.1f s", seconds) }
-        let whole = Int(seconds.rounded())
+        let whole = Int(saturating: seconds.rounded())
         if whole < 60 { return "\(whole) s" }
         if whole < 3_600 { return whole % 60 == 0 ? "\(whole / 60) min" : "\(whole / 60) min \(whole % 60) s" }
         return String(format: "%d h %02d min", whole / 3_600, whole % 3_600 / 60)

@@ -218,7 +218,7 @@ public struct ReportHTML: Sendable {
     }
 
     private func fmt(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.1f", value)
     }
 
     private func maintenanceSection() -> String {

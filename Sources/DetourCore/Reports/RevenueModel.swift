@@ -22,9 +22,9 @@ public struct RevenueModel: Sendable {
     /// Revenue per hour of a channel at an instant.
     public func rate(_ revenue: Revenue, channel: String, at time: Date) -> Double {
         let local = time.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: time))
-        let hour = Int(floorMod(floor(local / 3600), 24))
+        let hour = Int(saturating: floorMod(floor(local / 3600), 24))
         // 1970-01-01 was a Thursday: index 3 when Monday is 0.
-        let weekday = Int(floorMod(floor(local / 86_400) + 3, 7))
+        let weekday = Int(saturating: floorMod(floor(local / 86_400) + 3, 7))
         let hourFactor = revenue.byHour?[hour] ?? 1
         let dayFactor = revenue.byWeekday?[weekday] ?? 1
         return revenue.perHour * hourFactor * dayFactor * (fixedMultiplier ?? calendar.multiplier(channel: channel, at: time))

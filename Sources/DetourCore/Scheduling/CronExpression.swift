@@ -21,7 +21,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses an expression; the error says which field is wrong and how to write it.
     public init(_ text: String) throws(CronError) {
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let fields = HalfWidth.normalise(text).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
             throw CronError(
                 message: "\"\(text)\" has \(fields.count) fields; write five: minute hour day month weekday, like \"0 8 * * *\" (every day at 08:00)")
@@ -36,7 +36,17 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         daysRestricted = fields[2] != "*"
         weekdaysRestricted = fields[4] != "*"
         description = text
+        if daysRestricted, !weekdaysRestricted, !days.contains(where: { day in months.contains { day <= Self.longestMonth[$0 - 1] } }) {
+            let monthList = months.sorted().map { Self.monthNames[$0 - 1] }.joined(separator: ", ")
+            throw CronError(
+                message:
+                    "\"\(text)\" never fires: no month in \(monthList) has day \(days.sorted().map(String.init).joined(separator: ", ")); pick a day that exists, like \"0 0 28 2 *\""
+            )
+        }
     }
+
+    /// The most days each month can have (February: 29, in leap years).
+    private static let longestMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
     /// Whether the minute containing `date` matches.
     public func matches(_ date: Date, in calendar: Calendar) -> Bool {

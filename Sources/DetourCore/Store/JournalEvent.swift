@@ -118,6 +118,21 @@ public struct IncidentOpened: Sendable, Codable, Equatable {
     public var revenuePerHour: Double? = nil
     /// The sale multiplier in force when the incident opened (1 outside sales).
     public var saleMultiplier: Double? = nil
+    /// The channel's sales on the calendar as it was when the incident opened (those not over yet),
+    /// so a sale that starts during the outage counts and one added later does not.
+    public var sales: [RecordedSale]? = nil
+}
+
+/// A sale as the calendar had it when an incident opened.
+public struct RecordedSale: Sendable, Codable, Equatable {
+    /// Its name.
+    public var name: String
+    /// When it starts.
+    public var from: Date
+    /// When it ends (exclusive).
+    public var to: Date
+    /// The revenue multiplier while it runs.
+    public var multiplier: Double
 }
 
 /// `workspace.invalid`: the workspace has a set of errors not seen before; commands run on the last good copy.

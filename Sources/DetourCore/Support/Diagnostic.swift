@@ -25,18 +25,61 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Collects every problem of a load so they can all be reported at once.
+///
+/// At most `perFileLimit` diagnostics are kept for one file; the rest are only counted, so a
+/// file of a million bad lines costs a counter, not a million messages.
 final class DiagnosticSink {
-    private(set) var diagnostics: [Diagnostic] = []
+    /// Diagnostics kept per file; after that they are summed up in one line.
+    static let perFileLimit = 100
 
-    var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    private var kept: [Diagnostic] = []
+    private var keptPerFile: [String: Int] = [:]
+    private var dropped: [String: (count: Int, first: SourceLocation, errors: Bool)] = [:]
+    private(set) var hasErrors = false
 
-    func error(_ message: String, at location: SourceLocation) {
-        diagnostics.append(Diagnostic(.error, at: location, message))
+    /// Every kept diagnostic, then one summary per file that had more than the limit.
+    var diagnostics: [Diagnostic] {
+        kept
+            + dropped.map { file, summary in
+                Diagnostic(
+                    summary.errors ? .error : .warning, at: summary.first,
+                    "and \(groupedDigits(summary.count)) more problems in \(file), not shown; fix the ones above and run detour check again")
+            }
     }
 
-    func warning(_ message: String, at location: SourceLocation) {
-        diagnostics.append(Diagnostic(.warning, at: location, message))
+    func error(_ message: @autoclosure () -> String, at location: SourceLocation) {
+        hasErrors = true
+        add(.error, message, at: location)
     }
+
+    func warning(_ message: @autoclosure () -> String, at location: SourceLocation) {
+        add(.warning, message, at: location)
+    }
+
+    private func add(_ severity: Diagnostic.Severity, _ message: () -> String, at location: SourceLocation) {
+        let count = keptPerFile[location.file, default: 0]
+        guard count < Self.perFileLimit else {
+            // The message is never built: over the limit only the count is kept.
+            var summary = dropped[location.file] ?? (0, location, false)
+            summary.count += 1
+            summary.errors = summary.errors || severity == .error
+            dropped[location.file] = summary
+            return
+        }
+        keptPerFile[location.file] = count + 1
+        kept.append(Diagnostic(severity, at: location, message()))
+    }
+}
+
+/// `24999900` → `24,999,900`, the same in every locale.
+func groupedDigits(_ number: Int) -> String {
+    var digits = String(number.magnitude)
+    var grouped = ""
+    while digits.count > 3 {
+        grouped = "," + digits.suffix(3) + grouped
+        digits.removeLast(3)
+    }
+    return (number < 0 ? "-" : "") + digits + grouped
 }
 
 /// The closest candidate by edit distance, when it is close enough to be a likely typo.

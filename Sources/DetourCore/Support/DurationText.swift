@@ -4,9 +4,15 @@ public enum DurationText {
         ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
     ]
 
-    /// Parses `1h30m`-style text; nil when it is not a duration.
+    /// The longest duration a workspace or a command takes: 366 days.
+    public static let longest = Duration.seconds(366 * 86_400)
+
+    /// Parses `1h30m`-style text (full-width digits too); nil when it is not a duration.
+    ///
+    /// Never overflows: a sum past what a duration holds saturates, and callers check against
+    /// `longest` to say it is too long.
     public static func parse(_ text: String) -> Duration? {
-        let scalars = Array(text.trimmingCharacters(in: .whitespaces).unicodeScalars)
+        let scalars = Array(HalfWidth.normalise(text).trimmingCharacters(in: .whitespaces).unicodeScalars)
         guard !scalars.isEmpty else { return nil }
         var total: Int64 = 0
         var index = 0
@@ -24,7 +30,8 @@ public enum DurationText {
             guard let value = Int64(digits), value < 1_000_000_000,
                 let factor = units.first(where: { $0.suffix == unit })?.milliseconds
             else { return nil }
-            total += value * factor
+            let (sum, overflow) = total.addingReportingOverflow(value * factor)
+            total = overflow ? .max : sum
         }
         return .milliseconds(total)
     }
@@ -43,17 +50,21 @@ public enum DurationText {
 
     /// The advice shown when a duration cannot be read.
     static let advice = "write a number and a unit, like \"30s\", \"5m\", \"1h30m\" (units: ms, s, m, h, d)"
+
+    /// The problem with a duration that parses but is too long.
+    public static func tooLong(_ text: String) -> String {
+        "\"\(text)\" is longer than 366 days, the longest duration Detour takes; write at most \"366d\""
+    }
 }
 
 extension Duration {
-    /// Whole milliseconds, saturating at the ends of `Int64` (a provider may ask for any wait).
+    /// Whole milliseconds, saturated at the ends of `Int64` rather than trapping.
     public var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        if overflowAgain { return seconds < 0 ? .min : .max }
-        return total
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        let (total, sumOverflow) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return sumOverflow ? .max : total
     }
 
     /// Seconds as a floating-point number, for arithmetic with `Date`.

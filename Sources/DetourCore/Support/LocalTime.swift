@@ -24,35 +24,31 @@ public enum LocalTime {
 
 extension LocalTime {
     /// Reads `2026-12-04T20:00:00+09:00`, `2026-12-04T20:00+09:00`, `2026-12-04T20:00` or `2026-12-04`;
-    /// times without an offset are in `timeZone`.
+    /// times without an offset are in `timeZone`. Full-width digits and signs (`２０２６-12-04`, `+０９:００`) are read as ASCII.
     public static func parse(_ text: String, in timeZone: TimeZone) -> Date? {
-        let pattern = #/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/#
-        guard let match = text.wholeMatch(of: pattern) else { return nil }
-        var components = DateComponents()
-        components.year = Int(match.1)
-        components.month = Int(match.2)
-        components.day = Int(match.3)
-        components.hour = match.4.flatMap { Int($0) } ?? 0
-        components.minute = match.5.flatMap { Int($0) } ?? 0
-        components.second = match.6.flatMap { Int($0) } ?? 0
-        guard let month = components.month, (1...12).contains(month), let day = components.day, (1...31).contains(day),
-            components.hour! < 24, components.minute! < 60, components.second! < 61
+        // [0-9], not \d: \d also matches Arabic-Indic and other digits that Int() cannot read.
+        let pattern = #/^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$/#
+        guard let match = HalfWidth.normalise(text).wholeMatch(of: pattern), let year = Int(match.1), let month = Int(match.2),
+            let day = Int(match.3)
         else { return nil }
+        let hour = match.4.flatMap { Int($0) } ?? 0
+        let minute = match.5.flatMap { Int($0) } ?? 0
+        let second = match.6.flatMap { Int($0) } ?? 0
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var zone = timeZone
-        if let offset = match.7 {
-            if offset == "Z" {
-                zone = TimeZone(secondsFromGMT: 0)!
-            } else {
-                let digits = offset.dropFirst().filter(\.isNumber)
-                let hours = Int(digits.prefix(2))!, minutes = Int(digits.suffix(2))!
-                let seconds = (hours * 3600 + minutes * 60) * (offset.hasPrefix("-") ? -1 : 1)
-                guard let fixed = TimeZone(secondsFromGMT: seconds) else { return nil }
-                zone = fixed
-            }
+        if let offset = match.7, offset != "Z" {
+            let digits = offset.dropFirst().filter { $0 != ":" }
+            guard let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)), hours < 24, minutes < 60,
+                let fixed = TimeZone(secondsFromGMT: (hours * 3600 + minutes * 60) * (offset.hasPrefix("-") ? -1 : 1))
+            else { return nil }
+            zone = fixed
+        } else if match.7 != nil {
+            zone = TimeZone(secondsFromGMT: 0) ?? timeZone
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == components.day else { return nil }
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == day else { return nil }
         return date
     }
 }

@@ -19,7 +19,8 @@ public struct SystemClock: WallClock {
     /// Sleeps in real time.
     public func sleep(until deadline: Date) async throws {
         let interval = deadline.timeIntervalSinceNow
-        if interval > 0 { try await Task.sleep(for: .milliseconds(Int64(interval * 1_000))) }
+        // Capped: a far-off deadline must not overflow the clock's instant arithmetic; callers check the time again on waking.
+        if interval > 0 { try await Task.sleep(for: min(.milliseconds(Int64(saturating: interval * 1_000)), DurationText.longest)) }
     }
 }
 

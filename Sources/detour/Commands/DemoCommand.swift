@@ -33,6 +33,7 @@ struct DemoCommand: Command {
             guard let duration = DurationText.parse(text), duration > .zero else {
                 throw UsageError(description: "--outage \"\(text)\" is not a duration; write it like 30m or 1h30m")
             }
+            guard duration <= DurationText.longest else { throw UsageError(description: "--outage \(DurationText.tooLong(text))") }
             outage = duration
         } else {
             outage = .seconds(30 * 60)

@@ -40,7 +40,10 @@ struct HoldCommand: Command {
                     "say how long to hold \(channel): --until 2h, --until 2026-12-02T06:00+09:00, or --indefinitely (until 'detour release \(channel)')")
         }
         if until != nil && indefinitely { throw UsageError(description: "--until and --indefinitely cannot be combined; pick one") }
-        if let until, DurationText.parse(until) == nil, LocalTime.parse(until, in: .gmt) == nil {
+        guard let until else { return }
+        if let duration = DurationText.parse(until) {
+            guard duration <= DurationText.longest else { throw UsageError(description: "--until \(DurationText.tooLong(until)), or a time") }
+        } else if LocalTime.parse(until, in: .gmt) == nil {
             throw UsageError(description: "--until \"\(until)\" is neither a duration (2h) nor a time (2026-12-02T06:00+09:00)")
         }
     }

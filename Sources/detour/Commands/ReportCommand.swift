@@ -51,7 +51,10 @@ struct ReportCommand: Command {
         if csv && json { throw UsageError(description: "--csv and --json cannot be combined; pick one") }
         if bom && !csv { throw UsageError(description: "--bom only applies to --csv; add --csv") }
         for (name, text) in [("since", since), ("until", until)] {
-            if let text, text.isEmpty { throw UsageError(description: "--\(name) needs a time such as 2026-11-01 or 7d") }
+            guard let text else { continue }
+            if text.isEmpty { throw UsageError(description: "--\(name) needs a time such as 2026-11-01 or 7d") }
+            // The workspace's zone is not known yet; the form and range of the text are.
+            _ = try Self.time(text, option: name, now: Date(), zone: .gmt)
         }
     }
 
@@ -100,7 +103,10 @@ struct ReportCommand: Command {
     /// An ISO time, a date in the workspace's zone, or a duration back from now.
     static func time(_ text: String, option: String, now: Date, zone: TimeZone) throws -> Date {
         if let date = LocalTime.parse(text, in: zone) { return date }
-        if let duration = DurationText.parse(text), duration > .zero { return now.addingTimeInterval(-duration.timeInterval) }
+        if let duration = DurationText.parse(text), duration > .zero {
+            guard duration <= DurationText.longest else { throw UsageError(description: "--\(option) \(DurationText.tooLong(text)), or a date") }
+            return now.addingTimeInterval(-duration.timeInterval)
+        }
         throw UsageError(
             description:
                 "--\(option) \"\(text)\" is not a time; write 2026-11-27T10:00+09:00, a date such as 2026-11-01, or a duration back from now such as 7d")

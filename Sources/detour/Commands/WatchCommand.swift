@@ -183,7 +183,7 @@ final class StopSignal: @unchecked Sendable {
                 continuation.resume()
                 return
             }
-            DispatchQueue.global().asyncAfter(deadline: .now() + interval) { [weak self] in
+            DispatchQueue.global().asyncAfter(deadline: .now() + min(interval, DurationText.longest.timeInterval)) { [weak self] in
                 let pending = self?.lock.withLock {
                     defer { self?.waiter = nil }
                     return self?.waiter
