@@ -99,7 +99,9 @@ final class ManualControlTests {
         let result = try detour("status")
         #expect(result.status == 0, "\(result.output)")
         #expect(result.stdout == before, "every other line still counts")
-        #expect(result.stderr.contains("warning: \(path):2: unreadable journal line (not JSON), skipped and copied to \(workspace.root)/.detour/journal.quarantine"))
+        #expect(
+            result.stderr.contains("warning: \(path):2: unreadable journal line (not JSON), skipped and copied to \(workspace.root)/.detour/journal.quarantine")
+        )
         #expect(try String(contentsOfFile: workspace.root + "/.detour/journal.quarantine", encoding: .utf8) == "2\t{\"ts\":\"garbage\n")
     }
 
@@ -129,7 +131,8 @@ final class ManualControlTests {
             try FileManager.default.removeItem(atPath: snapshot)
         case "an unknown record type":
             text = text.replacingOccurrences(
-                of: "\n", with: "\n{\"ts\":\"2026-12-01T16:00:00.000Z\",\"type\":\"incident.teleported\",\"incident\":\"x\"}\n", options: [], range: text.range(of: "\n"))
+                of: "\n", with: "\n{\"ts\":\"2026-12-01T16:00:00.000Z\",\"type\":\"incident.teleported\",\"incident\":\"x\"}\n", options: [],
+                range: text.range(of: "\n"))
             try FileManager.default.removeItem(atPath: snapshot)
         default:
             text += "{\"ts\":\"2026-12-01T16:02:00.000Z\",\"type\":\"chan"
@@ -139,7 +142,9 @@ final class ManualControlTests {
             let result = try detour(command)
             #expect(result.status == 0, "\(command) after \(damage): \(result.output)")
             // `log` reads the journal only, never the snapshot.
-            if !warning.isEmpty, !(command == "log" && damage.hasPrefix("snapshot")) { #expect(result.stderr.contains(warning), "\(command) after \(damage): \(result.stderr)") }
+            if !warning.isEmpty, !(command == "log" && damage.hasPrefix("snapshot")) {
+                #expect(result.stderr.contains(warning), "\(command) after \(damage): \(result.stderr)")
+            }
         }
         #expect(try detour("status").stdout == before)
         #expect(try detour("tick", at: "01:02:00").status == 0)

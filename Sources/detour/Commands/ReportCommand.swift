@@ -69,7 +69,7 @@ struct ReportCommand: Command {
             let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter)
             if let html {
                 let path = html.hasPrefix("/") ? html : FileManager.default.currentDirectoryPath + "/" + html
-                try Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                try OutputFile.write(Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8), to: path)
                 context.console.err("wrote \(path)")
             }
             if csv {
