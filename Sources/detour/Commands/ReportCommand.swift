@@ -73,9 +73,9 @@ struct ReportCommand: Command {
                 context.console.err("wrote \(path)")
             }
             if csv {
-                context.console.raw(report.csv(byteOrderMark: bom))
+                context.console.document(report.csv(byteOrderMark: bom))
             } else if json {
-                context.console.out(report.json().jsonText)
+                context.console.document(report.json().jsonText + "\n")
             } else {
                 context.console.raw(report.table())
             }

@@ -23,7 +23,7 @@ struct StatusCommand: Command {
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
         let open = state.incidents.filter { $0.status != .resolved }
         if json {
-            context.console.out(statusJSON(session.workspace, state, open).jsonText)
+            context.console.document(statusJSON(session.workspace, state, open).jsonText + "\n")
             return .ok
         }
         var rows = [["channel", "name", "state", "last probe", "incident"]]
