@@ -33,6 +33,8 @@ struct PlaybookCheckTests {
         (#"{ id: "l", do: "line.broadcast", token: "env:T", text: "\#(String(repeating: "😀", count: 2_501))" }"#, "the line.broadcast text is 5002 long"),
         (#"{ id: "d", do: "discord.post", webhook: "env:T", text: "\#(String(repeating: "a", count: 2_001))" }"#, "the discord.post text is 2001 long"),
         (#"{ id: "s", do: "slack.post", webhook: "env:T", text: "\#(String(repeating: "a", count: 4_001))" }"#, "the slack.post text is 4001 long"),
+        // {{incident.reason}} is measured as long as it can render (200 characters of a Japanese page title).
+        (#"{ id: "x", do: "x.post", token: "env:T", text: "{{incident.reason}}" }"#, "the x.post text is 347 long"),
     ]
 
     @Test(arguments: lengthCases)

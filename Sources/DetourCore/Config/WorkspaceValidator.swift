@@ -62,10 +62,17 @@ struct WorkspaceValidator {
         }
     }
 
-    /// Renders a text with each channel's real values and a sample incident, and measures it as the platform does.
+    /// A reason as long as `{{incident.reason}}` ever renders, in Japanese (the widest for X's count).
+    static let sampleReason: String = {
+        let start = "item page: condition: body does not contain \"買い物かご\" (got \""
+        return start + String(repeating: "ただいまメンテナンス中です", count: TemplateContext.reasonLimit).prefix(TemplateContext.reasonLimit - start.count)
+    }()
+
+    /// Renders a text with each channel's real values and a sample incident (its reason as long as
+    /// it can render), and measures it as the platform does.
     private func checkLength(_ template: Template, at location: SourceLocation, limit: TextLimit, provider: String, step: Step, channels: [Channel]) {
         let sample = Incident(
-            id: "sample-20261127-101500", channel: "", trigger: .probe, by: nil, reason: "item page: HTTP 503 (expected 2xx)",
+            id: "sample-20261127-101500", channel: "", trigger: .probe, by: nil, reason: Self.sampleReason,
             openedAt: Date(timeIntervalSince1970: 1_795_742_100))
         var worst: (channel: String, length: Int)?
         for channel in channels {
