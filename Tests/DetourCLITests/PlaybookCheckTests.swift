@@ -39,7 +39,7 @@ struct PlaybookCheckTests {
 
     @Test(arguments: lengthCases)
     func tooLongTextsAreErrorsAtTheTextField(step: String, message: String) throws {
-        let result = try check(step: step, environment: ["T": "t"])
+        let result = try check(step: step, environment: ["T": "t-token-value"])
         #expect(result.status == 2)
         let column = Array(step.unicodeScalars).firstIndex(of: "\u{22}", after: step.range(of: "text: ")!.upperBound, in: step)! + 5
         #expect(result.stderr.contains("playbooks/p.json5:4:\(column): error: step"), "\(result.stderr)")
@@ -51,12 +51,12 @@ struct PlaybookCheckTests {
         let result = try check(
             step:
                 #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 133)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#,
-            environment: ["T": "t"])
+            environment: ["T": "t-token-value"])
         #expect(result.status == 2, "133 kanji + the name is 280, plus a space and a URL (23) is over")
         let fits = try check(
             step:
                 #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 121)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#,
-            environment: ["T": "t"])
+            environment: ["T": "t-token-value"])
         #expect(fits.status == 0, "\(fits.output)")
     }
 
@@ -82,11 +82,19 @@ struct PlaybookCheckTests {
         (#"{ id: "l", do: "line.broadcast", token: "env:K", text: "{{channel.nmae}}" }"#, 2, #"did you mean "channel.name"?"#),
         (#"{ id: "l", do: "line.broadcast", token: "env:K", text: "x", onUncertain: "maybe" }"#, 2, #"write one of "retry", "skip""#),
         (#"{ id: "l", do: "line.broadcast", token: "env:K", text: "x", when: { hours: "9-21" } }"#, 2, "is not a time range"),
+        (
+            #"{ id: "l", do: "line.broadcast", token: "env:SHORT", text: "x" }"#, 2,
+            "4:45: error: the credential in env:SHORT is only 1 character long; one shorter than 8 characters cannot be masked safely in output and the journal; set env:SHORT to the real token or key"
+        ),
+        (
+            #"{ id: "h", do: "http", request: { url: "https://shop.example/", headers: { Authorization: "Bearer {{env.SHORT}}" } } }"#, 2,
+            "error: the credential in env:SHORT is only 1 character long"
+        ),
     ]
 
     @Test(arguments: credentialCases)
     func stepFieldsAndCredentialReferences(step: String, status: Int32, message: String) throws {
-        let result = try check(step: step, environment: ["K": "k"])
+        let result = try check(step: step, environment: ["K": "k-token-value", "SHORT": "x"])
         #expect(result.status == status, "\(result.output)")
         #expect(result.output.contains(message), "\(result.output)")
         #expect(!result.output.contains("abc123secret"), "a literal secret is never echoed")

@@ -50,6 +50,7 @@ struct WorkspaceValidator {
         let provider = action.action
         for (reference, location) in provider.credentials where checked.insert(location).inserted {
             warnIfMissing(reference, step: step, playbook: playbook, at: location)
+            refuseIfTooShort(reference, at: location)
         }
         for (template, location) in provider.templates where checked.insert(location).inserted {
             for (path, offset) in template.variables {
@@ -100,6 +101,16 @@ struct WorkspaceValidator {
         }
     }
 
+    /// A credential shorter than `Redactor.minimumLength` cannot be masked without masking ordinary text too.
+    private func refuseIfTooShort(_ reference: CredentialReference, at location: SourceLocation) {
+        let resolver = SecretResolver(environment: environment, workspaceRoot: workspace.root)
+        guard let value = resolver.peek(reference), value.count < Redactor.minimumLength else { return }
+        let length = value.count == 1 ? "1 character" : "\(value.count) characters"
+        sink.error(
+            "the credential in \(reference) is only \(length) long; one shorter than \(Redactor.minimumLength) characters cannot be masked safely in output and the journal; set \(reference) to the real token or key",
+            at: location)
+    }
+
     private func checkVariable(_ path: [String], at location: SourceLocation, playbook: Playbook, channels: [Channel]) {
         let name = path.joined(separator: ".")
         switch path.first {
@@ -135,6 +146,7 @@ struct WorkspaceValidator {
             if (environment[path[1]] ?? "").isEmpty {
                 sink.warning("environment variable \(path[1]) is not set here; set it where detour runs", at: location)
             }
+            refuseIfTooShort(.environment(path[1]), at: location)
         default:
             let roots = ["channel", "alternates", "incident", "settings", "env"]
             let suggestion = closestMatch(to: path[0], in: roots).map { "did you mean \"\($0)\"? " } ?? ""
