@@ -92,6 +92,19 @@ struct PlaybookCheckTests {
         ),
     ]
 
+    @Test func aShortCredentialFileIsRefusedAndALongOneAccepted() throws {
+        let workspace = try TemporaryWorkspace()
+        try workspace.write("channels/mall.json5", Self.channel)
+        try workspace.write(
+            "playbooks/p.json5", #"{ on: { event: "down" }, steps: [{ id: "l", do: "line.broadcast", token: "file:secrets/line", text: "x" }] }"#)
+        try workspace.write("secrets/line", "abc\n")
+        let short = try DetourBinary.run(["check"], in: workspace.root)
+        #expect(short.status == 2)
+        #expect(short.stderr.contains("playbooks/p.json5:1:74: error: the credential in file:secrets/line is only 3 characters long"), "\(short.stderr)")
+        try workspace.write("secrets/line", "line-token-0123\n")
+        #expect(try DetourBinary.run(["check"], in: workspace.root).status == 0)
+    }
+
     @Test(arguments: credentialCases)
     func stepFieldsAndCredentialReferences(step: String, status: Int32, message: String) throws {
         let result = try check(step: step, environment: ["K": "k-token-value", "SHORT": "x"])
