@@ -234,10 +234,13 @@ enum JournalFastDecoder {
         /// Deeper than any record; the general decoder (with its own cap) judges such a line.
         static let maxDepth = 8
 
-        /// An array or object still open, with what it holds so far.
-        private enum Open {
-            case array([Value])
-            case object(Members, key: String)
+        /// An array or object still open, with what it holds so far; changed in place on the stack,
+        /// so appending never copies what it already holds.
+        private struct Open {
+            var isArray: Bool
+            var items: [Value] = []
+            var members = Members()
+            var key = ""
         }
 
         mutating func document() throws -> Value {
@@ -267,9 +270,10 @@ enum JournalFastDecoder {
                         finished = .object(Members())
                     } else {
                         guard stack.count < Self.maxDepth else { throw Failure() }
-                        var members = Members()
-                        members.items.reserveCapacity(12)
-                        stack.append(.object(members, key: try key()))
+                        var open = Open(isArray: false)
+                        open.members.items.reserveCapacity(12)
+                        open.key = try key()
+                        stack.append(open)
                         continue
                     }
                 case 0x5B:
@@ -280,7 +284,7 @@ enum JournalFastDecoder {
                         finished = .array([])
                     } else {
                         guard stack.count < Self.maxDepth else { throw Failure() }
-                        stack.append(.array([]))
+                        stack.append(Open(isArray: true))
                         continue
                     }
                 case 0x22: finished = .string(try string())
@@ -291,30 +295,29 @@ enum JournalFastDecoder {
                 }
                 // Close every container the value completes; stop at the first that wants another item.
                 closing: while true {
-                    guard let open = stack.popLast() else { return finished }
+                    guard !stack.isEmpty else { return finished }
+                    let top = stack.count - 1
                     skipSpace()
                     guard index < bytes.count else { throw Failure() }
-                    switch open {
-                    case .array(var items):
-                        items.append(finished)
+                    if stack[top].isArray {
+                        stack[top].items.append(finished)
                         if bytes[index] == 0x2C {
                             index += 1
-                            stack.append(.array(items))
                             break closing
                         }
                         guard bytes[index] == 0x5D else { throw Failure() }
                         index += 1
-                        finished = .array(items)
-                    case .object(var members, let key):
-                        members.items.append((key, finished))
+                        finished = .array(stack.removeLast().items)
+                    } else {
+                        stack[top].members.items.append((stack[top].key, finished))
                         if bytes[index] == 0x2C {
                             index += 1
-                            stack.append(.object(members, key: try self.key()))
+                            stack[top].key = try key()
                             break closing
                         }
                         guard bytes[index] == 0x7D else { throw Failure() }
                         index += 1
-                        finished = .object(members)
+                        finished = .object(stack.removeLast().members)
                     }
                 }
             }

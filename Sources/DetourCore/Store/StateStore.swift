@@ -89,12 +89,23 @@ public final class StateStore {
             if errno == ENOENT { return nil }
             throw Self.openError(path, errno)
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        do {
-            return try handle.readToEnd() ?? Data()
-        } catch {
-            throw JournalError(message: "cannot read \(path): \(error.localizedDescription)")
+        defer { close(descriptor) }
+        // Sized from fstat and read in few calls: a year of journal is tens of megabytes.
+        var info = stat()
+        var data = Data(count: fstat(descriptor, &info) == 0 ? max(Int(info.st_size), 0) + 1 : 1 << 16)
+        var filled = 0
+        while true {
+            if filled == data.count { data.count *= 2 }
+            let result = data.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(message: "cannot read \(path): \(OutputFile.describe(errno))")
+            }
+            if result == 0 { break }
+            filled += result
         }
+        data.count = filled
+        return data
     }
 
     // MARK: - Journal
