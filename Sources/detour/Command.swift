@@ -111,23 +111,36 @@ extension Command {
     }
 }
 
-/// Where output goes; errors are masked like everything else.
+/// Where output goes: everything is masked, and human output shows control characters escaped.
+///
+/// Page titles, provider answers and names reach these lines from strangers; escaping here, once,
+/// means no command can forget it.
 struct Console: Sendable {
     /// Masks secrets in everything written.
     var redactor: Redactor
 
-    /// Writes a line to standard output.
+    /// Writes a line for people to standard output.
     func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((redactor.mask(text) + "\n").utf8))
+        FileHandle.standardOutput.write(Data((human(text) + "\n").utf8))
     }
 
-    /// Writes text to standard output without adding a newline.
+    /// Writes text for people to standard output without adding a newline.
     func raw(_ text: String) {
+        FileHandle.standardOutput.write(Data(human(text).utf8))
+    }
+
+    /// Writes a document for programs (CSV, JSON) to standard output as it is, only masked: its format escapes what it must.
+    func document(_ text: String) {
         FileHandle.standardOutput.write(Data(redactor.mask(text).utf8))
     }
 
-    /// Writes a line to standard error.
+    /// Writes a line for people to standard error.
     func err(_ text: String) {
-        FileHandle.standardError.write(Data((redactor.mask(text) + "\n").utf8))
+        FileHandle.standardError.write(Data((human(text) + "\n").utf8))
+    }
+
+    /// Masked first (a secret is matched as it was sent), then escaped.
+    private func human(_ text: String) -> String {
+        TerminalText.escaped(redactor.mask(text))
     }
 }

@@ -33,11 +33,13 @@ struct PlaybookCheckTests {
         (#"{ id: "l", do: "line.broadcast", token: "env:T", text: "\#(String(repeating: "😀", count: 2_501))" }"#, "the line.broadcast text is 5002 long"),
         (#"{ id: "d", do: "discord.post", webhook: "env:T", text: "\#(String(repeating: "a", count: 2_001))" }"#, "the discord.post text is 2001 long"),
         (#"{ id: "s", do: "slack.post", webhook: "env:T", text: "\#(String(repeating: "a", count: 4_001))" }"#, "the slack.post text is 4001 long"),
+        // {{incident.reason}} is measured as long as it can render (200 characters of a Japanese page title).
+        (#"{ id: "x", do: "x.post", token: "env:T", text: "{{incident.reason}}" }"#, "the x.post text is 347 long"),
     ]
 
     @Test(arguments: lengthCases)
     func tooLongTextsAreErrorsAtTheTextField(step: String, message: String) throws {
-        let result = try check(step: step, environment: ["T": "t"])
+        let result = try check(step: step, environment: ["T": "t-token-value"])
         #expect(result.status == 2)
         let column = Array(step.unicodeScalars).firstIndex(of: "\u{22}", after: step.range(of: "text: ")!.upperBound, in: step)! + 5
         #expect(result.stderr.contains("playbooks/p.json5:4:\(column): error: step"), "\(result.stderr)")
@@ -49,12 +51,12 @@ struct PlaybookCheckTests {
         let result = try check(
             step:
                 #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 133)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#,
-            environment: ["T": "t"])
+            environment: ["T": "t-token-value"])
         #expect(result.status == 2, "133 kanji + the name is 280, plus a space and a URL (23) is over")
         let fits = try check(
             step:
                 #"{ id: "x", do: "x.post", token: "env:T", text: "{{channel.name}}\#(String(repeating: "障", count: 121)) https://example.jp/\#(String(repeating: "a", count: 300))" }"#,
-            environment: ["T": "t"])
+            environment: ["T": "t-token-value"])
         #expect(fits.status == 0, "\(fits.output)")
     }
 
@@ -80,11 +82,32 @@ struct PlaybookCheckTests {
         (#"{ id: "l", do: "line.broadcast", token: "env:K", text: "{{channel.nmae}}" }"#, 2, #"did you mean "channel.name"?"#),
         (#"{ id: "l", do: "line.broadcast", token: "env:K", text: "x", onUncertain: "maybe" }"#, 2, #"write one of "retry", "skip""#),
         (#"{ id: "l", do: "line.broadcast", token: "env:K", text: "x", when: { hours: "9-21" } }"#, 2, "is not a time range"),
+        (
+            #"{ id: "l", do: "line.broadcast", token: "env:SHORT", text: "x" }"#, 2,
+            "4:45: error: the credential in env:SHORT is only 1 character long; one shorter than 8 characters cannot be masked safely in output and the journal; set env:SHORT to the real token or key"
+        ),
+        (
+            #"{ id: "h", do: "http", request: { url: "https://shop.example/", headers: { Authorization: "Bearer {{env.SHORT}}" } } }"#, 2,
+            "error: the credential in env:SHORT is only 1 character long"
+        ),
     ]
+
+    @Test func aShortCredentialFileIsRefusedAndALongOneAccepted() throws {
+        let workspace = try TemporaryWorkspace()
+        try workspace.write("channels/mall.json5", Self.channel)
+        try workspace.write(
+            "playbooks/p.json5", #"{ on: { event: "down" }, steps: [{ id: "l", do: "line.broadcast", token: "file:secrets/line", text: "x" }] }"#)
+        try workspace.write("secrets/line", "abc\n")
+        let short = try DetourBinary.run(["check"], in: workspace.root)
+        #expect(short.status == 2)
+        #expect(short.stderr.contains("playbooks/p.json5:1:74: error: the credential in file:secrets/line is only 3 characters long"), "\(short.stderr)")
+        try workspace.write("secrets/line", "line-token-0123\n")
+        #expect(try DetourBinary.run(["check"], in: workspace.root).status == 0)
+    }
 
     @Test(arguments: credentialCases)
     func stepFieldsAndCredentialReferences(step: String, status: Int32, message: String) throws {
-        let result = try check(step: step, environment: ["K": "k"])
+        let result = try check(step: step, environment: ["K": "k-token-value", "SHORT": "x"])
         #expect(result.status == status, "\(result.output)")
         #expect(result.output.contains(message), "\(result.output)")
         #expect(!result.output.contains("abc123secret"), "a literal secret is never echoed")

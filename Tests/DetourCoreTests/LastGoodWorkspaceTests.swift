@@ -65,7 +65,7 @@ import Testing
               steps: [{ id: "all", do: "line.broadcast", token: "env:LINE_TOKEN", text: "壊れました" },
                       { id: "staff", do: "line.push", token: "env:LINE_TOKEN", to: "U123", text: "ファイルを確認してください" }] }
             """)
-        let load = WorkspaceLoader(root: folder.root, environment: ["LINE_TOKEN": "t"]).load()
+        let load = WorkspaceLoader(root: folder.root, environment: ["LINE_TOKEN": "line-token-long-enough"]).load()
         #expect(load.workspace != nil, "\(load.diagnostics)")
         let warnings = load.diagnostics.filter { $0.severity == .warning && $0.message.contains("broken workspace file") }
         #expect(warnings.count == 1, "\(load.diagnostics)")

@@ -235,6 +235,24 @@ import Testing
         #expect(String(bom.dropFirst()) == plain)
     }
 
+    @Test(arguments: [
+        ("-楽天-", "'-楽天-"), ("=HYPERLINK(\"http://evil.example\",\"クリック\")", "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"クリック\"\")\""),
+        ("+81 店", "'+81 店"), ("@mall", "'@mall"), ("\tタブ店", "'\tタブ店"), ("\r店", "\"'\r店\""), ("楽天-店", "楽天-店"),
+    ])
+    func csvCellsThatLookLikeFormulasStayText(name: String, cell: String) throws {
+        let (_, folder) = try Self.workspace()
+        let path = folder.root + "/channels/mall.json5"
+        let quoted = String(decoding: try JSONEncoder().encode(name), as: UTF8.self)
+        try folder.write("channels/mall.json5", try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"テストモール店\"", with: quoted))
+        let load = WorkspaceLoader(root: folder.root, environment: [:]).load()
+        let workspace = try #require(load.workspace, "\(load.diagnostics)")
+        let csv = LostSaleReport(state: Self.state(), workspace: workspace, now: Self.date("2026-11-25T12:00:00+09:00")).csv()
+        let row = try #require(csv.components(separatedBy: "\r\n").dropFirst().first)
+        #expect(row.contains(",JPY,\(cell),2026-11-25T"), "\(row)")
+        // Amounts and times are written as they are.
+        #expect(row.contains(",32000,JPY,"))
+    }
+
     @Test func jsonHasWindowsChannelsAndTotals() throws {
         let (workspace, _) = try Self.workspace()
         let report = LostSaleReport(state: Self.state(), workspace: workspace, now: Self.date("2026-11-25T12:00:00+09:00"))

@@ -60,6 +60,7 @@ struct WorkspaceValidator {
         let provider = action.action
         for (reference, location) in provider.credentials where checked.insert(location).inserted {
             warnIfMissing(reference, step: step, playbook: playbook, at: location)
+            refuseIfTooShort(reference, at: location)
         }
         for (template, location) in provider.templates where checked.insert(location).inserted {
             for (path, offset) in template.variables {
@@ -72,10 +73,17 @@ struct WorkspaceValidator {
         }
     }
 
-    /// Renders a text with each channel's real values and a sample incident, and measures it as the platform does.
+    /// A reason as long as `{{incident.reason}}` ever renders, in Japanese (the widest for X's count).
+    static let sampleReason: String = {
+        let start = "item page: condition: body does not contain \"買い物かご\" (got \""
+        return start + String(repeating: "ただいまメンテナンス中です", count: TemplateContext.reasonLimit).prefix(TemplateContext.reasonLimit - start.count)
+    }()
+
+    /// Renders a text with each channel's real values and a sample incident (its reason as long as
+    /// it can render), and measures it as the platform does.
     private func checkLength(_ template: Template, at location: SourceLocation, limit: TextLimit, provider: String, step: Step, channels: [Channel]) {
         let sample = Incident(
-            id: "sample-20261127-101500", channel: "", trigger: .probe, by: nil, reason: "item page: HTTP 503 (expected 2xx)",
+            id: "sample-20261127-101500", channel: "", trigger: .probe, by: nil, reason: Self.sampleReason,
             openedAt: Date(timeIntervalSince1970: 1_795_742_100))
         var worst: (channel: String, length: Int)?
         for channel in channels {
@@ -103,6 +111,16 @@ struct WorkspaceValidator {
         } else if !resolver.isAvailable(reference) {
             sink.warning("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) is not available here; set it where detour runs", at: location)
         }
+    }
+
+    /// A credential shorter than `Redactor.minimumLength` cannot be masked without masking ordinary text too.
+    private func refuseIfTooShort(_ reference: CredentialReference, at location: SourceLocation) {
+        let resolver = SecretResolver(environment: environment, workspaceRoot: workspace.root)
+        guard let value = resolver.peek(reference), value.count < Redactor.minimumLength else { return }
+        let length = value.count == 1 ? "1 character" : "\(value.count) characters"
+        sink.error(
+            "the credential in \(reference) is only \(length) long; one shorter than \(Redactor.minimumLength) characters cannot be masked safely in output and the journal; set \(reference) to the real token or key",
+            at: location)
     }
 
     private func checkVariable(_ path: [String], at location: SourceLocation, playbook: Playbook, channels: [Channel]) {
@@ -140,6 +158,7 @@ struct WorkspaceValidator {
             if (environment[path[1]] ?? "").isEmpty {
                 sink.warning("environment variable \(path[1]) is not set here; set it where detour runs", at: location)
             }
+            refuseIfTooShort(.environment(path[1]), at: location)
         default:
             let roots = ["channel", "alternates", "incident", "settings", "env"]
             let suggestion = closestMatch(to: path[0], in: roots).map { "did you mean \"\($0)\"? " } ?? ""

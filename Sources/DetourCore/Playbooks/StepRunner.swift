@@ -69,8 +69,10 @@ public struct StepRunner: Sendable {
             return StepAttempt(
                 outcome: .retryable, status: nil, error: secrets.redactor.mask("\(failure.errorClass.rawValue): \(failure.message)"),
                 duration: duration, uncertain: uncertain)
-        case .success(let response):
-            let answer = secrets.redactor.mask(String(response.bodyText.prefix(2_000)))
+        case .success(let answered):
+            // Masked before anything cuts it: a secret crossing a cut would leave its first characters behind.
+            let response = masked(answered)
+            let answer = String(response.bodyText.prefix(2_000))
             var attempt = StepAttempt(outcome: .succeeded, status: response.status, error: nil, duration: duration, answer: answer)
             switch action.classify(response, call: rendered.call, environment: environment) {
             case .success(let outputs):
@@ -90,6 +92,21 @@ public struct StepRunner: Sendable {
             }
             return attempt
         }
+    }
+}
+
+extension StepRunner {
+    /// The answer with every secret masked in its body, so no excerpt or message built from it can hold one.
+    func masked(_ response: HTTPResponse) -> HTTPResponse {
+        let text = response.bodyText
+        let masked = secrets.redactor.mask(text)
+        guard masked != text else { return response }
+        var response = response
+        response.body = Array(masked.utf8)
+        // The body is UTF-8 now, whatever charset the provider declared; the media type stays.
+        let type = response.header("content-type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "text/plain"
+        response.headers = response.headers.filter { $0.name.lowercased() != "content-type" } + [HTTPHeader("Content-Type", "\(type); charset=utf-8")]
+        return response
     }
 }
 

@@ -11,6 +11,9 @@ public struct TemplateContext: Sendable {
     /// `settings.*` from detour.json5.
     public var settings: JSONValue
 
+    /// Most characters `{{incident.reason}}` renders: the reason may quote a stranger's page.
+    public static let reasonLimit = 200
+
     /// Builds the context for an incident of a channel in a workspace.
     public init(workspace: Workspace, channel: Channel, incident: Incident) {
         self.channel = channel
@@ -22,7 +25,7 @@ public struct TemplateContext: Sendable {
         self.incident = [
             "id": incident.id,
             "startedAt": incident.outageStart.formatted(format),
-            "reason": incident.reason,
+            "reason": ProbeEvaluator.clip(incident.reason, to: Self.reasonLimit),
         ]
         settings = workspace.settings.values
     }

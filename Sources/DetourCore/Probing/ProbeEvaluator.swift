@@ -30,7 +30,7 @@ public enum ProbeEvaluator {
             result.status = response.status
             result.latency = response.timings.total
             let deadline = ContinuousClock.now + max(.zero, probe.timeout - response.timings.total)
-            result.failure = check(probe, response, now: now, deadline: deadline)
+            result.failure = check(probe, response, now: now, deadline: deadline).map(clipped)
             if result.failure == nil, let limit = probe.expect.maxLatency, response.timings.total > limit {
                 result.slow = "answered in \(response.timings.total.milliseconds) ms, slower than maxLatency \(DurationText.format(limit))"
             }
@@ -161,6 +161,26 @@ public enum ProbeEvaluator {
         return current
     }
 
+    /// Most characters of a page title kept as evidence.
+    public static let titleLimit = 200
+    /// Most characters of any other excerpt kept as evidence (a failure's detail, what came back).
+    public static let excerptLimit = 500
+
+    /// A failure whose texts fit the evidence limits: a stranger's 3 MB title never reaches the journal.
+    private static func clipped(_ failure: ProbeFailure) -> ProbeFailure {
+        var failure = failure
+        failure.detail = clip(failure.detail, to: excerptLimit)
+        failure.actual = failure.actual.map { clip($0, to: excerptLimit) }
+        failure.expected = failure.expected.map { clip($0, to: excerptLimit) }
+        return failure
+    }
+
+    /// The text cut to `limit` characters, ending with `…` when cut.
+    static func clip(_ text: String, to limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit - 1)) + "…"
+    }
+
     static func isMaintenance(_ text: String) -> Bool {
         let lower = text.lowercased()
         return maintenanceWords.contains { lower.contains($0) }
@@ -171,7 +191,7 @@ public enum ProbeEvaluator {
         if let open = body.range(of: "<title>", options: .caseInsensitive),
             let close = body.range(of: "</title>", options: .caseInsensitive, range: open.upperBound..<body.endIndex)
         {
-            return String(body[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
+            return clip(String(body[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines), to: titleLimit)
         }
         return String(body.prefix(80)).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -85,12 +85,12 @@ public struct MetricsText: Sendable {
         return out
     }
 
-    /// Writes the file atomically: a temporary file in the same folder, then a rename.
+    /// Writes the file atomically (a temporary file in the same folder, then a rename), or in place for a device or a pipe.
     public func write(to path: String) throws {
         do {
-            try Data(render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try OutputFile.write(Data(render().utf8), to: path)
         } catch {
-            throw JournalError(message: "cannot write the metrics file \(path): \(error.localizedDescription)")
+            throw JournalError(message: "cannot write the metrics file \(path): \(error.reason)")
         }
     }
 

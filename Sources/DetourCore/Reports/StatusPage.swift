@@ -197,14 +197,22 @@ public struct StatusPage: Sendable {
             """
     }
 
-    /// Writes `index.html` and `status.json` into a folder, each atomically.
+    /// Writes `index.html` and `status.json` into a folder, each atomically (or in place for a device or a pipe).
     public func write(to directory: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), !isFolder.boolValue {
+            throw JournalError(message: "cannot write the status page to \(directory): it is not a folder; give a folder for index.html and status.json")
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data((json().jsonText + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/status.json"), options: .atomic)
-            try Data(html().utf8).write(to: URL(fileURLWithPath: directory + "/index.html"), options: .atomic)
         } catch {
-            throw JournalError(message: "cannot write the status page to \(directory): \(error.localizedDescription)")
+            throw JournalError(message: "cannot create the status page folder \(directory): \(error.localizedDescription)")
+        }
+        do {
+            try OutputFile.write(Data((json().jsonText + "\n").utf8), to: directory + "/status.json")
+            try OutputFile.write(Data(html().utf8), to: directory + "/index.html")
+        } catch {
+            throw JournalError(message: "cannot write the status page: \(error.description)")
         }
     }
 

@@ -249,9 +249,24 @@ enum JournalFastDecoder {
     }
 
     /// A strict JSON reader over bytes: objects, strings, numbers, booleans and null.
+    ///
+    /// It keeps open arrays and objects on its own stack rather than recursing, so a line of a
+    /// million `[` costs a failed parse, never the thread's stack.
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+
+        /// Deeper than any record; the general decoder (with its own cap) judges such a line.
+        static let maxDepth = 8
+
+        /// An array or object still open, with what it holds so far; changed in place on the stack,
+        /// so appending never copies what it already holds.
+        private struct Open {
+            var isArray: Bool
+            var items: [Value] = []
+            var members = Members()
+            var key = ""
+        }
 
         mutating func document() throws -> Value {
             let value = try self.value()
@@ -264,18 +279,84 @@ enum JournalFastDecoder {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D || bytes[index] == 0x0A { index += 1 }
         }
 
+        /// One value, its nested arrays and objects included.
         mutating func value() throws -> Value {
-            skipSpace()
-            guard index < bytes.count else { throw Failure() }
-            switch bytes[index] {
-            case 0x7B: return try object()
-            case 0x5B: return try array()
-            case 0x22: return .string(try string())
-            case 0x74: return try literal("true", .bool(true))
-            case 0x66: return try literal("false", .bool(false))
-            case 0x6E: return try literal("null", .null)
-            default: return try number()
+            var stack: [Open] = []
+            while true {
+                skipSpace()
+                guard index < bytes.count else { throw Failure() }
+                var finished: Value
+                switch bytes[index] {
+                case 0x7B:
+                    index += 1
+                    skipSpace()
+                    if index < bytes.count, bytes[index] == 0x7D {
+                        index += 1
+                        finished = .object(Members())
+                    } else {
+                        guard stack.count < Self.maxDepth else { throw Failure() }
+                        var open = Open(isArray: false)
+                        open.members.items.reserveCapacity(12)
+                        open.key = try key()
+                        stack.append(open)
+                        continue
+                    }
+                case 0x5B:
+                    index += 1
+                    skipSpace()
+                    if index < bytes.count, bytes[index] == 0x5D {
+                        index += 1
+                        finished = .array([])
+                    } else {
+                        guard stack.count < Self.maxDepth else { throw Failure() }
+                        stack.append(Open(isArray: true))
+                        continue
+                    }
+                case 0x22: finished = .string(try string())
+                case 0x74: finished = try literal("true", .bool(true))
+                case 0x66: finished = try literal("false", .bool(false))
+                case 0x6E: finished = try literal("null", .null)
+                default: finished = try number()
+                }
+                // Close every container the value completes; stop at the first that wants another item.
+                closing: while true {
+                    guard !stack.isEmpty else { return finished }
+                    let top = stack.count - 1
+                    skipSpace()
+                    guard index < bytes.count else { throw Failure() }
+                    if stack[top].isArray {
+                        stack[top].items.append(finished)
+                        if bytes[index] == 0x2C {
+                            index += 1
+                            break closing
+                        }
+                        guard bytes[index] == 0x5D else { throw Failure() }
+                        index += 1
+                        finished = .array(stack.removeLast().items)
+                    } else {
+                        stack[top].members.items.append((stack[top].key, finished))
+                        if bytes[index] == 0x2C {
+                            index += 1
+                            stack[top].key = try key()
+                            break closing
+                        }
+                        guard bytes[index] == 0x7D else { throw Failure() }
+                        index += 1
+                        finished = .object(stack.removeLast().members)
+                    }
+                }
             }
+        }
+
+        /// A member's key and its colon.
+        mutating func key() throws -> String {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == 0x22 else { throw Failure() }
+            let key = try string()
+            skipSpace()
+            guard index < bytes.count, bytes[index] == 0x3A else { throw Failure() }
+            index += 1
+            return key
         }
 
         mutating func literal(_ word: StaticString, _ value: Value) throws -> Value {
@@ -284,57 +365,6 @@ enum JournalFastDecoder {
             for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw Failure() }
             index += count
             return value
-        }
-
-        mutating func array() throws -> Value {
-            index += 1
-            var items: [Value] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == 0x5D {
-                index += 1
-                return .array(items)
-            }
-            while true {
-                items.append(try value())
-                skipSpace()
-                guard index < bytes.count else { throw Failure() }
-                if bytes[index] == 0x2C {
-                    index += 1
-                    continue
-                }
-                guard bytes[index] == 0x5D else { throw Failure() }
-                index += 1
-                return .array(items)
-            }
-        }
-
-        mutating func object() throws -> Value {
-            index += 1
-            var members = Members()
-            members.items.reserveCapacity(12)
-            skipSpace()
-            if index < bytes.count, bytes[index] == 0x7D {
-                index += 1
-                return .object(members)
-            }
-            while true {
-                skipSpace()
-                guard index < bytes.count, bytes[index] == 0x22 else { throw Failure() }
-                let key = try string()
-                skipSpace()
-                guard index < bytes.count, bytes[index] == 0x3A else { throw Failure() }
-                index += 1
-                members.items.append((key, try value()))
-                skipSpace()
-                guard index < bytes.count else { throw Failure() }
-                if bytes[index] == 0x2C {
-                    index += 1
-                    continue
-                }
-                guard bytes[index] == 0x7D else { throw Failure() }
-                index += 1
-                return .object(members)
-            }
         }
 
         mutating func string() throws -> String {

@@ -19,7 +19,7 @@ struct LogCommand: Command {
             let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
             for record in records {
                 if json {
-                    context.console.out(try JournalCoding.encode(record))
+                    context.console.document(try JournalCoding.encode(record) + "\n")
                 } else {
                     context.console.out(describe(record, printer))
                 }

@@ -78,15 +78,15 @@ struct ReportCommand: Command {
             let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter, recompute: recompute)
             if let html {
                 let path = html.hasPrefix("/") ? html : FileManager.default.currentDirectoryPath + "/" + html
-                try Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                try OutputFile.write(Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8), to: path)
                 context.console.err("wrote \(path)")
             }
             if csv {
                 // CSV stays plain rows for spreadsheets; the label goes beside it.
                 if recompute { context.console.err(LostSaleReport.recomputedLabel) }
-                context.console.raw(report.csv(byteOrderMark: bom))
+                context.console.document(report.csv(byteOrderMark: bom))
             } else if json {
-                context.console.out(report.json().jsonText)
+                context.console.document(report.json().jsonText + "\n")
             } else {
                 context.console.raw(report.table())
             }

@@ -24,7 +24,7 @@ struct StatusCommand: Command {
         let open = state.incidents.filter { $0.status != .resolved }
         let now = (try? session.clock().now()) ?? Date()
         if json {
-            context.console.out(statusJSON(session, state, open, now: now).jsonText)
+            context.console.document(statusJSON(session, state, open, now: now).jsonText + "\n")
             return .ok
         }
         if let fallback = session.fallback {
