@@ -119,8 +119,14 @@ final class SaleDayTests {
         #expect(lineTexts().last == "楽天市場店は復旧しました", "the operator's restore is announced")
         status = try detour("status", at: "20:05:15").stdout
         #expect(status.contains("mall-down/promo: held by yahoo"), "\(status)")
+        // 4. A typo lands in the playbook: every tick runs on the last good workspace (exit 3).
+        let playbook = try String(contentsOfFile: workspace.root + "/playbooks/mall-down.json5", encoding: .utf8)
+        try workspace.write("playbooks/mall-down.json5", playbook.replacingOccurrences(of: #"do: "line.broadcast", token"#, with: #"do: "line.brodcast", token"#))
         // Still failing: confirmed again and a new incident follows the restored one.
         try tick("20:05:20", "20:05:30", "20:05:40")
+        #expect(tickStatuses.suffix(3) == [3, 3, 3], "ran on the last good workspace")
+        #expect(try detour("status", at: "20:05:42").stdout.contains("running on the workspace of"))
+        try workspace.write("playbooks/mall-down.json5", playbook)
         let rakutenIncidents = try opened("rakuten")
         #expect(rakutenIncidents.count == 2)
         #expect(rakutenIncidents.last?["follows"] as? String == rakutenIncidents.first?["incident"] as? String)
@@ -152,6 +158,9 @@ final class SaleDayTests {
             "every channel's messages alternate, none twice")
         #expect(try detour("status", at: "20:28:00").stdout.contains("No open incidents."))
         #expect(tickStatuses.allSatisfy { $0 == 0 || $0 == 3 }, "no tick ever stopped monitoring")
+        let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        #expect(journal.components(separatedBy: #""type":"workspace.invalid""#).count == 2, "journaled once")
+        #expect(journal.contains(#""type":"workspace.valid""#))
 
         // The report covers every failing minute once.
         let report = try detour("report", "--json", at: "21:00:00").stdout
