@@ -6,6 +6,8 @@ struct TimelinePrinter: Sendable {
     let console: Console
     let names: [String: String]
     let schedules: [String: Schedule]
+    /// Each channel's `recovery.settle`.
+    let settles: [String: Duration]
     let timeZone: TimeZone
     /// Also print rounds where nothing changed.
     var verbose = false
@@ -14,6 +16,7 @@ struct TimelinePrinter: Sendable {
         self.console = console
         names = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.name) })
         schedules = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.schedule) })
+        settles = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.settle) })
         timeZone = workspace.settings.timeZone
         self.verbose = verbose
     }
@@ -81,7 +84,10 @@ struct TimelinePrinter: Sendable {
             if event.trigger == .manual {
                 line(record.ts, "incident \(event.incident): restored\(who)\(event.forced == true ? " while still failing" : ""); undoing and announcing")
             } else {
-                line(record.ts, "incident \(event.incident): channel back; undo and recovery notices wait until it has stayed up (recovery.settle)")
+                // Incident ids start with their channel's id.
+                let settle = settles.filter { event.incident.hasPrefix($0.key + "-") }.max { $0.key.count < $1.key.count }?.value ?? .zero
+                let when = clock(event.recoveredAt.addingTimeInterval(settle.timeInterval))
+                line(record.ts, "incident \(event.incident): channel back; undo and recovery notices at \(when) if it stays up (recovery.settle)")
             }
         case .incidentResolved(let event):
             line(record.ts, "incident \(event.incident) resolved")
