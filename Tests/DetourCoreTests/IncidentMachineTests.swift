@@ -320,6 +320,27 @@ enum MachineFixtures {
         #expect(throws: EngineError.self) { try rig.machine.retry(incident: incident.id, step: nil, by: "sato") }
     }
 
+    @Test func theOperatorsAreToldOfEachFailureForGoodOnceEvenAfterACrash() throws {
+        let rig = try MachineRig(MachineFixtures.workspace())
+        rig.answer = fail500
+        try rig.failover("rakuten")
+        for _ in 0..<5 { rig.advance(60) }
+        let told = { rig.state.incidents.filter { $0.playbook == "ops" }.count }
+        #expect(told() == 1)
+        rig.advance(60)
+        #expect(told() == 1, "once per failure")
+        // Retried by hand, and it fails for good again: told again.
+        let incident = try #require(rig.incidents(of: "rakuten").first)
+        rig.apply(try rig.machine.retry(incident: incident.id, step: nil, by: "sato"))
+        rig.drive()
+        for _ in 0..<5 { rig.advance(60) }
+        #expect(told() == 2)
+        // A machine rebuilt from the journal (a run killed after the failure was journaled) owes nothing more.
+        var fresh = IncidentMachine(workspace: rig.machine.workspace, state: DetourState())
+        for record in rig.journal { fresh.apply(record) }
+        #expect(fresh.failureNotices().isEmpty)
+    }
+
     @Test func aQuietFailoverSendsNoPublicNotice() throws {
         let rig = try MachineRig(MachineFixtures.workspace())
         try rig.failover("rakuten", quiet: true)

@@ -176,6 +176,25 @@ struct IncidentMachine: Sendable {
         }
     }
 
+    /// Runs of `step-failed` playbooks for each step of an open outage that failed for good, once per failure.
+    ///
+    /// Derived from state, not from the answer, so a run that dies right after journaling the
+    /// failure still tells the operators on the next pass.
+    func failureNotices() -> [JournalEvent] {
+        guard !workspace.playbooks.filter({ $0.event == .stepFailed }).isEmpty else { return [] }
+        var events: [JournalEvent] = []
+        for incident in state.incidents where incident.status != .resolved && incident.isOutage {
+            for key in incident.failedSteps {
+                let record = incident.steps[key]
+                let reason = "step \(key) of \(incident.id) failed: \(record?.error ?? "failed")"
+                // The attempt count is part of the id: a step retried by hand that fails again is told again.
+                let suffix = "\(key.replacingOccurrences(of: "/", with: "."))-\(record?.attemptsStarted ?? 0)"
+                events += noticeRuns(.stepFailed, channel: incident.channel, reason: reason) { "\($0.id)-\(incident.id)-\(suffix)" }
+            }
+        }
+        return events
+    }
+
     // MARK: - Steps
 
     /// The next work over the unresolved incidents in scope, failover phases first (so an incident
@@ -184,7 +203,7 @@ struct IncidentMachine: Sendable {
         // Incidents follow health first: an incident that just resolved while its channel is down
         // again is followed at once by a new one, whatever command or pass resolved it.
         if case .all = scope {
-            let reconciled = reconcile(at: now)
+            let reconciled = reconcile(at: now) + failureNotices()
             if !reconciled.isEmpty { return MachineOutlook(work: .journal(reconciled), wakeAt: nil) }
         }
         let unresolved = state.incidents.filter { incident in
@@ -536,12 +555,6 @@ struct IncidentMachine: Sendable {
                     status: result.status, error: result.error, durationMs: Self.milliseconds(result.duration),
                     outputs: result.outputs.isEmpty ? nil : result.outputs, retryAt: retryAt, note: result.note, holds: holds, notice: notice))
         ]
-        if result.outcome == .failed, let incident, incident.isOutage {
-            let reason = "step \(planned.key) of \(incident.id) failed: \(result.error ?? "")"
-            events += noticeRuns(.stepFailed, channel: incident.channel, reason: reason) { playbook in
-                "\(playbook.id)-\(incident.id)-\(planned.key.replacingOccurrences(of: "/", with: "."))"
-            }
-        }
         return events
     }
 
