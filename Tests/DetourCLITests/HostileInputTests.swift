@@ -138,7 +138,8 @@ final class HostileInputTests {
             """)
         let started = ContinuousClock.now
         let result = try detour("probe", "hostile")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Unbounded, the drip-fed page alone would take 50 s.
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(result.status == 0 || result.status == 1, "\(result.output)")
         let output = result.output
         for name in ["drip", "huge", "title", "giant header", "many headers", "file", "ftp", "loop", "other origin"] {

@@ -35,13 +35,11 @@ final class HostileServerTests {
     // MARK: - Redirects
 
     @Test func aPublicPageCannotSendTheProbeToALoopbackAddress() async throws {
-        let started = ContinuousClock.now
         let failure = try #require(failureOf(await client.send(publicProbe("redirect/private"))))
         #expect(failure.message.contains("redirect to \(url("internal-admin")) refused"), "\(failure.message)")
         #expect(failure.message.contains("127.0.0.1, a loopback address"), "\(failure.message)")
         #expect(failure.message.contains("allowPrivateRedirect: true"), "\(failure.message)")
         #expect(sandbox.requests(path: "/hostile/internal-admin").isEmpty, "the private address is never connected to")
-        #expect(ContinuousClock.now - started < .seconds(2))
     }
 
     @Test func aPublicPageCannotSendTheProbeToTheCloudMetadataAddress() async throws {
@@ -104,7 +102,8 @@ final class HostileServerTests {
         let started = ContinuousClock.now
         let failure = try #require(failureOf(await client.send(HTTPRequest(url: url("drip"), timeout: .milliseconds(500)))))
         #expect(failure.errorClass == .timeout)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // The whole body would take 50 s.
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func aHugeBodyIsCutAtTheLimit() async throws {
@@ -112,7 +111,7 @@ final class HostileServerTests {
         let response = try await client.send(HTTPRequest(url: url("huge-body"), maxBodyBytes: 64 << 10)).get()
         #expect(response.bodyTruncated)
         #expect(response.body.count == 64 << 10)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func controlCharactersInAPageAreJustBytes() async throws {
@@ -128,7 +127,7 @@ final class HostileServerTests {
         case .success(let response): #expect(response.status == 200)
         case .failure(let failure): #expect(!failure.message.isEmpty)
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test(arguments: ["a\r\nX-Injected: yes", "a\nb", "a\rb", "a\u{0}b"])
@@ -152,7 +151,8 @@ final class HostileServerTests {
         task.cancel()
         let failure = try #require(failureOf(await task.value))
         #expect(failure.isCancellation)
-        #expect(ContinuousClock.now - cancelled < .milliseconds(500))
+        // The request's own timeout is a minute away.
+        #expect(ContinuousClock.now - cancelled < .seconds(3))
         // The client is still usable afterwards.
         #expect(try await client.send(HTTPRequest(url: url("echo"))).get().status == 200)
     }
