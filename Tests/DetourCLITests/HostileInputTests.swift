@@ -117,6 +117,29 @@ final class HostileInputTests {
         #expect(started.count == 2, "failed once each time, never retried")
     }
 
+    @Test func aLineBreakWrittenIntoAHeaderIsAnErrorAndDrillShowsOneFromAValue() throws {
+        try workspace.write("detour.json5", #"{ settings: { tag: "sale\nX-Injected: yes" } }"#)
+        try workspace.write(
+            "playbooks/p.json5",
+            """
+            { on: { event: "down", channels: ["mall"] },
+              steps: [{ id: "notice", do: "http", request: { url: "\(base)/hostile/echo", headers: { "X-Tag": "{{settings.tag}}" } } }] }
+            """)
+        let drill = try detour("drill", "mall")
+        #expect(drill.output.contains("fails: header X-Tag contains a line break (LF)"), "\(drill.output)")
+
+        try workspace.write(
+            "channels/bad.json5",
+            #"""
+            { name: "bad", kind: "own-site", url: "https://shop.example/",
+              probes: [{ url: "https://shop.example/", headers: { "X-Api-Key": "k\r\nX-Injected: yes" } }] }
+            """#)
+        let check = try detour("check")
+        #expect(check.status == 2, "\(check.output)")
+        #expect(check.output.contains("channels/bad.json5:2:"), "\(check.output)")
+        #expect(check.output.contains("error: header X-Api-Key contains a line break (CR); a header must stay on one line"), "\(check.output)")
+    }
+
     // MARK: - Probes
 
     @Test func probesOfHostilePagesEndInAnAnswerOrAClearFailure() throws {

@@ -242,7 +242,9 @@ struct StepLoader {
                         sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
                         continue
                     }
-                    if let reference = CredentialReference.parse(text) {
+                    if let problem = HTTPHeader(member.key, text).injectionProblem {
+                        sink.error(problem, at: member.value.location)
+                    } else if let reference = CredentialReference.parse(text) {
                         if let problem = reference.formProblem { sink.error(problem, at: member.value.location) }
                         headers.append(HeaderTemplate(name: member.key, value: .credential(reference), location: member.value.location))
                     } else if let parsed = Self.template(text, at: member.value.location, sink: sink) {
