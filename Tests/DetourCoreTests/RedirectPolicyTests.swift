@@ -44,6 +44,9 @@ struct RedirectPolicyTests {
         Hop("http://shop.example/", "ftp://127.0.0.1/", true, "only http and https"),
         Hop("http://shop.example/", "gopher://127.0.0.1:6379/_FLUSHALL", true, "only http and https"),
         Hop("http://shop.example/", "dict://127.0.0.1:11211/stat", true, "only http and https"),
+        Hop("https://ショップ.jp/", "https://ショップ.jp/カート 1", false, nil),
+        Hop("https://ショップ.jp/", "http://ショップ.jp/", false, "from https to plain http"),
+        Hop("http://shop.example/", "//no-scheme.example/", false, "only http and https"),
     ]
 
     @Test(arguments: hops)
@@ -60,7 +63,10 @@ struct RedirectPolicyTests {
         ("http://a.example/x", "http://a.example/y", false), ("http://a.example/", "http://a.example:80/", false),
         ("https://a.example/", "https://A.EXAMPLE:443/", false), ("http://a.example/", "https://a.example/", true),
         ("http://a.example/", "http://b.example/", true), ("http://127.0.0.1:80/", "http://127.0.0.1:81/", true),
-        ("http://127.0.0.1:8080/", "http://localhost:8080/", true),
+        ("http://127.0.0.1:8080/", "http://localhost:8080/", true), ("http://[::1]:8080/a", "http://[::1]:8080/b", false),
+        ("http://[::1]/", "http://[::1]:80/", false), ("http://user:pw@a.example/", "http://a.example/", false),
+        ("https://ショップ.jp/商品", "https://ショップ.jp/カート", false), ("https://ショップ.jp/", "https://別の店.jp/", true),
+        ("http://a.example?x=1", "http://a.example:80#top", false),
     ])
     func originsCompareSchemeHostAndPort(_ first: String, _ second: String, _ crossOrigin: Bool) {
         #expect(RedirectPolicy.isCrossOrigin(first, second) == crossOrigin)

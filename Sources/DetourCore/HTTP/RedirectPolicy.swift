@@ -24,8 +24,8 @@ public struct RedirectPolicy: Sendable, Equatable {
 
     /// Why the hop from `current` to `target` must not be taken (scheme rules only), or nil when it may.
     func refusal(from current: String, to target: String) -> String? {
-        let from = URLComponents(string: current)?.scheme?.lowercased()
-        guard let scheme = URLComponents(string: target)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+        let from = Self.scheme(current)
+        guard let scheme = Self.scheme(target), scheme == "http" || scheme == "https" else {
             return "redirect to \(target) refused: only http and https addresses are followed"
         }
         if from == "https", scheme == "http", !allowInsecure {
@@ -46,11 +46,31 @@ public struct RedirectPolicy: Sendable, Equatable {
         origin(first) != origin(second)
     }
 
+    /// `scheme://host:port`, with the default port filled in. Read by hand rather than with URLComponents, which
+    /// gives up on hosts and paths in Japanese that curl sends as they are.
     private static func origin(_ url: String) -> String {
-        guard let parts = URLComponents(string: url) else { return url }
-        let scheme = parts.scheme?.lowercased() ?? ""
-        let port = parts.port ?? (scheme == "https" ? 443 : 80)
-        return "\(scheme)://\(parts.host?.lowercased() ?? ""):\(port)"
+        guard let scheme = scheme(url), let start = url.range(of: "://") else { return url }
+        var authority = url[start.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var host = authority
+        var port = scheme == "https" ? "443" : "80"
+        let hostEnd = authority.hasPrefix("[") ? authority.firstIndex(of: "]").map { authority.index(after: $0) } : authority.firstIndex(of: ":")
+        if let hostEnd, hostEnd < authority.endIndex {
+            host = authority[..<hostEnd]
+            let written = authority[hostEnd...].dropFirst()
+            if !written.isEmpty { port = String(written) }
+        }
+        return "\(scheme)://\(host.lowercased()):\(port)"
+    }
+
+    /// The URL's scheme, lowercased; nil when it has none.
+    private static func scheme(_ url: String) -> String? {
+        guard let colon = url.firstIndex(of: ":") else { return nil }
+        let scheme = url[..<colon]
+        guard let first = scheme.first, first.isASCII, first.isLetter,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { return nil }
+        return scheme.lowercased()
     }
 }
 
