@@ -190,6 +190,8 @@ struct HTTPResponse {
     var headers: [SandboxHeader]
     /// The body bytes.
     var body: [UInt8]
+    /// A body written in pieces after the head instead of `body` (drip-feed, huge pages).
+    var stream: StreamedBody? = nil
 
     /// Creates a response with a text body.
     init(status: Int, headers: [SandboxHeader] = [], body: String = "") {
@@ -209,8 +211,8 @@ struct HTTPResponse {
     }
 
     /// A JSON response.
-    static func json(_ status: Int, _ body: String) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [SandboxHeader("Content-Type", "application/json")], body: body)
+    static func json(_ status: Int, _ body: String, headers: [SandboxHeader] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [SandboxHeader("Content-Type", "application/json")] + headers, body: body)
     }
 
     /// An empty `204 No Content`.
@@ -239,7 +241,8 @@ struct HTTPResponse {
             head += "\(name): \(value)\r\n"
         }
         // RFC 9110 §8.6 forbids Content-Length on 1xx and 204 responses.
-        if status >= 200, status != 204 { head += "Content-Length: \(body.count)\r\n" }
+        let length = stream.map { $0.chunk.count * $0.count } ?? body.count
+        if status >= 200, status != 204 { head += "Content-Length: \(length)\r\n" }
         head += "Connection: close\r\n\r\n"
         var bytes = Array(head.utf8)
         if includeBody, status != 204, status != 304 { bytes += body }

@@ -15,7 +15,10 @@ struct SandboxRouter: Sendable {
         do {
             let request = try connection.readRequest(maxBody: Self.maxBodyBytes)
             if let response = respond(to: request, run: run) {
-                connection.send(response.serialized(includeBody: request.method != "HEAD"))
+                let withBody = request.method != "HEAD"
+                if connection.send(response.serialized(includeBody: withBody)), withBody, let stream = response.stream {
+                    stream.write(to: connection, run: run)
+                }
             }
         } catch {
             if let response = HTTPResponse.forReadError(error) {
@@ -41,6 +44,11 @@ struct SandboxRouter: Sendable {
             return external(host: segments[1].lowercased(), path: rest, request: request, run: run)
         case "_maintenance" where segments.count == 2 && !segments[1].isEmpty:
             return .html(200, Storefront.maintenancePage(name: segments[1]))
+        case "hostile":
+            let record = RecordedRequest(
+                method: request.method, host: request.hostHeaderHost, path: target.path, query: target.query,
+                headers: request.head.headerDictionary, body: request.bodyText, receivedAt: Date(), answeredStatus: 0)
+            return HostileRoutes(port: run.port, state: state).respond(to: Array(segments.dropFirst()), request: record, run: run)
         case "_sandbox":
             return SandboxControl(state: state).respond(to: request, segments: Array(segments.dropFirst()))
         default:

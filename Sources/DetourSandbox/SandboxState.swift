@@ -91,6 +91,11 @@ final class SandboxState: @unchecked Sendable {
         }
     }
 
+    /// Logs a request answered without a script (the hostile routes).
+    func record(_ request: RecordedRequest) {
+        lock.withLock { log.append(request) }
+    }
+
     /// Turns on the fake provider APIs (LINE, X, Slack, Discord, SendGrid, Mailchimp, Shopify, PagerDuty, Statuspage).
     func enableProviderFakes() {
         lock.withLock { if fakes == nil { fakes = ProviderFakes() } }

@@ -83,7 +83,7 @@ struct WorkspaceSession {
         String(SHA256.hex(errors.map(\.description).sorted().joined(separator: "\n")).prefix(16))
     }
 
-    private static func resolve(_ path: String, in root: String) -> String {
+    static func resolve(_ path: String, in root: String) -> String {
         path.hasPrefix("/") ? path : root + "/" + path
     }
 

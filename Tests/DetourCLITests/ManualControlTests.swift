@@ -1,3 +1,4 @@
+import DetourCore
 import DetourSandbox
 import DetourTestSupport
 import Foundation
@@ -195,6 +196,77 @@ final class ManualControlTests {
         #expect(log.contains("step.finished  "), "\(log)")
         #expect(log.contains("notify/notice attempt 1: succeeded 200"), "\(log)")
         #expect(sandbox.requests(path: "/notice").count == 1)
+    }
+
+    @Test func aSecondWatchOnTheSameStateFolderRefusesAndNamesTheFirst() async throws {
+        let first = try DetourBinary.start(["watch"], in: workspace.root)
+        defer { if first.process.isRunning { kill(first.process.processIdentifier, SIGKILL) } }
+        #expect(try await first.waitForOutput("watching 1 channels"))
+
+        let starting = try DetourBinary.start(["watch"], in: workspace.root)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while starting.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if starting.process.isRunning {
+            Issue.record("a second watch kept running beside the first")
+            kill(starting.process.processIdentifier, SIGKILL)
+        }
+        let second = starting.wait()
+        #expect(second.status == 1, "\(second.output)")
+        #expect(
+            second.stderr.contains("detour watch is already running on \(workspace.root)/.detour (pid \(first.process.processIdentifier))"), "\(second.stderr)")
+        #expect(second.stderr.contains("--state-dir"))
+
+        // Cron ticks and operators still run between the daemon's passes.
+        let tick = try detour("tick")
+        #expect(tick.status == 0, "\(tick.output)")
+
+        kill(first.process.processIdentifier, SIGTERM)
+        #expect(first.wait().status == 0)
+        let third = try DetourBinary.start(["watch"], in: workspace.root)
+        #expect(try await third.waitForOutput("watching 1 channels"), "the lock ends with the daemon: \(third.stderrSoFar)")
+        kill(third.process.processIdentifier, SIGTERM)
+        #expect(third.wait().status == 0)
+    }
+
+    @Test func watchRepairsTheJournalOnlyOnceItHoldsTheLock() async throws {
+        let path = workspace.root + "/.detour/journal.jsonl"
+        // Another run holds the lock and is half-way through appending a line.
+        let other = try #require(try StateStore(directory: workspace.root + "/.detour").tryLock())
+        let fragment = #"{"ts":"2026-12-02T01:00:01.000+09:00","type":"#
+        try fragment.write(toFile: path, atomically: false, encoding: .utf8)
+        let torn = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let watch = try DetourBinary.start(["watch"], in: workspace.root)
+        defer { if watch.process.isRunning { kill(watch.process.processIdentifier, SIGKILL) } }
+        #expect(try await watch.waitForOutput("watching 1 channels"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == torn, "the line being appended is left alone")
+
+        other.release()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while sandbox.hits("mall") < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(sandbox.hits("mall") == 1, "the daemon ran its pass once the lock was free")
+        kill(watch.process.processIdentifier, SIGTERM)
+        #expect(watch.wait().status == 0)
+        #expect(try !String(contentsOfFile: path, encoding: .utf8).contains(fragment), "the torn tail was repaired under the lock")
+    }
+
+    @Test func aReloadTakesEffectBetweenPassesNeverDuringOne() async throws {
+        try writeChannel(every: "200ms")
+        sandbox.setDelay(.milliseconds(1500), forPath: "/notice")
+        sandbox.setMode(.down, for: "mall")
+        let watch = try DetourBinary.start(["watch"], in: workspace.root)
+        defer { if watch.process.isRunning { kill(watch.process.processIdentifier, SIGKILL) } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while sandbox.requests(path: "/notice").isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        // The step is in flight: the pass that sent it must finish on the workspace it started with.
+        try workspace.write("playbooks/second.json5", "{ on: { event: \"up\" }, steps: [] }")
+        kill(watch.process.processIdentifier, SIGHUP)
+        #expect(try await watch.waitForOutput("reloaded: 1 channels, 2 playbooks"), "\(watch.stdoutSoFar)")
+        kill(watch.process.processIdentifier, SIGTERM)
+        let output = watch.wait().stdout
+        let answered = try #require(output.range(of: "← notify/notice"), "\(output)")
+        let reloaded = try #require(output.range(of: "reloaded:"))
+        #expect(answered.lowerBound < reloaded.lowerBound, "\(output)")
     }
 
     @Test func watchRefusesAPinnedClock() throws {

@@ -15,12 +15,12 @@ final class TerminalOutputTests {
         workspace = try TemporaryWorkspace()
         sandbox.enqueue(
             ScriptedResponse(status: 200, headers: [SandboxHeader("Content-Type", "text/html; charset=utf-8")], body: "<title>\(Self.title)</title>"),
-            forPath: "/hostile/page", count: 50)
+            forPath: "/stranger/page", count: 50)
         try workspace.write(
             "channels/mall.json5",
             """
-            { name: "モール", kind: "mall", url: "\(sandbox.baseURL)/hostile/",
-              probes: [{ name: "item", url: "\(sandbox.baseURL)/hostile/page", expect: { bodyContains: "買い物かご" } }],
+            { name: "モール", kind: "mall", url: "\(sandbox.baseURL)/stranger/",
+              probes: [{ name: "item", url: "\(sandbox.baseURL)/stranger/page", expect: { bodyContains: "買い物かご" } }],
               schedule: { every: "1m", confirmEvery: "1m", failAfter: 2, recoverAfter: 1 } }
             """)
         try workspace.write(

@@ -53,6 +53,8 @@ public struct Probe: Sendable {
     public var followRedirects = true
     /// Most redirects followed before the probe fails.
     public var maxRedirects = 5
+    /// What the page's redirects may do (downgrade to http, lead to a private address).
+    public var redirectPolicy = RedirectPolicy()
 }
 
 /// Conditions a probe's answer must meet.

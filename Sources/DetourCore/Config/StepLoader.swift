@@ -254,10 +254,18 @@ struct StepLoader {
                         sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
                         continue
                     }
-                    if let reference = CredentialReference.parse(text) {
+                    if let problem = HTTPHeader(member.key, text).injectionProblem {
+                        sink.error(problem, at: member.value.location)
+                    } else if let reference = CredentialReference.parse(text) {
                         if let problem = reference.formProblem { sink.error(problem, at: member.value.location) }
                         headers.append(HeaderTemplate(name: member.key, value: .credential(reference), location: member.value.location))
                     } else if let parsed = Self.template(text, at: member.value.location, sink: sink) {
+                        if let free = parsed.variables.first(where: { $0.path == ["incident", "reason"] }) {
+                            sink.warning(
+                                "header \"\(member.key)\" puts {{incident.reason}} in a header: it is free text (a page title, an operator's words), "
+                                    + "and a line break in it fails the step; put it in the json body instead",
+                                at: member.value.location.shifted(by: free.offset + 1))
+                        }
                         headers.append(HeaderTemplate(name: member.key, value: .template(parsed), location: member.value.location))
                     }
                 }

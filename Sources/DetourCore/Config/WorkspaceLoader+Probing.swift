@@ -50,10 +50,12 @@ extension WorkspaceLoader {
         expect.certValidFor = reader.duration("certValidFor")
     }
 
-    /// Reads `followRedirects` and `maxRedirects` of a probe.
+    /// Reads `followRedirects`, `maxRedirects`, `allowInsecureRedirect` and `allowPrivateRedirect` of a probe.
     func readRedirects(_ reader: NodeReader, into probe: inout Probe) {
         probe.followRedirects = reader.bool("followRedirects") ?? true
         if let limit = reader.count("maxRedirects", minimum: 0) { probe.maxRedirects = limit }
+        probe.redirectPolicy.allowInsecure = reader.bool("allowInsecureRedirect") ?? false
+        probe.redirectPolicy.allowPrivate = reader.bool("allowPrivateRedirect") ?? false
     }
 
     /// Reads a list of maintenance windows (`maintenance: [{ from, to, note }]`); `channels` only where allowed.

@@ -231,6 +231,7 @@ public struct WorkspaceLoader: Sendable {
         if let headerNode = reader.value("headers") {
             for member in headerNode.members ?? [] {
                 if case .string(let value) = member.value.value {
+                    if let problem = HTTPHeader(member.key, value).injectionProblem { sink.error(problem, at: member.value.location) }
                     headers.append(HTTPHeader(member.key, value))
                 } else {
                     sink.error("header \"\(member.key)\" must be a string", at: member.value.location)

@@ -64,6 +64,7 @@ public struct Rehearsal: Sendable {
                     return result
                 }
                 let rendered = runner.render(call, timeout: planned.step.timeout)
+                if let refusal = rendered.refusal { notes.append("fails: \(secrets.redactor.mask(refusal))") }
                 result.append(
                     RehearsedStep(
                         phase: planned.phase, key: planned.key, provider: action.name, request: rendered,

@@ -110,6 +110,8 @@ final class Transfer {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// The CURLOPT_HTTPHEADER list; must outlive the transfer.
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// The address the open-socket check refused, when the request may only reach public addresses.
+    private(set) var refusedAddress: String?
 
     /// Wraps a fresh easy handle; takes ownership of it.
     init(easy: UnsafeMutableRawPointer, request: HTTPRequest) {
@@ -168,6 +170,28 @@ final class Transfer {
 
         try configureMethod(request)
         try configureHeaders(request)
+        if request.publicAddressesOnly { try configureAddressCheck() }
+    }
+
+    /// Refuses, before connecting, every address that is not public; a new connection each time, so a kept-alive
+    /// one opened without the check cannot be reused.
+    private func configureAddressCheck() throws(CurlError) {
+        try set(CURLOPT_FRESH_CONNECT, 1)
+        try Curl.check(
+            detour_easy_setopt_opensocket(easy) { client, _, address in
+                let transfer = Unmanaged<Transfer>.fromOpaque(client!).takeUnretainedValue()
+                guard let address else { return CURL_SOCKET_BAD }
+                var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+                let readable = detour_sockaddr_text(address, &text, socklen_t(text.count)) == 0
+                let shown = readable ? String(cString: text) : "an address of family \(address.pointee.family)"
+                guard readable, AddressScope.of(shown) == .public else {
+                    transfer.refusedAddress = shown
+                    return CURL_SOCKET_BAD
+                }
+                return detour_open_socket(address)
+            }, "CURLOPT_OPENSOCKETFUNCTION")
+        // Unretained: the transfer owns the easy handle, so it outlives every callback.
+        try set(CURLOPT_OPENSOCKETDATA, pointer: Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Chooses the method and attaches the body.
@@ -211,6 +235,10 @@ final class Transfer {
 
     /// Builds the CURLOPT_HTTPHEADER list.
     private func configureHeaders(_ request: HTTPRequest) throws(CurlError) {
+        // The last line of defence: a CR or LF would end the header early and start one the caller never wrote.
+        if let problem = request.headers.lazy.compactMap(\.injectionProblem).first {
+            throw CurlError(message: problem + ", so the request was not sent")
+        }
         var lines = request.headers.map { header in
             // "Name:" would delete curl's header of that name; "Name;" sends it empty, which is what was asked.
             header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
@@ -273,19 +301,26 @@ final class Transfer {
                 // Past connecting, this is a server that answered in something other than HTTP (curl: "HTTP/0.9").
                 errorClass = .protocolError
             }
+            if let refusedAddress, code == CURLE_COULDNT_CONNECT {
+                var failure = HTTPFailure(errorClass: .other, message: "refused to connect to \(refusedAddress)", timings: timings)
+                failure.refusedAddress = refusedAddress
+                return .failure(failure)
+            }
             return .failure(HTTPFailure(errorClass: errorClass, message: message, timings: timings))
         }
-        return .success(
-            HTTPResponse(
-                status: infoLong(CURLINFO_RESPONSE_CODE),
-                headers: sink.headers,
-                body: sink.body,
-                bodyTruncated: sink.truncated,
-                effectiveURL: infoString(CURLINFO_EFFECTIVE_URL),
-                redirectCount: infoLong(CURLINFO_REDIRECT_COUNT),
-                timings: timings,
-                certificateExpiry: captureCertificate ? leafCertificateExpiry() : nil
-            ))
+        var response = HTTPResponse(
+            status: infoLong(CURLINFO_RESPONSE_CODE),
+            headers: sink.headers,
+            body: sink.body,
+            bodyTruncated: sink.truncated,
+            effectiveURL: infoString(CURLINFO_EFFECTIVE_URL),
+            redirectCount: infoLong(CURLINFO_REDIRECT_COUNT),
+            timings: timings,
+            certificateExpiry: captureCertificate ? leafCertificateExpiry() : nil
+        )
+        response.primaryAddress = infoString(CURLINFO_PRIMARY_IP)
+        response.redirectURL = infoString(CURLINFO_REDIRECT_URL)
+        return .success(response)
     }
 
     /// curl's cumulative phase times.

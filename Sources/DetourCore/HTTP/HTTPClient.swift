@@ -27,11 +27,34 @@ public final class HTTPClient: Sendable {
     }
 
     /// Performs `request`; an HTTP error status is still a `.success`, only a missing response is a failure.
+    ///
+    /// Redirects are followed here, one hop at a time, so each hop can be checked against `redirectPolicy`.
+    /// Cancelling the calling task stops the transfer at once and returns `HTTPFailure.cancelled`.
     public func send(_ request: HTTPRequest) async -> Result<HTTPResponse, HTTPFailure> {
-        await withCheckedContinuation { continuation in
-            if let reason = state.submit(Submission(request: request, continuation: continuation)) {
-                continuation.resume(returning: .failure(HTTPFailure(errorClass: .other, message: reason, timings: HTTPTimings())))
+        guard request.followRedirects else { return await sendOnce(request) }
+        var follow = RedirectFollower(request)
+        while true {
+            let outcome = await sendOnce(follow.hop)
+            switch follow.next(after: outcome) {
+            case .done(let result): return result
+            case .follow: continue
             }
+        }
+    }
+
+    /// Performs exactly one exchange, following no redirect.
+    private func sendOnce(_ request: HTTPRequest) async -> Result<HTTPResponse, HTTPFailure> {
+        var request = request
+        request.followRedirects = false
+        let mark = CancellationMark()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if let failure = state.submit(Submission(request: request, continuation: continuation, mark: mark)) {
+                    continuation.resume(returning: .failure(failure))
+                }
+            }
+        } onCancel: { [state] in
+            state.cancel(mark)
         }
     }
 
@@ -84,6 +107,15 @@ struct Submission: Sendable {
     var request: HTTPRequest
     /// Resumed exactly once, by the worker or by whoever refuses the submission.
     var continuation: CheckedContinuation<Result<HTTPResponse, HTTPFailure>, Never>
+    /// Set when the sending task is cancelled.
+    var mark: CancellationMark
+}
+
+/// Whether the task that sent a request was cancelled; one per `send`, compared by identity.
+// @unchecked Sendable: `cancelled` is only read and written while `ClientState`'s lock is held.
+final class CancellationMark: @unchecked Sendable {
+    /// Set once, by `ClientState.cancel`.
+    var cancelled = false
 }
 
 /// The state submitters and the worker thread share.
@@ -93,6 +125,8 @@ struct Submission: Sendable {
 final class ClientState: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Submission] = []
+    /// Marks of cancelled requests the worker has not yet dealt with.
+    private var cancellations: [CancellationMark] = []
     private var stopRequested = false
     /// Set once no more submissions are accepted; the message they fail with.
     private var closedReason: String?
@@ -108,16 +142,28 @@ final class ClientState: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Queues `submission` and wakes the worker; returns the reason instead if the client is closed.
-    func submit(_ submission: Submission) -> String? {
+    /// Queues `submission` and wakes the worker; returns the failure instead if the client is closed or the task
+    /// was cancelled.
+    func submit(_ submission: Submission) -> HTTPFailure? {
         condition.lock()
         defer { condition.unlock() }
-        if let closedReason { return closedReason }
-        if stopRequested { return "client shut down" }
+        // Checked under the lock `cancel` takes, so a cancellation is either seen here or found queued by the worker.
+        if submission.mark.cancelled { return .cancelled }
+        if let closedReason { return HTTPFailure(errorClass: .other, message: closedReason, timings: HTTPTimings()) }
+        if stopRequested { return HTTPFailure(errorClass: .other, message: "client shut down", timings: HTTPTimings()) }
         queue.append(submission)
         // Only the first of a burst needs to wake the worker: it takes the whole queue each time it wakes.
         if queue.count == 1 { wake() }
         return nil
+    }
+
+    /// Marks a request cancelled and wakes the worker to drop it.
+    func cancel(_ mark: CancellationMark) {
+        condition.lock()
+        defer { condition.unlock() }
+        mark.cancelled = true
+        cancellations.append(mark)
+        wake()
     }
 
     /// Asks the worker to stop and, unless called on the worker thread itself, waits until it has.
@@ -143,13 +189,15 @@ final class ClientState: @unchecked Sendable {
         if pending { _ = try? Curl.check(curl_multi_wakeup(multi), "curl_multi_wakeup") }
     }
 
-    /// Worker: takes everything queued, and whether a stop was requested.
-    func take() -> (submissions: [Submission], stop: Bool) {
+    /// Worker: takes everything queued, the cancellations since the last call, and whether a stop was requested.
+    func take() -> (submissions: [Submission], cancellations: [CancellationMark], stop: Bool) {
         condition.lock()
         defer { condition.unlock() }
         var taken: [Submission] = []
         swap(&taken, &queue)
-        return (taken, stopRequested)
+        var cancelled: [CancellationMark] = []
+        swap(&cancelled, &cancellations)
+        return (taken, cancelled, stopRequested)
     }
 
     /// Worker: closes to new submissions and forgets the multi handle; returns what was still queued and the
@@ -222,11 +270,12 @@ final class Worker {
     /// The transfer loop; returns a message if curl's multi handle broke, nil on a requested stop.
     private func loop() -> String? {
         while true {
-            let (incoming, stop) = state.take()
+            let (incoming, cancellations, stop) = state.take()
             // Appended before stopping so tear-down fails these too instead of dropping their continuations.
             waiting.append(contentsOf: incoming)
             if stop { return nil }
             var completed: [Completion] = []
+            drop(cancellations, into: &completed)
             startWaiting(into: &completed)
             do {
                 var running: Int32 = 0
@@ -277,6 +326,29 @@ final class Worker {
         } catch {
             completed.append((submission, Self.failure(error.message)))
         }
+    }
+
+    /// Takes cancelled requests out of the queue or off the multi handle; each fails with `HTTPFailure.cancelled`.
+    private func drop(_ cancellations: [CancellationMark], into completed: inout [Completion]) {
+        guard !cancellations.isEmpty else { return }
+        let marks = Set(cancellations.map(ObjectIdentifier.init))
+        for (easy, entry) in inFlight where marks.contains(ObjectIdentifier(entry.submission.mark)) {
+            _ = try? Curl.check(curl_multi_remove_handle(multi, easy), "curl_multi_remove_handle")
+            inFlight[easy] = nil
+            completed.append((entry.submission, .failure(.cancelled)))
+        }
+        let pending = waiting[waitingHead...]
+        guard pending.contains(where: { marks.contains(ObjectIdentifier($0.mark)) }) else { return }
+        var kept: [Submission] = []
+        for submission in pending {
+            if marks.contains(ObjectIdentifier(submission.mark)) {
+                completed.append((submission, .failure(.cancelled)))
+            } else {
+                kept.append(submission)
+            }
+        }
+        waiting = kept
+        waitingHead = 0
     }
 
     /// Moves every finished transfer out of the multi handle, with its result.

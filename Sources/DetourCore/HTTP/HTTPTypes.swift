@@ -14,6 +14,42 @@ public struct HTTPHeader: Sendable, Equatable {
     }
 }
 
+extension HTTPHeader {
+    /// Why the field cannot go out as one header line (a CR, LF or NUL in its name or value), or nil when it can.
+    ///
+    /// A line break in a value would let whoever wrote the text (a page title, an operator's reason) add headers of
+    /// their own, so such a field is refused, never cleaned up and sent.
+    public var injectionProblem: String? {
+        func forbidden(_ text: String) -> String? {
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\r": return "a line break (CR)"
+                case "\n": return "a line break (LF)"
+                case "\0": return "a NUL character"
+                default: continue
+                }
+            }
+            return nil
+        }
+        if let what = forbidden(name) { return "header name \"\(Self.printable(name))\" contains \(what); a header must stay on one line" }
+        if let what = forbidden(value) { return "header \(Self.printable(name)) contains \(what); a header must stay on one line" }
+        return nil
+    }
+
+    /// The text with control characters written as `\xNN`, safe to print.
+    private static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                out += String(format: "\\x%02x", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
 /// A request for `HTTPClient`: what to send and how to measure it.
 public struct HTTPRequest: Sendable {
     /// The method: "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" (others are sent verbatim).
@@ -38,6 +74,10 @@ public struct HTTPRequest: Sendable {
     public var maxBodyBytes: Int
     /// A PEM file of CA certificates to verify the server against instead of the system store.
     public var caBundlePath: String?
+    /// Where redirects may lead; only read when `followRedirects` is set.
+    public var redirectPolicy = RedirectPolicy()
+    /// Refuses to connect anywhere but a public address (set on redirect hops from a public origin).
+    var publicAddressesOnly = false
 
     /// Creates a request; the defaults suit a health probe.
     public init(
@@ -113,6 +153,10 @@ public struct HTTPResponse: Sendable {
     public var timings: HTTPTimings
     /// The leaf certificate's notAfter, when `captureCertificate` was set and the URL was `https`.
     public var certificateExpiry: Date?
+    /// The IP address the last connection went to, as text.
+    var primaryAddress = ""
+    /// Where the `Location` of a 3xx answer points, made absolute; empty when there is none.
+    var redirectURL = ""
 
     /// Creates a response.
     public init(
@@ -172,6 +216,8 @@ public struct HTTPFailure: Error, Sendable, Equatable {
     public var message: String
     /// How far the transfer got before failing.
     public var timings: HTTPTimings
+    /// The address a redirect hop refused to connect to, with its scope.
+    var refusedAddress: String? = nil
 
     /// Creates a failure.
     public init(errorClass: HTTPErrorClass, message: String, timings: HTTPTimings) {
@@ -179,4 +225,10 @@ public struct HTTPFailure: Error, Sendable, Equatable {
         self.message = message
         self.timings = timings
     }
+
+    /// The failure of a request whose task was cancelled before the answer came.
+    public static let cancelled = HTTPFailure(errorClass: .other, message: "cancelled before an answer came", timings: HTTPTimings())
+
+    /// Whether this is the failure of a cancelled request.
+    public var isCancellation: Bool { self == .cancelled }
 }

@@ -198,17 +198,13 @@ public enum AnswerReading {
         return .permanent(said + (fix.isEmpty ? "" : "; \(fix)"))
     }
 
-    /// How long the provider asked to wait: `Retry-After` seconds (or HTTP date), or `x-rate-limit-reset` Unix seconds.
+    /// How long the provider asked to wait: `Retry-After` seconds (or HTTP date), or `x-rate-limit-reset`; at most an hour.
     public static func retryAfter(_ response: HTTPResponse, now: Date) -> Duration? {
-        if let text = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces) {
-            if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64(saturating: seconds * 1_000)) }
+        if let text = response.header("Retry-After"), let wait = RetryAfter.parse(text, as: .retryAfterHeader, now: now) {
+            return wait
         }
         for name in ["x-rate-limit-reset", "X-RateLimit-Reset"] {
-            if let text = response.header(name), let reset = Double(text) {
-                // Small values are seconds to wait (SendGrid style), large ones Unix times (X).
-                let wait = reset > 1_000_000_000 ? reset - now.timeIntervalSince1970 : reset
-                return .milliseconds(Int64(saturating: max(0, wait) * 1_000))
-            }
+            if let text = response.header(name), let wait = RetryAfter.parse(text, as: .rateLimitReset, now: now) { return wait }
         }
         return nil
     }

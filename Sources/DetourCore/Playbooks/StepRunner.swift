@@ -12,6 +12,8 @@ public struct RenderedRequest: Sendable {
     public var displayHeaders: [HTTPHeader]
     /// The call it came from.
     public var call: ProviderCall
+    /// Why the request must not be sent at all (a header with a line break), or nil.
+    public var refusal: String? = nil
 }
 
 /// The result of one attempt.
@@ -59,6 +61,9 @@ public struct StepRunner: Sendable {
 
     /// Sends a rendered request and lets the action classify the answer.
     public func send(_ rendered: RenderedRequest, action: any ProviderAction, environment: CallEnvironment) async -> StepAttempt {
+        if let refusal = rendered.refusal {
+            return StepAttempt(outcome: .failed, status: nil, error: secrets.redactor.mask(refusal), duration: .zero)
+        }
         let started = ContinuousClock.now
         let outcome = await http.send(rendered.request)
         let duration = ContinuousClock.now - started
@@ -129,9 +134,13 @@ public struct RequestRenderer: Sendable {
         let request = HTTPRequest(
             method: call.method, url: redirect?.apply(call.url) ?? call.url, headers: call.headers, body: body, timeout: timeout,
             followRedirects: false)
+        // Refused here, before anything is sent: a line break in a header is never a passing problem.
+        let refusal = call.headers.lazy.compactMap(\.injectionProblem).first.map {
+            "\($0), so the request was not sent; keep free text such as {{incident.reason}} out of headers (put it in the json body)"
+        }
         return RenderedRequest(
             request: request, display: secrets.redactor.mask("\(call.method) \(call.url)"),
             displayBody: call.body.map(secrets.redactor.mask),
-            displayHeaders: call.headers.map { HTTPHeader($0.name, secrets.redactor.mask($0.value)) }, call: call)
+            displayHeaders: call.headers.map { HTTPHeader($0.name, secrets.redactor.mask($0.value)) }, call: call, refusal: refusal)
     }
 }

@@ -11,9 +11,11 @@ public enum ProbeEvaluator {
         let readsBody = !expect.bodyContains.isEmpty || !expect.bodyNotContains.isEmpty || !expect.bodyMatches.isEmpty || !expect.json.isEmpty
         // Without body conditions only the top of the page is needed (its title, a maintenance notice),
         // so hundreds of probes in flight never hold hundreds of full pages.
-        return HTTPRequest(
+        var request = HTTPRequest(
             method: probe.method, url: url, headers: probe.headers, timeout: probe.timeout, followRedirects: probe.followRedirects,
             maxRedirects: probe.maxRedirects, captureCertificate: expect.certValidFor != nil, maxBodyBytes: readsBody ? 4 << 20 : 64 << 10)
+        request.redirectPolicy = probe.redirectPolicy
+        return request
     }
 
     /// The result for a probe given the transport's outcome, judged at `now` (for certificate expiry).

@@ -114,6 +114,29 @@ public final class StateStore {
         return data
     }
 
+    /// The daemon lock's path: held by `detour watch` for its whole life, beside the per-pass run lock.
+    public var watchLockPath: String { directory + "/watch.lock" }
+
+    /// Takes the daemon lock without waiting; nil when another `watch` holds it (its pid is in `watchLockHolder()`).
+    public func tryWatchLock() throws(JournalError) -> RunLock? {
+        // O_NOFOLLOW: a symlink planted in its place must not get its target truncated.
+        let descriptor = open(watchLockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw JournalError(message: "cannot open \(watchLockPath): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+        return RunLock(descriptor: descriptor)
+    }
+
+    /// The pid written by the `watch` holding the daemon lock, for messages.
+    public func watchLockHolder() -> String? {
+        (try? String(contentsOfFile: watchLockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     // MARK: - Journal
 
     /// Appends one record and fsyncs it before returning: the caller may then act on it.

@@ -11,10 +11,11 @@ struct WatchCommand: Command {
     static let abstract = "Run as a daemon: probe each channel on its schedule and act at once"
     static let discussion = """
         Takes the run lock for each pass only, so operators' 'failover' and 'restore' commands
-        and cron ticks can run alongside. SIGTERM or SIGINT finish the pass in flight and exit 0.
-        SIGHUP reloads the workspace if it passes 'detour check'; otherwise the daemon keeps the
-        one it has, says why, and journals workspace.invalid. Started on a workspace with errors,
-        it runs on the last good copy (see 'detour status').
+        and cron ticks can run alongside. One watch per state folder: a second one exits 1 and
+        names the first one's pid. SIGTERM or SIGINT finish the pass in flight and exit 0.
+        SIGHUP reloads the workspace, between passes, if it passes 'detour check'; otherwise the
+        daemon keeps the one it has, says why, and journals workspace.invalid. Started on a
+        workspace with errors, it runs on the last good copy (see 'detour status').
         """
     static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed"), metricsFileOption]
 
@@ -27,41 +28,61 @@ struct WatchCommand: Command {
     }
 
     func run(_ context: CommandContext) async -> ExitCode {
-        guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
+        guard var session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         if context.environment["DETOUR_NOW"]?.isEmpty == false {
             context.console.err("error: DETOUR_NOW pins the clock; watch needs the real one. Unset it, or use 'detour tick' to rehearse")
             return .usage
         }
+        // One daemon per state folder, for its whole life; cron ticks and operators still take turns per pass.
+        let daemonLock: RunLock
+        do {
+            let store = try StateStore(directory: session.stateDirectory)
+            guard let lock = try store.tryWatchLock() else {
+                let holder = store.watchLockHolder().map { "pid \($0)" } ?? "another process"
+                context.console.err(
+                    "error: detour watch is already running on \(session.stateDirectory) (\(holder)); "
+                        + "stop it before starting another, or give this one its own --state-dir")
+                return .failure
+            }
+            daemonLock = lock
+        } catch {
+            context.console.err("error: \(error.message)")
+            return .failure
+        }
+        defer { daemonLock.release() }
         let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
         let stop = StopSignal()
         let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
-        let engine: Engine
-        do {
-            engine = try session.engine(http: http) { event in
-                printer.handle(event)
-                outputs.observe(event)
-            }
-        } catch {
-            context.console.err("error: \(error.message)")
-            return .failure
-        }
         let validity = WorkspaceValidity(session.fallback?.record)
-        let reload = ReloadSignal { await Self.reload(engine, session, validity) }
+        let reloads = ReloadSignal { stop.requestReload() }
         let loop = Task {
             do {
                 context.console.out("watching \(session.workspace.channels.count) channels; state in \(session.stateDirectory)")
+                var engine: Engine?
+                var wake = Date.distantPast
                 while !stop.requested {
-                    if let lock = try await session.lock(patience: .seconds(30)) {
-                        try await engine.noteWorkspace(validity.current, running: session.workspace, at: try session.clock().now())
-                        try await engine.runPass()
+                    // Between passes only: a pass always runs on one workspace from start to end.
+                    if stop.takeReload() { session = await Self.reload(session, into: engine, context, validity: validity) }
+                    if Date() >= wake, let lock = try await session.lock(patience: .seconds(30)) {
+                        // Built under the lock: opening the state repairs a torn journal tail, which must not cut a
+                        // line another run is appending.
+                        let current =
+                            try engine
+                            ?? session.engine(http: http) { event in
+                                printer.handle(event)
+                                outputs.observe(event)
+                            }
+                        engine = current
+                        try await current.noteWorkspace(validity.current, running: session.workspace, at: try session.clock().now())
+                        try await current.runPass()
                         if outputs.isEnabled {
-                            _ = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
+                            _ = outputs.write(state: await current.state, now: try session.clock().now(), console: context.console)
                         }
                         lock.release()
                     }
-                    let wake = await engine.nextWakeUp()
+                    wake = await engine?.nextWakeUp() ?? Date().addingTimeInterval(1)
                     try await stop.sleep(until: wake)
                 }
                 return ExitCode.ok
@@ -76,22 +97,33 @@ struct WatchCommand: Command {
             context.console.out("stopping after the pass in flight")
         })
         let status = await loop.value
-        reload.cancel()
+        reloads.cancel()
         return status
     }
 
-    /// Reloads the workspace into the engine only when it is valid; the next pass journals the change.
-    static func reload(_ engine: Engine, _ session: WorkspaceSession, _ validity: WorkspaceValidity) async {
-        let context = session.context
+    /// Loads the workspace again; a valid one replaces the session's (and the engine's), an invalid one is refused.
+    static func reload(
+        _ session: WorkspaceSession, into engine: Engine?, _ context: CommandContext, validity: WorkspaceValidity
+    ) async -> WorkspaceSession {
         let load = WorkspaceLoader(root: context.workspaceRoot, environment: context.environment).load()
         guard let workspace = load.workspace else {
             for diagnostic in load.diagnostics where diagnostic.severity == .error { context.console.err(diagnostic.description) }
             context.console.err("reload refused: the workspace has errors (above); still running the previous one")
+            // The next pass journals workspace.invalid (once per set of errors), which tells the team.
             let errors = load.diagnostics.filter { $0.severity == .error }
             validity.current = WorkspaceInvalid(
                 errors: errors.count, files: Array(Set(errors.map(\.location.file))).sorted(),
                 fingerprint: WorkspaceSession.fingerprint(errors), lastGoodAt: LastGoodWorkspace(stateDirectory: session.stateDirectory).manifest()?.takenAt)
-            return
+            return session
+        }
+        let reloaded = WorkspaceSession(
+            context: session.context, workspace: workspace,
+            stateDirectory: WorkspaceSession.resolve(context.stateDirOverride ?? workspace.settings.stateDir, in: workspace.root), fallback: nil)
+        guard reloaded.stateDirectory == session.stateDirectory else {
+            // The daemon's locks and journal stay where they were taken.
+            context.console.err(
+                "reload refused: stateDir changed from \(session.stateDirectory) to \(reloaded.stateDirectory); restart watch to move the state")
+            return session
         }
         validity.current = nil
         context.outcome.runsOnValidWorkspace()
@@ -101,8 +133,9 @@ struct WatchCommand: Command {
         } catch {
             context.console.err("warning: cannot keep the last good workspace: \(error.message)")
         }
-        await engine.reload(workspace)
+        await engine?.reload(workspace)
         context.console.out("reloaded: \(workspace.channels.count) channels, \(workspace.playbooks.count) playbooks")
+        return reloaded
     }
 }
 
@@ -122,26 +155,27 @@ final class WorkspaceValidity: @unchecked Sendable {
     }
 }
 
-/// SIGHUP turned into a call; the handler runs on its own task so the loop is never blocked.
+/// SIGHUP turned into a call; the handler only records the request, the watch loop applies it between passes.
 final class ReloadSignal: @unchecked Sendable {
     // @unchecked: the source is set once in init and only cancelled afterwards (thread-safe in Dispatch).
     private let source: DispatchSourceSignal
 
-    init(_ handler: @escaping @Sendable () async -> Void) {
+    init(_ handler: @escaping @Sendable () -> Void) {
         signal(SIGHUP, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { Task { await handler() } }
+        source.setEventHandler { handler() }
         source.resume()
     }
 
     func cancel() { source.cancel() }
 }
 
-/// SIGTERM/SIGINT turned into a flag plus a wake-up for the sleeping loop.
+/// SIGTERM/SIGINT turned into a flag plus a wake-up for the sleeping loop; a requested reload wakes it too.
 final class StopSignal: @unchecked Sendable {
-    // @unchecked: `stopped` and `waiter` are only touched under `lock`.
+    // @unchecked: `stopped`, `reloadPending` and `waiter` are only touched under `lock`.
     private let lock = NSLock()
     private var stopped = false
+    private var reloadPending = false
     private var waiter: CheckedContinuation<Void, Never>?
     private var sources: [DispatchSourceSignal] = []
 
@@ -160,6 +194,24 @@ final class StopSignal: @unchecked Sendable {
         }
     }
 
+    /// Records a reload for the loop to apply between passes, and ends the current sleep so it happens soon.
+    func requestReload() {
+        let continuation = lock.withLock {
+            reloadPending = true
+            defer { waiter = nil }
+            return waiter
+        }
+        continuation?.resume()
+    }
+
+    /// Whether a reload was requested since the last call; clears the request.
+    func takeReload() -> Bool {
+        lock.withLock {
+            defer { reloadPending = false }
+            return reloadPending
+        }
+    }
+
     private func trigger() {
         let continuation = lock.withLock {
             stopped = true
@@ -175,7 +227,8 @@ final class StopSignal: @unchecked Sendable {
         guard interval > 0, !requested else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let alreadyStopped = lock.withLock {
-                if stopped { return true }
+                // Checked under the lock that `requestReload` takes, so a reload asked for during the pass is not slept through.
+                if stopped || reloadPending { return true }
                 waiter = continuation
                 return false
             }

@@ -31,8 +31,9 @@ public struct DiscordPost: ProviderAction {
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
-        if response.status == 429, let seconds = (AnswerReading.json(response) as? [String: Any])?["retry_after"] as? Double {
-            return .retryable("Discord answered 429 (rate limited)", retryAfter: .milliseconds(Int64(saturating: seconds * 1_000)))
+        if response.status == 429, let body = AnswerReading.json(response) as? [String: Any], body["retry_after"] != nil {
+            let wait = RetryAfter.seconds(json: body["retry_after"], now: environment.now) ?? AnswerReading.retryAfter(response, now: environment.now)
+            return .retryable("Discord answered 429 (rate limited)", retryAfter: wait)
         }
         if response.status == 200, let id = (AnswerReading.json(response) as? [String: Any])?["id"] as? String {
             return .success(outputs: ["messageId": id])
