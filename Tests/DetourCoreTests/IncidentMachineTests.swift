@@ -341,6 +341,34 @@ enum MachineFixtures {
         #expect(fresh.failureNotices().isEmpty)
     }
 
+    @Test func noticesFollowTheJournaledStateSoACrashAfterTheChangeLosesNone() throws {
+        let notice = { (event: String) in
+            """
+            { on: { event: "\(event)", channels: "*" }, steps: [{ id: "tell", do: "slack.post", webhook: "env:SLACK_WEBHOOK", text: "{{incident.reason}}" }] }
+            """
+        }
+        let rig = try MachineRig(
+            MachineFixtures.workspace(extra: ["playbooks/slow.json5": notice("degraded"), "playbooks/cut-off.json5": notice("offline")]))
+        // Only the health change reached the journal before the run died: the next pass owes the notice.
+        var health = ChannelHealth()
+        health.state = .degraded
+        health.degradedAt = rig.now
+        health.slowReason = "item: slow: 4.2 s (maxLatency 3 s)"
+        rig.apply([.channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: "degraded"))])
+        rig.drive()
+        rig.apply([.monitorOffline(MonitorStatus(channels: ["rakuten", "yahoo", "own"], canaries: 1))])
+        rig.drive()
+        let runs = rig.state.incidents.filter { $0.trigger == .notice }
+        #expect(runs.map(\.playbook) == ["slow", "cut-off"])
+        #expect(runs.first?.reason == "item: slow: 4.2 s (maxLatency 3 s)")
+        #expect(runs.allSatisfy { $0.status == .resolved })
+        #expect(rig.delivered("slow/tell").count == 1 && rig.delivered("cut-off/tell").count == 1)
+        // Later passes in the same spells send nothing more.
+        rig.advance(60)
+        rig.advance(60)
+        #expect(rig.sent.filter { $0.key.hasSuffix("/tell") }.count == 2)
+    }
+
     @Test func aQuietFailoverSendsNoPublicNotice() throws {
         let rig = try MachineRig(MachineFixtures.workspace())
         try rig.failover("rakuten", quiet: true)

@@ -14,16 +14,8 @@ extension Engine {
             return
         }
         guard state.workspaceInvalid?.fingerprint != invalid.fingerprint else { return }
+        // The `workspace-invalid` notices follow from the journaled record (IncidentMachine.noticesDue),
+        // each playbook once per set of errors, with the first channel it applies to.
         try record(.workspaceInvalid(invalid), at: now)
-        let reason =
-            "workspace has \(invalid.errors) error\(invalid.errors == 1 ? "" : "s") in \(invalid.files.joined(separator: ", ")); running on the last good copy"
-        // A notice runs per channel; each playbook runs once, with the first channel it applies to.
-        var started: Set<String> = []
-        for channel in workspace.channels {
-            let playbooks = Set(workspace.playbooks(for: .workspaceInvalid, channel: channel.id).map(\.id))
-            guard !playbooks.isEmpty, started.isDisjoint(with: playbooks) else { continue }
-            started.formUnion(playbooks)
-            try await runNotice(.workspaceInvalid, channel: channel, reason: reason, at: now)
-        }
     }
 }

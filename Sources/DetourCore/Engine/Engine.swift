@@ -104,11 +104,8 @@ public actor Engine {
         }
         for verdict in verdicts {
             dependencies.observer(.probed(verdict, at: now))
-            let (records, change) = machine.healthRecords(verdict, at: now, mask: dependencies.secrets.redactor.mask)
-            for event in records { try record(event, at: now) }
-            if change == .degraded, let channel = workspace.channel(verdict.channel) {
-                try runNotice(.degraded, channel: channel, reason: verdict.reason ?? "slow", at: now)
-            }
+            // A degraded spell's notice follows from the journaled health (IncidentMachine.noticesDue).
+            for event in machine.healthRecords(verdict, at: now, mask: dependencies.secrets.redactor.mask).records { try record(event, at: now) }
         }
         for event in machine.reconcile(at: now) { try record(event, at: now) }
         for event in PassPlanner(workspace: workspace, state: state).scheduleFires(at: now, stamp: machine.stamp) { try record(event, at: now) }
@@ -226,15 +223,6 @@ public actor Engine {
         dependencies.observer(.journaled(record))
     }
 
-    /// Journals runs of the playbooks for a notice event (`degraded`, `maintenance`, `offline`, …) on a channel.
-    func runNotice(_ event: PlaybookEvent, channel: Channel, reason: String, at now: Date) throws {
-        // Each notice is a run of its playbook, journaled like an incident, so it gets retries,
-        // idempotency keys and resumption after a crash like any other step.
-        let masked = dependencies.secrets.redactor.mask(reason)
-        for opened in machine.noticeRuns(event, channel: channel.id, reason: masked, id: { "\($0.id)-\(channel.id)-\(machine.stamp(now))" }) {
-            try record(opened, at: now)
-        }
-    }
 }
 
 // MARK: - Maintenance and the monitor's own network
@@ -250,9 +238,9 @@ extension Engine {
             let note = window.map { window in
                 "planned maintenance until \(LocalTime.iso8601(window.to, in: workspace.settings.timeZone))\(window.note.isEmpty ? "" : ": \(window.note)")"
             }
+            // The window's `maintenance` notice follows from the journaled health (IncidentMachine.noticesDue).
             try record(
                 .channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: HealthChangeName.name(change), evidence: note)), at: now)
-            if change == .maintenanceStarted { try runNotice(.maintenance, channel: channel, reason: note ?? "planned maintenance", at: now) }
         }
     }
 
@@ -279,12 +267,8 @@ extension Engine {
             if state.monitorOfflineSince != nil, verdicts.contains(where: { !$0.failedInTransport }) { try record(.monitorOnline(status), at: now) }
             return nil
         }
-        if state.monitorOfflineSince == nil {
-            try record(.monitorOffline(status), at: now)
-            if let first = round.first, let channel = workspace.channel(first.channel) {
-                try runNotice(.offline, channel: channel, reason: "monitor offline: \(first.reason ?? "every probe failed")", at: now)
-            }
-        }
+        // The `offline` notices follow from the journaled state (IncidentMachine.noticesDue).
+        if state.monitorOfflineSince == nil { try record(.monitorOffline(status), at: now) }
         // Counted as nothing: check again soon, without journaling each round.
         for verdict in round {
             guard let channel = workspace.channel(verdict.channel) else { continue }

@@ -176,6 +176,62 @@ struct IncidentMachine: Sendable {
         }
     }
 
+    /// Runs of the notice playbooks the state calls for and that have not started yet: once per
+    /// degraded spell, per planned window, per offline spell, per set of workspace errors.
+    ///
+    /// Derived from state rather than from the transition that caused it, with ids taken from the
+    /// state (the spell's start, the errors' fingerprint), so a run killed right after journaling
+    /// the change still runs the notice on the next pass, and never twice.
+    func noticesDue(scope: IncidentScope) -> [JournalEvent] {
+        var events: [JournalEvent] = []
+        if case .all = scope {
+            for channel in workspace.channels {
+                guard let health = state.channels[channel.id] else { continue }
+                if health.state == .degraded, let since = health.degradedAt {
+                    events += noticeRuns(.degraded, channel: channel.id, reason: health.slowReason ?? "slower than maxLatency") {
+                        "\($0.id)-\(channel.id)-\(stamp(since))"
+                    }
+                }
+                if health.state == .maintenance, let since = health.maintenanceSince {
+                    let window = workspace.maintenanceWindow(for: channel, at: since)
+                    let reason =
+                        window.map { window in
+                            "planned maintenance until \(LocalTime.iso8601(window.to, in: workspace.settings.timeZone))\(window.note.isEmpty ? "" : ": \(window.note)")"
+                        } ?? "planned maintenance"
+                    events += noticeRuns(.maintenance, channel: channel.id, reason: reason) { "\($0.id)-\(channel.id)-\(stamp(since))" }
+                }
+            }
+            if let invalid = state.workspaceInvalid {
+                let reason =
+                    "workspace has \(invalid.errors) error\(invalid.errors == 1 ? "" : "s") in \(invalid.files.joined(separator: ", ")); running on the last good copy"
+                events += firstChannelRuns(.workspaceInvalid, reason: reason) { "\($0.id)-workspace-\(invalid.fingerprint.prefix(12))" }
+            }
+        }
+        if let since = state.monitorOfflineSince {
+            let reason = "monitor offline since \(LocalTime.iso8601(since, in: workspace.settings.timeZone)): every probe and every canary failed"
+            events += firstChannelRuns(.offline, reason: reason) { "\($0.id)-offline-\(stamp(since))" }
+        }
+        return events
+    }
+
+    /// Runs of an event's playbooks that are about no channel in particular: each once, with the first channel it applies to.
+    private func firstChannelRuns(_ event: PlaybookEvent, reason: String, id: (Playbook) -> String) -> [JournalEvent] {
+        var events: [JournalEvent] = []
+        var seen: Set<String> = []
+        for channel in workspace.channels {
+            for playbook in workspace.playbooks(for: event, channel: channel.id) where seen.insert(playbook.id).inserted {
+                let runID = id(playbook)
+                guard state.incident(runID) == nil else { continue }
+                events.append(
+                    .incidentOpened(
+                        IncidentOpened(
+                            incident: runID, channel: channel.id, trigger: .notice, by: nil, reason: reason, firstFailureAt: nil, lastSuccessAt: nil,
+                            playbook: playbook.id)))
+            }
+        }
+        return events
+    }
+
     /// Runs of `step-failed` playbooks for each step of an open outage that failed for good, once per failure.
     ///
     /// Derived from state, not from the answer, so a run that dies right after journaling the
@@ -202,10 +258,9 @@ struct IncidentMachine: Sendable {
     func next(at now: Date, scope: IncidentScope = .all) -> MachineOutlook {
         // Incidents follow health first: an incident that just resolved while its channel is down
         // again is followed at once by a new one, whatever command or pass resolved it.
-        if case .all = scope {
-            let reconciled = reconcile(at: now) + failureNotices()
-            if !reconciled.isEmpty { return MachineOutlook(work: .journal(reconciled), wakeAt: nil) }
-        }
+        var derived = noticesDue(scope: scope)
+        if case .all = scope { derived = reconcile(at: now) + failureNotices() + derived }
+        if !derived.isEmpty { return MachineOutlook(work: .journal(derived), wakeAt: nil) }
         let unresolved = state.incidents.filter { incident in
             guard incident.status != .resolved else { return false }
             switch scope {

@@ -60,6 +60,12 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
     public var nextDueAt: Date?
     /// Why the last failing round failed.
     public var lastFailure: String?
+    /// When the current degraded spell began (its notice runs once per spell).
+    public var degradedAt: Date?
+    /// Why it is degraded: the slow probe.
+    public var slowReason: String?
+    /// When the current planned window began for this channel.
+    public var maintenanceSince: Date?
 
     /// A channel never probed: up, due now.
     public init() {}
@@ -74,9 +80,13 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
         if success, change == nil || change == .cleared {
             if state == .up, degraded {
                 state = .degraded
+                degradedAt = time
+                slowReason = reason
                 change = change ?? .degraded
             } else if state == .degraded, !degraded {
                 state = .up
+                degradedAt = nil
+                slowReason = nil
                 change = .undegraded
             }
         }
@@ -165,6 +175,7 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
     public mutating func enterMaintenance(at time: Date) -> HealthChange? {
         guard state != .maintenance else { return nil }
         state = .maintenance
+        maintenanceSince = time
         consecutiveFailures = 0
         consecutiveSuccesses = 0
         firstFailureAt = nil
@@ -176,6 +187,7 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
     public mutating func leaveMaintenance(at time: Date) -> HealthChange? {
         guard state == .maintenance else { return nil }
         state = .up
+        maintenanceSince = nil
         nextDueAt = nil
         return .maintenanceEnded
     }
