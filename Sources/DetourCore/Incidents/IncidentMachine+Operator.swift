@@ -60,7 +60,16 @@ extension IncidentMachine {
                     (Detour then confirms the outage again and opens a new incident if it goes on.)
                     """)
         }
-        var events: [JournalEvent] = []
+        // Health starts afresh first: a run killed between the two records leaves a healthy channel
+        // with its incident still open (finished by probes or by running restore again), never a
+        // down channel without an incident.
+        var health = ChannelHealth()
+        health.lastSuccessAt = stillFailing ? state.channels[id]?.lastSuccessAt : now
+        health.lastProbeAt = now
+        health.nextDueAt = stillFailing ? now : now.addingTimeInterval(workspace.schedule(for: channel, at: now).every.timeInterval)
+        var events: [JournalEvent] = [
+            .channelHealth(ChannelHealthChanged(channel: id, health: health, change: "restored", evidence: verdict?.reason.map(mask)))
+        ]
         if incident.recoveringAt == nil || incident.restoredBy == nil {
             events.append(
                 .incidentRecovering(
@@ -68,12 +77,6 @@ extension IncidentMachine {
                         incident: incident.id, trigger: .manual, recoveredAt: incident.recoveringAt ?? now, by: operatorName, reason: reason,
                         forced: stillFailing ? true : nil)))
         }
-        // Health starts afresh: a channel is never "down" without an open incident.
-        var health = ChannelHealth()
-        health.lastSuccessAt = stillFailing ? state.channels[id]?.lastSuccessAt : now
-        health.lastProbeAt = now
-        health.nextDueAt = stillFailing ? now : now.addingTimeInterval(workspace.schedule(for: channel, at: now).every.timeInterval)
-        events.append(.channelHealth(ChannelHealthChanged(channel: id, health: health, change: "restored", evidence: verdict?.reason.map(mask))))
         return events
     }
 

@@ -112,9 +112,9 @@ struct IncidentMachine: Sendable {
                     // Failed again before the recovery settled: the same outage goes on, silently.
                     events.append(.incidentRelapsed(IncidentReference(incident: incident.id)))
                 }
-            } else if health.state == .down || health.state == .recovering, state.hold(on: channel.id, at: now) == nil,
-                !state.incidents.contains(where: { $0.channel == channel.id && $0.trigger == .probe && $0.firstFailureAt == health.firstFailureAt })
-            {
+            } else if health.state == .down || health.state == .recovering, state.hold(on: channel.id, at: now) == nil {
+                // Never down without an open incident: a restore resets health, so a channel down
+                // again (or still) after its incident ended is a new outage.
                 let previous = state.incidents.last { $0.channel == channel.id && $0.isOutage }
                 let follows = previous.flatMap { $0.forcedRestore ? $0.id : nil }
                 var opened = IncidentOpened(
