@@ -2,7 +2,7 @@ import DetourCore
 import Foundation
 
 /// How a command ended.
-enum ExitCode: Int32 {
+public enum ExitCode: Int32, Sendable {
     case ok = 0
     case failure = 1
     case invalidWorkspace = 2
@@ -60,6 +60,10 @@ struct CommandContext: Sendable {
 }
 
 /// One subcommand: its name, abstract, options, validation and work.
+///
+/// `init` reads the parsed arguments through the command's own declarations, `validate()` checks
+/// their combination before anything is loaded, and `run` does the work. Whatever `run` throws
+/// goes through one error path: a `UsageError` exits 64, anything else 1, each with its message.
 protocol Command: Sendable {
     /// The word after `detour`.
     static var name: String { get }
@@ -67,28 +71,28 @@ protocol Command: Sendable {
     static var abstract: String { get }
     /// More text for `detour NAME --help`.
     static var discussion: String { get }
-    /// Options beyond the global ones.
-    static var options: [OptionSpec] { get }
+    /// Options beyond the global ones, declared once and read back by declaration.
+    static var options: [any OptionDeclaration] { get }
     /// Positional arguments.
     static var arguments: [ArgumentSpec] { get }
 
     /// Builds the command from parsed arguments.
-    init(_ parsed: ParsedArguments) throws
+    init(_ parsed: ParsedArguments) throws(UsageError)
     /// Checks the combination of arguments before anything runs.
-    func validate() throws
+    func validate() throws(UsageError)
     /// Does the work.
-    func run(_ context: CommandContext) async -> ExitCode
+    func run(_ context: CommandContext) async throws -> ExitCode
 }
 
 extension Command {
     static var discussion: String { "" }
-    static var options: [OptionSpec] { [] }
+    static var options: [any OptionDeclaration] { [] }
     static var arguments: [ArgumentSpec] { [] }
-    func validate() throws {}
+    func validate() throws(UsageError) {}
 
     /// The usage line and option list.
     static func help() -> String {
-        let all = options + CLI.globalOptions
+        let all = (options + CLI.globalOptions).map(\.spec)
         var text = "\(abstract)\n\nUSAGE: detour \(name)"
         if !options.isEmpty { text += " [options]" }
         for argument in arguments {

@@ -13,9 +13,9 @@ final class PassOutputs: @unchecked Sendable {
     let statusPageDirectory: String?
 
     /// Sets up the outputs; keeps the probe samples of an earlier metrics file for channels this run does not probe.
-    init(workspace: Workspace, metricsFile: String?, workingDirectory: String) {
+    init(workspace: Workspace, metricsFile: PathArgument?, workingDirectory: String) {
         self.workspace = workspace
-        metricsPath = metricsFile.map { $0.hasPrefix("/") ? $0 : workingDirectory + "/" + $0 }
+        metricsPath = metricsFile?.absolute(in: workingDirectory)
         statusPageDirectory = workspace.settings.statusPageOut.map { $0.hasPrefix("/") ? $0 : workspace.root + "/" + $0 }
         if let metricsPath, let text = try? String(contentsOfFile: metricsPath, encoding: .utf8) {
             samples = Self.previousSamples(text)
@@ -85,5 +85,7 @@ final class PassOutputs: @unchecked Sendable {
 }
 
 /// The `--metrics-file` option of tick and watch.
-let metricsFileOption = OptionSpec(
-    name: "metrics-file", short: nil, value: "PATH", help: "after each pass, write Prometheus text metrics here (atomically)")
+let metricsFileOption = Option.path("metrics-file", help: "after each pass, write Prometheus text metrics here (atomically)")
+
+/// The `-v/--verbose` flag of tick and watch.
+let verboseFlag = Flag("verbose", short: "v", help: "also print probes that passed")
