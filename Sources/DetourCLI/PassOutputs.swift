@@ -1,39 +1,47 @@
 import DetourCore
 import Foundation
+import Synchronization
 
 /// What tick and watch write after each pass: the metrics file and the status page, when asked for.
-final class PassOutputs: @unchecked Sendable {
-    // @unchecked: `samples` is only touched under `lock` (probe events arrive from the engine's actor).
-    private let lock = NSLock()
-    private var samples: [String: MetricsText.ProbeSample] = [:]
+final class PassOutputs: Sendable {
+    private let samples: Mutex<ProbeSamples>
     private let workspace: Workspace
+    /// Where the probe samples are kept between passes.
+    private let stateDirectory: String?
     /// `--metrics-file`, absolute.
     let metricsPath: String?
     /// `statusPage.out`, absolute.
     let statusPageDirectory: String?
 
-    /// Sets up the outputs; keeps the probe samples of an earlier metrics file for channels this run does not probe.
-    init(workspace: Workspace, metricsFile: PathArgument?, workingDirectory: String) {
+    /// Sets up the outputs; probes this pass does not run keep the samples an earlier pass left in the state folder.
+    init(workspace: Workspace, metricsFile: PathArgument?, workingDirectory: String, stateDirectory: String? = nil) {
         self.workspace = workspace
+        self.stateDirectory = stateDirectory
         metricsPath = metricsFile?.absolute(in: workingDirectory)
         statusPageDirectory = workspace.settings.statusPageOut.map { $0.hasPrefix("/") ? $0 : workspace.root + "/" + $0 }
-        if let metricsPath, let text = try? String(contentsOfFile: metricsPath, encoding: .utf8) {
-            samples = Self.previousSamples(text)
-        }
+        let kept = metricsPath != nil ? stateDirectory.map { ProbeSamples.load(stateDirectory: $0) } : nil
+        samples = Mutex(kept ?? ProbeSamples())
     }
 
     /// Whether there is anything to write.
     var isEnabled: Bool { metricsPath != nil || statusPageDirectory != nil }
 
-    /// Keeps the latest latency of every probe.
+    /// Keeps the latest latency of every probe (probe events arrive from the engine's actor).
     func observe(_ event: EngineEvent) {
         guard case .probed(let verdict, _) = event else { return }
-        lock.withLock {
+        samples.withLock { samples in
             for result in verdict.results {
-                samples[verdict.channel + "\u{0}" + result.probe] = MetricsText.ProbeSample(
-                    channel: verdict.channel, probe: result.probe, seconds: Double(result.latency.milliseconds) / 1_000, passed: result.passed)
+                samples.record(
+                    MetricsText.ProbeSample(
+                        channel: verdict.channel, probe: result.probe, seconds: Double(result.latency.milliseconds) / 1_000, passed: result.passed))
             }
         }
+    }
+
+    /// The samples of the workspace's channels, by channel then probe.
+    var probeSamples: [MetricsText.ProbeSample] {
+        let known = Set(workspace.channels.map(\.id))
+        return samples.withLock { $0.samples(of: known) }
     }
 
     /// Writes the metrics file and the status page for the state after a pass; false (after saying why) when one failed.
@@ -43,9 +51,10 @@ final class PassOutputs: @unchecked Sendable {
         var ok = true
         if let metricsPath {
             let known = Set(workspace.channels.map(\.id))
-            let probes = lock.withLock { samples.values.filter { known.contains($0.channel) }.sorted { ($0.channel, $0.probe) < ($1.channel, $1.probe) } }
+            let current = samples.withLock { $0 }
             do {
-                try MetricsText(workspace: workspace, state: state, probes: probes, now: now).write(to: metricsPath)
+                if let stateDirectory { try current.save(stateDirectory: stateDirectory, channels: known) }
+                try MetricsText(workspace: workspace, state: state, probes: current.samples(of: known), now: now).write(to: metricsPath)
             } catch {
                 console.err("error: \(error.message)")
                 ok = false
@@ -60,27 +69,6 @@ final class PassOutputs: @unchecked Sendable {
             }
         }
         return ok
-    }
-
-    private static func previousSamples(_ text: String) -> [String: MetricsText.ProbeSample] {
-        var latency: [String: (String, String, Double)] = [:]
-        var success: [String: Bool] = [:]
-        let pattern = #/^(detour_probe_latency_seconds|detour_probe_success)\{channel="((?:[^"\\]|\\.)*)",probe="((?:[^"\\]|\\.)*)"\} (\S+)$/#
-        for line in text.split(separator: "\n") {
-            guard let match = String(line).wholeMatch(of: pattern), let value = Double(match.4) else { continue }
-            let channel = unescape(String(match.2)), probe = unescape(String(match.3))
-            let key = channel + "\u{0}" + probe
-            if match.1 == "detour_probe_success" { success[key] = value == 1 } else { latency[key] = (channel, probe, value) }
-        }
-        var samples: [String: MetricsText.ProbeSample] = [:]
-        for (key, (channel, probe, seconds)) in latency {
-            samples[key] = MetricsText.ProbeSample(channel: channel, probe: probe, seconds: seconds, passed: success[key] ?? true)
-        }
-        return samples
-    }
-
-    private static func unescape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
     }
 }
 

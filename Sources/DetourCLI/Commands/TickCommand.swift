@@ -32,7 +32,9 @@ struct TickCommand: Command {
         let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
-        let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
+        let outputs = PassOutputs(
+            workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
+            stateDirectory: session.stateDirectory)
         let engine = try session.engine(http: http) { event in
             printer.handle(event)
             outputs.observe(event)

@@ -36,7 +36,9 @@ struct WatchCommand: Command {
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
         let stop = StopSignal()
-        let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
+        let outputs = PassOutputs(
+            workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
+            stateDirectory: session.stateDirectory)
         let engine: Engine
         do {
             engine = try session.engine(http: http) { event in

@@ -3,7 +3,7 @@ import Foundation
 /// Detour's state in the Prometheus text exposition format, for node_exporter's textfile collector.
 public struct MetricsText: Sendable {
     /// The last latency seen for one probe.
-    public struct ProbeSample: Sendable, Equatable {
+    public struct ProbeSample: Sendable, Equatable, Codable {
         /// The channel id.
         public var channel: String
         /// The probe's name.
