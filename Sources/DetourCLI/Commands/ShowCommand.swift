@@ -48,7 +48,7 @@ struct ShowCommand: Command {
             let failover = window.secondsToMitigate.map { ", failover took \(Elapsed.text($0))" } ?? ", failover not complete"
             context.console.out(
                 "window: \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing") (\(String(format: "%.1f", window.minutes)) min), "
-                    + "detected after \(Elapsed.text(window.secondsToDetect))\(failover); money at risk \(Money.format(window.moneyAtRisk, currency: window.currency))"
+                    + "detected after \(Elapsed.text(window.secondsToDetect))\(failover); money at risk \(window.moneyAtRisk.formatted)"
             )
         }
         let steps = workspace.orderedSteps(of: item)

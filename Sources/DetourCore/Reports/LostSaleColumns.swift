@@ -53,7 +53,7 @@ enum LostSaleCell {
     /// Minutes, to a tenth.
     case minutes(Double)
     /// Money, in whole units of its currency.
-    case money(Double)
+    case money(Money)
     /// Seconds (whole in CSV, to the millisecond in JSON), or nothing.
     case seconds(Double?)
     /// A plain number, whole when it is whole.

@@ -17,7 +17,7 @@ extension LostSaleReport {
         case .optionalText(let text): text ?? ""
         case .time(let date): date.map(isoTime) ?? ""
         case .minutes(let minutes): String(format: "%.1f", minutes)
-        case .money(let amount): String(format: "%.0f", amount.rounded())
+        case .money(let amount): String(amount.wholeUnits)
         case .seconds(let seconds): seconds.map { String(format: "%.0f", $0) } ?? ""
         case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         }

@@ -8,9 +8,11 @@ extension LostSaleReport {
         func totalsValue(_ totals: LostSaleTotals) -> [(String, JSONValue)] {
             [
                 ("outages", .number(Double(totals.outages))), ("minutes", .number((totals.minutes * 10).rounded() / 10)),
-                ("unmitigatedMinutes", .number((totals.unmitigatedMinutes * 10).rounded() / 10)), ("moneyAtRisk", .number(totals.moneyAtRisk.rounded())),
-                ("moneyBeforeMitigation", .number(totals.moneyBeforeMitigation.rounded())),
-                ("moneyAfterMitigation", .number(totals.moneyAfterMitigation.rounded())), ("recapture", .number(totals.recapture.rounded())),
+                ("unmitigatedMinutes", .number((totals.unmitigatedMinutes * 10).rounded() / 10)),
+                ("moneyAtRisk", .number(Double(totals.moneyAtRisk.wholeUnits))),
+                ("moneyBeforeMitigation", .number(Double(totals.moneyBeforeMitigation.wholeUnits))),
+                ("moneyAfterMitigation", .number(Double(totals.moneyAfterMitigation.wholeUnits))),
+                ("recapture", .number(Double(totals.recapture.wholeUnits))),
             ]
         }
         func value(_ cell: LostSaleCell) -> JSONValue {
@@ -19,7 +21,7 @@ extension LostSaleReport {
             case .optionalText(let text): text.map(JSONValue.string) ?? .null
             case .time(let date): time(date)
             case .minutes(let minutes): .number((minutes * 10).rounded() / 10)
-            case .money(let amount): .number(amount.rounded())
+            case .money(let amount): .number(Double(amount.wholeUnits))
             case .seconds(let value): seconds(value)
             case .number(let number): .number(number)
             }

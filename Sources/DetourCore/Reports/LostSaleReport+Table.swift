@@ -12,15 +12,15 @@ extension LostSaleReport {
                 rows.append([
                     window.channelName, window.incident, time(window.from), window.to.map(time) ?? "ongoing",
                     String(format: "%.1f", window.minutes), String(format: "%.1f", window.unmitigatedMinutes),
-                    window.secondsToMitigate.map(Elapsed.text) ?? "—", Money.format(window.moneyAtRisk, currency: window.currency),
-                    Money.format(window.recapture, currency: window.currency),
+                    window.secondsToMitigate.map(Elapsed.text) ?? "—", window.moneyAtRisk.formatted,
+                    window.recapture.formatted,
                 ])
             }
             for (currency, total) in totals {
                 rows.append([
                     "total", "\(total.outages) outage\(total.outages == 1 ? "" : "s")", "", "", String(format: "%.1f", total.minutes),
-                    String(format: "%.1f", total.unmitigatedMinutes), "", Money.format(total.moneyAtRisk, currency: currency),
-                    Money.format(total.recapture, currency: currency),
+                    String(format: "%.1f", total.unmitigatedMinutes), "", total.moneyAtRisk.formatted,
+                    total.recapture.formatted,
                 ])
             }
             output += TextTable.render(rows, rightAligned: [4, 5, 6, 7, 8])

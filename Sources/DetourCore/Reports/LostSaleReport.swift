@@ -27,13 +27,13 @@ public struct LostSaleWindow: Sendable, Equatable {
     /// Minutes before failover was complete (all of them when it never was).
     public var unmitigatedMinutes: Double
     /// Revenue over the window, with hour, weekday and sale factors.
-    public var moneyAtRisk: Double
+    public var moneyAtRisk: Money
     /// The part of `moneyAtRisk` before failover was complete.
-    public var moneyBeforeMitigation: Double
+    public var moneyBeforeMitigation: Money
     /// The part of `moneyAtRisk` after failover was complete.
-    public var moneyAfterMitigation: Double
+    public var moneyAfterMitigation: Money
     /// Estimated sales the alternates won back: money after mitigation × their recapture rates.
-    public var recapture: Double
+    public var recapture: Money
     /// The currency of the amounts.
     public var currency: String
     /// The largest sale multiplier during the window (1 outside sales).
@@ -97,14 +97,22 @@ public struct LostSaleTotals: Sendable, Equatable {
     public var minutes = 0.0
     /// Minutes before failover was complete.
     public var unmitigatedMinutes = 0.0
-    /// Money at risk.
-    public var moneyAtRisk = 0.0
+    /// Money at risk: the sum of the windows' amounts.
+    public var moneyAtRisk: Money
     /// Before failover was complete.
-    public var moneyBeforeMitigation = 0.0
+    public var moneyBeforeMitigation: Money
     /// After failover was complete.
-    public var moneyAfterMitigation = 0.0
+    public var moneyAfterMitigation: Money
     /// Estimated recapture on the alternates.
-    public var recapture = 0.0
+    public var recapture: Money
+
+    /// Nothing yet, in a currency.
+    public init(currency: String) {
+        moneyAtRisk = .zero(currency)
+        moneyBeforeMitigation = .zero(currency)
+        moneyAfterMitigation = .zero(currency)
+        recapture = .zero(currency)
+    }
 
     mutating func add(_ window: LostSaleWindow) {
         outages += 1
@@ -126,7 +134,7 @@ public struct ChannelSummary: Sendable, Equatable {
     /// The channel's currency.
     public var currency: String
     /// Sums.
-    public var totals = LostSaleTotals()
+    public var totals: LostSaleTotals
     /// Mean seconds from first failure to confirmation.
     public var meanSecondsToDetect: Double?
     /// Mean seconds from confirmation to complete failover.
@@ -209,19 +217,22 @@ public struct LostSaleReport: Sendable {
         let before = revenue.map { model.amount($0, channel: incident.channel, from: from, to: mitigationPoint) } ?? 0
         let after = revenue.map { model.amount($0, channel: incident.channel, from: mitigationPoint, to: end) } ?? 0
         let share = RevenueModel.recaptureShare(revenue, alternates: channel?.alternates ?? [])
+        let currency = revenue?.currency ?? "JPY"
         let multiplier = model.fixedMultiplier ?? model.calendar.sales(for: incident.channel, overlapping: from, end).map(\.multiplier).max() ?? 1
         return LostSaleWindow(
             channel: incident.channel, channelName: channel?.name ?? incident.channel, incident: incident.id, trigger: incident.trigger,
             earliest: incident.lastSuccessAt, from: from, detected: incident.openedAt, mitigated: incident.mitigatedAt, to: incident.recoveringAt,
             resolved: incident.resolvedAt, minutes: end.timeIntervalSince(from) / 60, unmitigatedMinutes: mitigationPoint.timeIntervalSince(from) / 60,
-            moneyAtRisk: before + after, moneyBeforeMitigation: before, moneyAfterMitigation: after, recapture: after * share,
-            currency: revenue?.currency ?? "JPY", saleMultiplier: max(1, multiplier), follows: incident.follows)
+            // Each amount is rounded once from its own figure, so each matches what a report printed before.
+            moneyAtRisk: Money(before + after, currency: currency), moneyBeforeMitigation: Money(before, currency: currency),
+            moneyAfterMitigation: Money(after, currency: currency), recapture: Money(after * share, currency: currency), currency: currency,
+            saleMultiplier: max(1, multiplier), follows: incident.follows)
     }
 
     /// Totals per currency, sorted by currency code.
     public var totals: [(currency: String, totals: LostSaleTotals)] {
         var totals: [String: LostSaleTotals] = [:]
-        for window in windows { totals[window.currency, default: LostSaleTotals()].add(window) }
+        for window in windows { totals[window.currency, default: LostSaleTotals(currency: window.currency)].add(window) }
         return totals.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
@@ -229,7 +240,8 @@ public struct LostSaleReport: Sendable {
     public var summaries: [ChannelSummary] {
         channels.map { channel in
             let mine = windows.filter { $0.channel == channel.id }
-            var summary = ChannelSummary(channel: channel.id, name: channel.name, currency: mine.first?.currency ?? "JPY")
+            let currency = mine.first?.currency ?? "JPY"
+            var summary = ChannelSummary(channel: channel.id, name: channel.name, currency: currency, totals: LostSaleTotals(currency: currency))
             for window in mine { summary.totals.add(window) }
             summary.meanSecondsToDetect = Self.mean(mine.map(\.secondsToDetect))
             summary.meanSecondsToMitigate = Self.mean(mine.compactMap(\.secondsToMitigate))

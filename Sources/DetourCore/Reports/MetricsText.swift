@@ -78,7 +78,7 @@ public struct MetricsText: Sendable {
         for summary in report.summaries { sample("detour_unmitigated_minutes_total", [("channel", summary.channel)], summary.totals.unmitigatedMinutes) }
         family("detour_money_at_risk_total", "counter", "Revenue at risk during outages, in the channel's currency.")
         for summary in report.summaries {
-            sample("detour_money_at_risk_total", [("channel", summary.channel), ("currency", summary.currency)], summary.totals.moneyAtRisk.rounded())
+            sample("detour_money_at_risk_total", [("channel", summary.channel), ("currency", summary.currency)], Double(summary.totals.moneyAtRisk.wholeUnits))
         }
         family("detour_last_pass_timestamp_seconds", "gauge", "When the last pass ran (Unix time).")
         sample("detour_last_pass_timestamp_seconds", [], now.timeIntervalSince1970.rounded())

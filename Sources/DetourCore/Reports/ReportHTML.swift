@@ -69,10 +69,10 @@ public struct ReportHTML: Sendable {
             let cards: [(String, String)] = [
                 ("\(totals.outages)", "outages 障害"),
                 (Elapsed.text(totals.minutes * 60), "down 停止時間"),
-                (Money.format(totals.moneyAtRisk, currency: currency), "money at risk 損失見込み"),
-                (Money.format(totals.moneyBeforeMitigation, currency: currency), "before failover 切替前"),
-                (Money.format(totals.moneyAfterMitigation, currency: currency), "after failover 切替後"),
-                (Money.format(totals.recapture, currency: currency), "recaptured 代替店で回収見込み"),
+                (totals.moneyAtRisk.formatted, "money at risk 損失見込み"),
+                (totals.moneyBeforeMitigation.formatted, "before failover 切替前"),
+                (totals.moneyAfterMitigation.formatted, "after failover 切替後"),
+                (totals.recapture.formatted, "recaptured 代替店で回収見込み"),
                 (Elapsed.text(totals.unmitigatedMinutes * 60), "unmitigated 未対応時間"),
             ]
             for (value, label) in cards {
@@ -96,7 +96,7 @@ public struct ReportHTML: Sendable {
         html += "<h2>\(summary.name) <small>\(summary.channel)</small></h2>\n"
         html += "<p class=\"stats\">"
         html += "<span>outages <b>\(summary.totals.outages)</b></span>"
-        html += "<span>money at risk <b>\(Money.format(summary.totals.moneyAtRisk, currency: summary.currency))</b></span>"
+        html += "<span>money at risk <b>\(summary.totals.moneyAtRisk.formatted)</b></span>"
         html += "<span>time to detect <b>\(summary.meanSecondsToDetect.map(Elapsed.text) ?? "—")</b></span>"
         html += "<span>time to mitigate (failover) <b>\(summary.meanSecondsToMitigate.map(Elapsed.text) ?? "—")</b></span>"
         html += "<span>time to recover <b>\(summary.meanSecondsToRecover.map(Elapsed.text) ?? "—")</b></span>"
@@ -107,7 +107,7 @@ public struct ReportHTML: Sendable {
             html +=
                 "<th class=\"n\">minutes</th><th class=\"n\">unmitigated</th><th class=\"n\">money at risk</th><th class=\"n\">before / after failover</th><th class=\"n\">recapture</th></tr>\n"
             for window in windows {
-                let money = { (value: Double) in Money.format(value, currency: window.currency) }
+                let money = { (value: Money) in value.formatted }
                 html += "<tr><td>\(window.incident)\(window.trigger == .manual ? " (manual)" : "")</td>"
                 html += "<td>\(report.time(window.from))</td><td>\(report.time(window.detected))</td>"
                 html +=
@@ -156,7 +156,7 @@ public struct ReportHTML: Sendable {
             let mitigation = min(max(window.mitigated ?? end, window.from), end)
             let tip =
                 "\(window.incident): \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing"), "
-                + Money.format(window.moneyAtRisk, currency: window.currency)
+                + window.moneyAtRisk.formatted
             svg += "<g class=\"outage\" data-incident=\"\(window.incident)\"><title>\(tip)</title>\n"
             if let earliest = window.earliest, earliest < window.from {
                 svg += bar("unknown", x(earliest), x(window.from), barTop + 8, barHeight - 16)
@@ -170,7 +170,7 @@ public struct ReportHTML: Sendable {
                     "<path class=\"mark\" d=\"M\(fmt(mx - 4)) \(fmt(barTop + barHeight + 10)) L\(fmt(mx + 4)) \(fmt(barTop + barHeight + 10)) L\(mx) \(fmt(barTop + barHeight + 4)) Z\"/>\n"
             }
             let failover = window.secondsToMitigate.map { " · failover \(Elapsed.text($0))" } ?? " · no failover"
-            let label = Money.format(window.moneyAtRisk, currency: window.currency) + failover
+            let label = window.moneyAtRisk.formatted + failover
             // Labels go on the first of two rows with room; crowded ones are left to the tooltip and the table.
             let labelX = min(x(window.from), Self.right - Self.labelWidth(label))
             if let row = labelRows.firstIndex(where: { labelX >= $0 }) {
