@@ -1,5 +1,6 @@
 import DetourCore
 import Foundation
+import Synchronization
 
 /// How a command ended.
 public enum ExitCode: Int32, Sendable {
@@ -14,20 +15,18 @@ public enum ExitCode: Int32, Sendable {
 }
 
 /// What a command learned along the way that changes how it exits; shared by reference.
-final class RunOutcome: @unchecked Sendable {
-    // @unchecked: `lastGood` is only touched under `lock`.
-    private let lock = NSLock()
-    private var lastGood = false
+final class RunOutcome: Sendable {
+    private let lastGood = Mutex(false)
 
     /// Notes that the command runs on the last good workspace (exit 3 unless it fails).
-    func ranOnLastGoodWorkspace() { lock.withLock { lastGood = true } }
+    func ranOnLastGoodWorkspace() { lastGood.withLock { $0 = true } }
 
     /// Notes that a valid workspace runs again (a daemon reloaded one).
-    func runsOnValidWorkspace() { lock.withLock { lastGood = false } }
+    func runsOnValidWorkspace() { lastGood.withLock { $0 = false } }
 
     /// The exit status, given what the command returned.
     func adjust(_ code: ExitCode) -> ExitCode {
-        lock.withLock { code == .ok && lastGood ? .ranOnLastGoodWorkspace : code }
+        lastGood.withLock { code == .ok && $0 ? .ranOnLastGoodWorkspace : code }
     }
 }
 
