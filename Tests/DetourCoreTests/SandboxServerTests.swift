@@ -1,6 +1,8 @@
 import DetourSandbox
+import DetourTestSupport
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -142,31 +144,35 @@ private enum RawHTTPClient {
     }
 }
 
-/// Runs `work` on a background thread; `wait()` returns its result.
-private final class Background<T: Sendable>: @unchecked Sendable {
-    // @unchecked: `result` is written once before `done` is signalled and read only after waiting on it.
-    private var result: T?
-    private let done = DispatchSemaphore(value: 0)
+/// Runs blocking `work` on a Dispatch thread (never on the test's own threads); `value()` awaits its result.
+private final class Background<T: Sendable>: Sendable {
+    private let state = Mutex<(result: T?, waiters: [CheckedContinuation<T, Never>])>((nil, []))
 
     /// Starts `work` on a global queue.
     init(_ work: @escaping @Sendable () -> T) {
         DispatchQueue.global().async {
-            self.result = work()
-            self.done.signal()
+            let result = work()
+            let waiters = self.state.withLock { state in
+                state.result = result
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: result) }
         }
     }
 
     /// Whether `work` has finished.
-    var isFinished: Bool {
-        if done.wait(timeout: .now()) == .timedOut { return false }
-        done.signal()
-        return true
-    }
+    var isFinished: Bool { state.withLock { $0.result != nil } }
 
-    /// Blocks until `work` has finished and returns its result.
-    func wait() -> T {
-        done.wait()
-        return result!
+    /// The result, once `work` has finished.
+    func value() async -> T {
+        await withCheckedContinuation { continuation in
+            let ready: T? = state.withLock { state in
+                if state.result == nil { state.waiters.append(continuation) }
+                return state.result
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 }
 
@@ -177,16 +183,6 @@ private func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     let elapsed = ContinuousClock.now - start
     let (seconds, attoseconds) = elapsed.components
     return (value, Double(seconds) + Double(attoseconds) / 1e18)
-}
-
-/// Re-evaluates `condition` every 10 ms until it holds (true) or `timeout` seconds pass (false).
-private func poll(timeout: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date(timeIntervalSinceNow: timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.01)
-    }
-    return condition()
 }
 
 /// Starts a sandbox on a free port.
@@ -269,22 +265,23 @@ struct SandboxStorefrontTests {
 
     /// Checks that slow storefront waits the delay without blocking other connections.
     @Test("slow storefront waits the delay without blocking other connections")
-    func slow() throws {
+    func slow() async throws {
         let (server, port) = try startedServer()
         defer { server.stop() }
-        server.setSlowDelay(.seconds(2))
+        server.setSlowDelay(.seconds(4))
         server.setMode(.slow, for: "slowshop")
         let slowCall = Background { () -> (Int, Double) in
             let (response, seconds) = timed { try? RawHTTPClient.request("GET", port: port, path: "/store/slowshop/") }
             return (response?.status ?? -1, seconds)
         }
-        #expect(poll(timeout: 1.5) { server.hits("slowshop") == 1 })
-        let (fast, fastSeconds) = try timed { try RawHTTPClient.request("GET", port: port, path: "/store/fastshop/") }
+        #expect(try await eventually { server.hits("slowshop") == 1 })
+        let fast = try RawHTTPClient.request("GET", port: port, path: "/store/fastshop/")
         #expect(fast.status == 200)
-        #expect(fastSeconds < 1.5)
-        let (slowStatus, slowSeconds) = slowCall.wait()
+        // The fast answer came while the slow one still waited: one slow connection blocks no other.
+        #expect(!slowCall.isFinished)
+        let (slowStatus, slowSeconds) = await slowCall.value()
         #expect(slowStatus == 200)
-        #expect(slowSeconds >= 2)
+        #expect(slowSeconds >= 4)
     }
 
     /// Checks that HEAD gets headers with Content-Length but no body.
@@ -398,23 +395,23 @@ struct SandboxProviderTests {
 
     /// Checks that per-path delay applies, and the request is logged before the answer.
     @Test("per-path delay applies, and the request is logged before the answer")
-    func delayedPath() throws {
+    func delayedPath() async throws {
         let (server, port) = try startedServer()
         defer { server.stop() }
-        server.setDelay(.seconds(2), forPath: "/v2/enqueue")
+        server.setDelay(.seconds(4), forPath: "/v2/enqueue")
         let call = Background { () -> (Int, Double) in
             let (response, seconds) = timed { try? RawHTTPClient.request("POST", port: port, path: "/ext/events.pagerduty.com/v2/enqueue", body: "{}") }
             return (response?.status ?? -1, seconds)
         }
-        let logged = poll(timeout: 1.5) { !server.requests(path: "/v2/enqueue").isEmpty }
+        let logged = try await eventually { !server.requests(path: "/v2/enqueue").isEmpty }
         #expect(logged)
         #expect(!call.isFinished)
-        let (status, seconds) = call.wait()
+        let (status, seconds) = await call.value()
         #expect(status == 200)
-        #expect(seconds >= 2)
+        #expect(seconds >= 4)
         server.setDelay(.zero, forPath: "/v2/enqueue")
         let (_, quick) = try timed { try RawHTTPClient.request("POST", port: port, path: "/ext/events.pagerduty.com/v2/enqueue", body: "{}") }
-        #expect(quick < 1.5)
+        #expect(quick < 4, "the delay no longer applies")
     }
 
     /// Checks that chunked request bodies are decoded.
@@ -614,17 +611,17 @@ struct SandboxControlTests {
 
     /// Checks that stop() is prompt while a slow request is in flight.
     @Test("stop() is prompt while a slow request is in flight")
-    func stopWhileInFlight() throws {
+    func stopWhileInFlight() async throws {
         let (server, port) = try startedServer()
         server.setSlowDelay(.seconds(30))
         server.setMode(.slow, for: "stuck")
         let call = Background { () -> Int in
             (try? RawHTTPClient.request("GET", port: port, path: "/store/stuck/"))?.status ?? -1
         }
-        #expect(poll(timeout: 5) { server.hits("stuck") == 1 })
+        #expect(try await eventually { server.hits("stuck") == 1 })
         let (_, seconds) = timed { server.stop() }
-        #expect(seconds < 3)
-        #expect(call.wait() == -1)
+        #expect(seconds < 10, "far less than the 30 s the request would wait")
+        #expect(await call.value() == -1)
     }
 
     /// Checks that a server released without stop() shuts itself down.
