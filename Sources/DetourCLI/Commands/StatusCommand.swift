@@ -13,8 +13,7 @@ struct StatusCommand: Command {
 
     func run(_ context: CommandContext) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
-        let state: DetourState
-        state = try session.readState()
+        let state = try session.readState()
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
         let open = state.incidents.filter { $0.status != .resolved }
         let now = (try? session.clock().now()) ?? Date()
