@@ -1,5 +1,4 @@
 import DetourSandbox
-import DetourTestSupport
 import Dispatch
 import Foundation
 import Synchronization
@@ -144,36 +143,42 @@ private enum RawHTTPClient {
     }
 }
 
-/// Runs blocking `work` on a Dispatch thread (never on the test's own threads); `value()` awaits its result.
+/// Runs blocking `work` on a Dispatch thread; `wait()` blocks until its result is there.
 private final class Background<T: Sendable>: Sendable {
-    private let state = Mutex<(result: T?, waiters: [CheckedContinuation<T, Never>])>((nil, []))
+    private let result = Mutex<T?>(nil)
+    private let done = DispatchSemaphore(value: 0)
 
     /// Starts `work` on a global queue.
     init(_ work: @escaping @Sendable () -> T) {
         DispatchQueue.global().async {
-            let result = work()
-            let waiters = self.state.withLock { state in
-                state.result = result
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume(returning: result) }
+            let value = work()
+            self.result.withLock { $0 = value }
+            self.done.signal()
         }
     }
 
     /// Whether `work` has finished.
-    var isFinished: Bool { state.withLock { $0.result != nil } }
+    var isFinished: Bool { result.withLock { $0 != nil } }
 
-    /// The result, once `work` has finished.
-    func value() async -> T {
-        await withCheckedContinuation { continuation in
-            let ready: T? = state.withLock { state in
-                if state.result == nil { state.waiters.append(continuation) }
-                return state.result
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
+    /// Blocks until `work` has finished and returns its result.
+    func wait() -> T {
+        done.wait()
+        done.signal()
+        return result.withLock { $0! }
     }
+}
+
+/// Blocks until `condition` holds, checking every 10 ms on the test's own thread; false only if it
+/// never does within `limit`, a bound far beyond any wait expected, so a loaded machine makes the
+/// test slower, never red. (A synchronous wait: async waits need a free thread of the shared pool
+/// to wake up, and the suite's other tests block those threads while their commands run.)
+private func waitUntil(within limit: Duration = .seconds(30), _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
 }
 
 /// Seconds elapsed while running `body`.
@@ -265,7 +270,7 @@ struct SandboxStorefrontTests {
 
     /// Checks that slow storefront waits the delay without blocking other connections.
     @Test("slow storefront waits the delay without blocking other connections")
-    func slow() async throws {
+    func slow() throws {
         let (server, port) = try startedServer()
         defer { server.stop() }
         server.setSlowDelay(.seconds(4))
@@ -274,12 +279,12 @@ struct SandboxStorefrontTests {
             let (response, seconds) = timed { try? RawHTTPClient.request("GET", port: port, path: "/store/slowshop/") }
             return (response?.status ?? -1, seconds)
         }
-        #expect(try await eventually { server.hits("slowshop") == 1 })
+        #expect(waitUntil { server.hits("slowshop") == 1 })
         let fast = try RawHTTPClient.request("GET", port: port, path: "/store/fastshop/")
         #expect(fast.status == 200)
         // The fast answer came while the slow one still waited: one slow connection blocks no other.
         #expect(!slowCall.isFinished)
-        let (slowStatus, slowSeconds) = await slowCall.value()
+        let (slowStatus, slowSeconds) = slowCall.wait()
         #expect(slowStatus == 200)
         #expect(slowSeconds >= 4)
     }
@@ -395,7 +400,7 @@ struct SandboxProviderTests {
 
     /// Checks that per-path delay applies, and the request is logged before the answer.
     @Test("per-path delay applies, and the request is logged before the answer")
-    func delayedPath() async throws {
+    func delayedPath() throws {
         let (server, port) = try startedServer()
         defer { server.stop() }
         server.setDelay(.seconds(4), forPath: "/v2/enqueue")
@@ -403,10 +408,10 @@ struct SandboxProviderTests {
             let (response, seconds) = timed { try? RawHTTPClient.request("POST", port: port, path: "/ext/events.pagerduty.com/v2/enqueue", body: "{}") }
             return (response?.status ?? -1, seconds)
         }
-        let logged = try await eventually { !server.requests(path: "/v2/enqueue").isEmpty }
+        let logged = waitUntil { !server.requests(path: "/v2/enqueue").isEmpty }
         #expect(logged)
         #expect(!call.isFinished)
-        let (status, seconds) = await call.value()
+        let (status, seconds) = call.wait()
         #expect(status == 200)
         #expect(seconds >= 4)
         server.setDelay(.zero, forPath: "/v2/enqueue")
@@ -611,17 +616,17 @@ struct SandboxControlTests {
 
     /// Checks that stop() is prompt while a slow request is in flight.
     @Test("stop() is prompt while a slow request is in flight")
-    func stopWhileInFlight() async throws {
+    func stopWhileInFlight() throws {
         let (server, port) = try startedServer()
         server.setSlowDelay(.seconds(30))
         server.setMode(.slow, for: "stuck")
         let call = Background { () -> Int in
             (try? RawHTTPClient.request("GET", port: port, path: "/store/stuck/"))?.status ?? -1
         }
-        #expect(try await eventually { server.hits("stuck") == 1 })
+        #expect(waitUntil { server.hits("stuck") == 1 })
         let (_, seconds) = timed { server.stop() }
         #expect(seconds < 10, "far less than the 30 s the request would wait")
-        #expect(await call.value() == -1)
+        #expect(call.wait() == -1)
     }
 
     /// Checks that a server released without stop() shuts itself down.
