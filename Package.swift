@@ -17,7 +17,8 @@ let package = Package(
         ),
         .target(name: "DetourCore", dependencies: ["CCurl"]),
         .target(name: "DetourSandbox"),
-        .executableTarget(name: "detour", dependencies: ["DetourCore", "DetourSandbox"]),
+        .target(name: "DetourCLI", dependencies: ["DetourCore", "DetourSandbox"]),
+        .executableTarget(name: "detour", dependencies: ["DetourCLI"]),
         .target(
             name: "DetourTestSupport",
             dependencies: ["DetourCore", "DetourSandbox"],
@@ -29,7 +30,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DetourCLITests",
-            dependencies: ["DetourCore", "DetourSandbox", "DetourTestSupport"]
+            dependencies: ["DetourCLI", "DetourCore", "DetourSandbox", "DetourTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
+import DetourCLI
 import Foundation
 
-// Keep main thin: everything lives in the commands and in DetourCore.
+// Keep main thin: everything lives in DetourCLI and DetourCore.
 let status = await CLI.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
 exit(status.rawValue)

@@ -2,12 +2,12 @@ import DetourTestSupport
 import Foundation
 import Testing
 
+@testable import DetourCLI
+
 /// Usage, help and workspace errors through the binary.
 struct CommandLineTests {
-    @Test(arguments: [
-        "check", "probe", "tick", "watch", "status", "failover", "restore", "report", "log", "demo", "sandbox", "drill", "approve", "hold",
-        "release", "show", "statuspage", "state",
-    ])
+    // The command table itself, not a copy that could miss a new command.
+    @Test(arguments: CLI.commands.map(\.name))
     func everyCommandHasHelp(command: String) throws {
         let result = try DetourBinary.run([command, "--help"], in: NSTemporaryDirectory())
         #expect(result.status == 0)

@@ -46,7 +46,9 @@ final class FaultInjectionTests {
     deinit { sandbox.stop() }
 
     @Test func killingDetourAtAnyMomentNeitherLosesNorRepeatsASideEffect() async throws {
-        let seed = UInt64(Date().timeIntervalSince1970 * 1000)
+        let seed = SplitMix64.seedFromEnvironment()
+        // Printed first, so a run that stops anywhere can be replayed.
+        print("fault injection seed \(seed); replay with DETOUR_TEST_SEED=\(seed)")
         var random = SplitMix64(seed: seed)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         var seconds = 0.0

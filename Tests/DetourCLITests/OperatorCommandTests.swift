@@ -67,6 +67,26 @@ final class OperatorCommandTests {
         #expect(status.contains("rakuten is held by sato until 2026-12-02T06:00:00+09:00: RMS定期メンテナンス"), "\(status)")
     }
 
+    @Test func holdReadsItsEndInTheWorkspaceZoneAndRefusesATimeThatDoesNotExistThere() throws {
+        // Samoa skipped 30 December 2011: the time is fine in GMT, where it used to be checked, but
+        // the workspace's zone read it as nothing and the channel was held until released.
+        try workspace.write("detour.json5", #"{ timezone: "Pacific/Apia" }"#)
+        let skipped = try detour("hold", "rakuten", "--until", "2011-12-30T12:00", environment: ["DETOUR_NOW": "2011-12-29T09:00:00-10:00"])
+        #expect(skipped.status == 64, "\(skipped.output)")
+        #expect(skipped.stderr.contains(#"--until "2011-12-30T12:00" does not exist in Pacific/Apia"#), "\(skipped.stderr)")
+        #expect(!(try detour("log").stdout.contains("channel.held")))
+        let local = try detour("hold", "rakuten", "--until", "2011-12-31T12:00", environment: ["DETOUR_NOW": "2011-12-29T09:00:00-10:00"])
+        #expect(local.status == 0, "\(local.output)")
+        #expect(local.stdout.contains("held until 2011-12-31T12:00:00+14:00"), "\(local.stdout)")
+    }
+
+    @Test func jsonMayComeBeforeTheCommand() throws {
+        let status = try detour("--json", "-w", workspace.root, "status", at: "01:00:00")
+        #expect(status.status == 0, "\(status.output)")
+        let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        #expect(json?["channels"] != nil, "\(status.stdout)")
+    }
+
     @Test func aHeldChannelShowsHeldEverywhere() throws {
         #expect(try detour("tick", at: "01:00:00").status == 0)
         #expect(try detour("hold", "rakuten", "--indefinitely", at: "01:00:30").status == 0)
@@ -102,6 +122,8 @@ final class OperatorCommandTests {
     @Test(arguments: [
         ["probe", "rakutn"], ["drill", "rakutn"], ["failover", "rakutn", "--reason", "x"], ["restore", "rakutn"],
         ["hold", "rakutn", "--indefinitely"], ["release", "rakutn"], ["report", "--channel", "rakutn"],
+        // The demo used to take the busiest mall down instead of refusing a mistyped --channel.
+        ["demo", "--channel", "rakutn"],
     ])
     func aMistypedChannelGetsASuggestion(arguments: [String]) throws {
         let result = try DetourBinary.run(arguments, in: workspace.root)

@@ -143,7 +143,8 @@ final class OutageLifecycleTests {
     }
 
     @Test func aRunKilledMidRequestIsResumedWithTheSameIdempotencyKey() async throws {
-        sandbox.setDelay(.seconds(5), forPath: "/v2/bot/message/broadcast")
+        // Long enough that the kill lands mid-request however long a loaded machine takes to notice the request arrived.
+        sandbox.setDelay(.seconds(60), forPath: "/v2/bot/message/broadcast")
         sandbox.setMode(.down, for: "mall")
         try detour("tick", at: "10:01:00")
         try detour("tick", at: "10:01:10")

@@ -122,6 +122,18 @@ final class ReportingCommandTests {
         #expect(((json["status"] as? [String: Any])?["indicator"] as? String).map { ["none", "minor", "major", "maintenance"].contains($0) } == true)
     }
 
+    @Test func metricsAreBuiltFromStateNotReadBackFromTheLastFile() throws {
+        // A line in the old file that no probe ever produced must not survive the next pass.
+        try workspace.write(
+            "metrics.prom",
+            "# TYPE detour_probe_latency_seconds gauge\ndetour_probe_latency_seconds{channel=\"own\",probe=\"forged\"} 9\n")
+        #expect(try detour(["tick", "--metrics-file", "metrics.prom"], at: "10:00:00").status == 0)
+        #expect(try detour(["tick", "--metrics-file", "metrics.prom"], at: "10:00:10").status == 0)
+        let metrics = try PrometheusText.parse(try String(contentsOfFile: metricsPath, encoding: .utf8))
+        #expect(metrics.value("detour_probe_latency_seconds", ["channel": "own", "probe": "forged"]) == nil)
+        #expect(metrics.value("detour_probe_latency_seconds", ["channel": "own", "probe": "top"]) != nil, "kept in the state folder from the first pass")
+    }
+
     @Test func metricsFileParsesAsPrometheusText() throws {
         try runOutage {
             let metrics = try PrometheusText.parse(try String(contentsOfFile: self.metricsPath, encoding: .utf8))

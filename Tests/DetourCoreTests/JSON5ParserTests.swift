@@ -576,20 +576,16 @@ extension JSON5ParserTests {
         }
     }
 
-    /// A 1 MB document parses quickly even in a debug build.
-    @Test func parsesAMegabyteQuickly() throws {
+    /// A 1 MB document parses whole, with every position right (its speed is measured by bench/json5, not here).
+    @Test func parsesAMegabyte() throws {
         let member = "  { id: 12345, name: \"楽天市場店 #1\", tags: ['a', 'b'], ratio: 0.5, ok: true, /* note */ },\n"
         let source = "[\n" + String(repeating: member, count: 1_000_000 / member.utf8.count + 1) + "]"
-        let clock = ContinuousClock()
-        var node: JSONNode?
-        let elapsed = try clock.measure { node = try JSON5.parse(source, file: Self.testFile) }
-        guard case .array(let items)? = node?.value else {
+        let node = try JSON5.parse(source, file: Self.testFile)
+        guard case .array(let items) = node.value else {
             Issue.record("expected an array")
             return
         }
         #expect(items.count == 1_000_000 / member.utf8.count + 1)
         #expect(items.last?.location.line == items.count + 1)
-        // About 0.3 s on a 2-core machine in debug; the margin keeps a busy parallel test run from flaking.
-        #expect(elapsed < .seconds(3), "parsing \(source.utf8.count) bytes took \(elapsed)")
     }
 }

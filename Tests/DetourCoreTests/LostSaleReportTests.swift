@@ -131,11 +131,11 @@ import Testing
         state.apply(
             JournalRecord(ts: end, event: .incidentRecovering(IncidentRecovering(incident: "mall-1", trigger: .probe, recoveredAt: end, by: nil, reason: nil))))
         let kept = LostSaleReport(state: state, workspace: workspace, now: end)
-        #expect(abs(kept.windows[0].moneyAtRisk - 100_000) < 0.01, "1 h × 50,000 × 2, as journaled")
+        #expect(kept.windows[0].moneyAtRisk == Money(minorUnits: 100_000, currency: "JPY"), "1 h × 50,000 × 2, as journaled")
         #expect(kept.windows[0].saleMultiplier == 2)
         #expect(!kept.table().contains("recomputed"))
         let today = LostSaleReport(state: state, workspace: workspace, now: end, recompute: true)
-        #expect(abs(today.windows[0].moneyAtRisk - 60_000) < 0.01, "today's profile: 1 h × 60,000, no sale")
+        #expect(today.windows[0].moneyAtRisk.minorUnits == 60_000, "today's profile: 1 h × 60,000, no sale")
         #expect(today.table().hasPrefix(LostSaleReport.recomputedLabel))
         #expect(workspace.revenueInForce(channel: "mall", at: Self.date("2026-11-25T10:45:00+09:00"))! == (60_000, 3))
         #expect(workspace.revenueInForce(channel: "other", at: start) == nil, "no revenue configured")
@@ -182,11 +182,12 @@ import Testing
         #expect(window.secondsToMitigate == 30)
         #expect(window.secondsToRecover == 1_800)
         // 10:01–10:30 at 60,000/h, 10:30–10:31 in the ×3 sale.
-        #expect(abs(window.moneyAtRisk - (60_000 * 29 / 60 + 180_000 / 60)) < 0.01)
-        #expect(abs(window.moneyBeforeMitigation - 60_000 * 50 / 3_600) < 0.01)
-        #expect(abs(window.moneyBeforeMitigation + window.moneyAfterMitigation - window.moneyAtRisk) < 0.01)
+        #expect(window.moneyAtRisk == Money(minorUnits: 60_000 * 29 / 60 + 180_000 / 60, currency: "JPY"))
+        #expect(window.moneyBeforeMitigation.minorUnits == 833, "60,000 × 50 / 3,600 = 833.3, in whole yen")
+        // Each amount is rounded once from its own figure: the parts may differ from the whole by a yen.
+        #expect(abs((window.moneyBeforeMitigation + window.moneyAfterMitigation).minorUnits - window.moneyAtRisk.minorUnits) <= 1)
         // own: 0.25 (configured) + other: 0.2 (the default).
-        #expect(abs(window.recapture - window.moneyAfterMitigation * 0.45) < 0.01)
+        #expect(abs(Double(window.recapture.minorUnits) - Double(window.moneyAfterMitigation.minorUnits) * 0.45) <= 1)
         #expect(window.saleMultiplier == 3)
     }
 
@@ -197,8 +198,8 @@ import Testing
         #expect(window.to == nil)
         #expect(window.minutes == 10)
         #expect(window.unmitigatedMinutes == 10)
-        #expect(window.moneyAfterMitigation == 0)
-        #expect(window.recapture == 0)
+        #expect(window.moneyAfterMitigation == .zero("JPY"))
+        #expect(window.recapture == .zero("JPY"))
         #expect(report.table().contains("ongoing"))
     }
 

@@ -56,12 +56,23 @@ struct NumberTextTests {
 
     @Test(
         arguments: [
-            (1e20, "JPY", "¥100,000,000,000,000,000,000"), (9.3e18 * 2, "JPY", "¥18,600,000,000,000,000,000"),
-            (-1e20, "USD", "-$100,000,000,000,000,000,000.00"),
-            (.infinity, "JPY", "¥∞"), (.nan, "EUR", "€?"), (1.5e308, "USD", "$∞"),
+            (1e20, "JPY", "¥9,223,372,036,854,775,807"), (9.3e18 * 2, "JPY", "¥9,223,372,036,854,775,807"),
+            (-1e20, "USD", "-$92,233,720,368,547,758.08"), (.infinity, "JPY", "¥9,223,372,036,854,775,807"), (.nan, "EUR", "€0.00"),
+            (1.5e308, "USD", "$92,233,720,368,547,758.07"), (-0.004, "USD", "$0.00"), (-1.5, "USD", "-$1.50"),
         ] as [(Double, String, String)])
-    func moneyPrintsAmountsPastInt64(amount: Double, currency: String, expected: String) {
+    func moneySaturatesInsteadOfTrapping(amount: Double, currency: String, expected: String) {
         #expect(Money.format(amount, currency: currency) == expected)
+    }
+
+    @Test func moneySumsSaturateAndRoundToWholeUnitsHalfAwayFromZero() {
+        let most = Money(minorUnits: .max, currency: "JPY")
+        #expect(most + Money(minorUnits: 1, currency: "JPY") == most)
+        #expect(Money(minorUnits: .min, currency: "JPY") + Money(minorUnits: -1, currency: "JPY") == Money(minorUnits: .min, currency: "JPY"))
+        #expect(Money(minorUnits: 150, currency: "USD").wholeUnits == 2)
+        #expect(Money(minorUnits: 149, currency: "USD").wholeUnits == 1)
+        #expect(Money(minorUnits: -150, currency: "USD").wholeUnits == -2)
+        #expect(Money(minorUnits: 128_000, currency: "JPY").wholeUnits == 128_000)
+        #expect(Money(1234.5, currency: "JPY").minorUnits == 1235)
     }
 
     @Test(arguments: [1e20, .infinity, .nan, -1, 1e300])

@@ -141,3 +141,15 @@ public final class TemporaryWorkspace: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 }
+
+/// Waits until `condition` holds, checking every 10 ms without blocking a thread; false only if
+/// it never does within `limit`, a bound far beyond any wait the tests expect, so a slow machine
+/// makes a test slower, never red.
+public func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}

@@ -87,7 +87,7 @@ extension WorkspaceCalendar {
         let name = reader.requiredString("name", hint: "name: \"楽天スーパーSALE\"")
         let from = readTime(reader, "from", timeZone: timeZone)
         let to = readTime(reader, "to", timeZone: timeZone)
-        let channels = reader.stringArray("channels")?.map(\.0)
+        let channels = reader.stringArray("channels")?.map(\.value)
         var multiplier = 1.0
         if let value = reader.number("multiplier") {
             if value < 0 {

@@ -21,16 +21,34 @@ public struct Channel: Sendable {
     public var schedule: Schedule
     /// Sales this channel makes, for money at risk; nil when unknown.
     public var revenue: Revenue?
-    /// Channel ids customers are sent to when this one is down, in order.
-    public var alternates: [String]
+    /// Channel ids customers are sent to when this one is down, in order, each with where it was written.
+    public var alternateReferences: [Located<String>]
     /// Where the channel's file starts.
     public var location: SourceLocation
-    /// Where each alternate id was written, for cross-checks.
-    var alternateLocations: [SourceLocation] = []
     /// Planned windows from the channel file; the calendar's are in `WorkspaceSettings.maintenance`.
     public var maintenance: [MaintenanceWindow] = []
     /// How long the channel must stay up before undo steps and recovery notices run (`recovery.settle`).
     public var settle: Duration = .seconds(300)
+
+    /// Channel ids customers are sent to when this one is down, in order.
+    public var alternates: [String] { alternateReferences.map(\.value) }
+
+    /// A channel as read from its file.
+    init(
+        id: String, name: String, kind: ChannelKind, url: String, probes: [Probe], schedule: Schedule, revenue: Revenue?,
+        alternates: [Located<String>], location: SourceLocation, maintenance: [MaintenanceWindow] = []
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.url = url
+        self.probes = probes
+        self.schedule = schedule
+        self.revenue = revenue
+        self.alternateReferences = alternates
+        self.location = location
+        self.maintenance = maintenance
+    }
 }
 
 /// One HTTP check of a channel.

@@ -85,13 +85,13 @@ final class NodeReader {
         return duration
     }
 
-    func stringArray(_ key: String) -> [(String, SourceLocation)]? {
+    func stringArray(_ key: String) -> [Located<String>]? {
         guard let node = value(key) else { return nil }
         guard case .array(let items) = node.value else {
             typeError(key, node, expected: "a list of strings [\"…\", \"…\"]")
             return nil
         }
-        return items.compactMap { item in expectString(item, key: key).map { ($0, item.location) } }
+        return items.compactMap { item in expectString(item, key: key).map { Located($0, at: item.location) } }
     }
 
     func array(_ key: String) -> [JSONNode]? {

@@ -48,8 +48,8 @@ public struct Playbook: Sendable {
     public var recovery: [Step]
     /// Where the playbook's file starts.
     public var location: SourceLocation
-    /// Where each channel id of `on.channels` was written, for cross-checks.
-    var channelLocations: [SourceLocation] = []
+    /// Each channel id of `on.channels` with where it was written, for cross-checks.
+    var channelReferences: [Located<String>] = []
     /// Whether an operator must release the failover steps (`detour approve`).
     public var approval: ApprovalRule?
     /// How long after an incident of a channel its public notices are not posted again.

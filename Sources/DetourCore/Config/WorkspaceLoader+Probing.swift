@@ -5,9 +5,9 @@ extension WorkspaceLoader {
     /// Reads `bodyMatches`, `json`, `header` and `certValidFor` of an `expect` object into `expect`.
     func readConditions(_ reader: NodeReader, into expect: inout Expectation, sink: DiagnosticSink) {
         if let node = reader.value("bodyMatches") {
-            let patterns: [(String, SourceLocation)]
-            if case .string(let text) = node.value { patterns = [(text, node.location)] } else { patterns = reader.stringArray("bodyMatches") ?? [] }
-            for (pattern, location) in patterns {
+            let patterns: [Located<String>]
+            if case .string(let text) = node.value { patterns = [Located(text, at: node.location)] } else { patterns = reader.stringArray("bodyMatches") ?? [] }
+            for (pattern, location) in patterns.map({ ($0.value, $0.location) }) {
                 if (try? NSRegularExpression(pattern: pattern)) == nil {
                     sink.error("\"bodyMatches\": \"\(pattern)\" is not a regular expression; check brackets and escapes (write \\\\. for a dot)", at: location)
                 } else {
@@ -73,7 +73,7 @@ extension WorkspaceLoader {
             let to = readTime(reader, "to", timeZone: timeZone)
             let note = reader.string("note") ?? ""
             var channels = ChannelSelector.all
-            if allowChannels, let list = reader.stringArray("channels") { channels = .only(list.map(\.0)) }
+            if allowChannels, let list = reader.stringArray("channels") { channels = .only(list.map(\.value)) }
             guard let from, let to else { return nil }
             guard from < to else {
                 sink.error("maintenance window \(index + 1) ends before it starts; \"to\" must be later than \"from\"", at: item.location)
@@ -91,9 +91,9 @@ extension WorkspaceLoader {
     /// Reads `calendar.maintenance`, `canary` and `maxConcurrentProbes` of `detour.json5`.
     func readProbeSettings(_ reader: NodeReader, into settings: inout WorkspaceSettings, sink: DiagnosticSink) {
         if let node = reader.value("canary") {
-            let urls: [(String, SourceLocation)]
-            if case .string(let text) = node.value { urls = [(text, node.location)] } else { urls = reader.stringArray("canary") ?? [] }
-            for (url, location) in urls {
+            let urls: [Located<String>]
+            if case .string(let text) = node.value { urls = [Located(text, at: node.location)] } else { urls = reader.stringArray("canary") ?? [] }
+            for (url, location) in urls.map({ ($0.value, $0.location) }) {
                 if (url.hasPrefix("http://") || url.hasPrefix("https://")) && URL(string: url)?.host != nil {
                     settings.canary.append(url)
                 } else {

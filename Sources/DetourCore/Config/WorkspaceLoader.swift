@@ -215,7 +215,7 @@ public struct WorkspaceLoader: Sendable {
         guard let name, let kind, let url else { return nil }
         var channel = Channel(
             id: id, name: name, kind: kind, url: url, probes: probes, schedule: schedule, revenue: revenue,
-            alternates: alternates.map(\.0), location: node.location, alternateLocations: alternates.map(\.1), maintenance: maintenance)
+            alternates: alternates, location: node.location, maintenance: maintenance)
         channel.settle = settle
         return channel
     }
@@ -259,7 +259,7 @@ public struct WorkspaceLoader: Sendable {
     private func readTexts(_ reader: NodeReader, _ key: String) -> [String] {
         guard let node = reader.value(key) else { return [] }
         if case .string(let text) = node.value { return [text] }
-        return reader.stringArray(key)?.map(\.0) ?? []
+        return reader.stringArray(key)?.map(\.value) ?? []
     }
 
     private func readStatus(_ node: JSONNode, sink: DiagnosticSink) -> StatusRule? {
@@ -313,7 +313,7 @@ public struct WorkspaceLoader: Sendable {
         let description = reader.string("description") ?? ""
         var event: PlaybookEvent?
         var selector = ChannelSelector.all
-        var channelLocations: [SourceLocation] = []
+        var channelReferences: [Located<String>] = []
         var cron: CronExpression?
         if let onNode = reader.required("on", hint: "on: { event: \"down\", channels: [\"rakuten\"] }"),
             let onReader = NodeReader(onNode, subject: "\"on\"", sink: sink)
@@ -326,8 +326,8 @@ public struct WorkspaceLoader: Sendable {
                 if case .string("*") = channelsNode.value {
                     selector = .all
                 } else if let list = onReader.stringArray("channels") {
-                    selector = .only(list.map(\.0))
-                    channelLocations = list.map(\.1)
+                    selector = .only(list.map(\.value))
+                    channelReferences = list
                 }
             }
             if let cronNode = onReader.value("cron"), let text = onReader.expectString(cronNode, key: "cron") {
@@ -362,7 +362,7 @@ public struct WorkspaceLoader: Sendable {
         guard let event else { return nil }
         return Playbook(
             id: id, description: description, event: event, channels: selector, cron: cron, steps: steps, recovery: recovery, location: node.location,
-            channelLocations: channelLocations, approval: approval, cooldown: cooldown)
+            channelReferences: channelReferences, approval: approval, cooldown: cooldown)
     }
 }
 

@@ -12,18 +12,16 @@ struct WorkspaceValidator {
 
     func validate() {
         for channel in workspace.channels {
-            for (alternate, location) in zip(channel.alternates, channel.alternateLocations) {
-                if alternate == channel.id {
-                    sink.error("channel \"\(channel.id)\" lists itself as an alternate; name another channel", at: location)
+            for alternate in channel.alternateReferences {
+                if alternate.value == channel.id {
+                    sink.error("channel \"\(channel.id)\" lists itself as an alternate; name another channel", at: alternate.location)
                 } else {
-                    checkChannelReference(alternate, at: location)
+                    checkChannelReference(alternate.value, at: alternate.location)
                 }
             }
         }
         for playbook in workspace.playbooks {
-            if case .only(let ids) = playbook.channels {
-                for (id, location) in zip(ids, playbook.channelLocations) { checkChannelReference(id, at: location) }
-            }
+            for reference in playbook.channelReferences { checkChannelReference(reference.value, at: reference.location) }
             let channels = workspace.channels.filter { playbook.channels.matches($0.id) }
             if playbook.event == .workspaceInvalid {
                 // A LINE push goes to one chosen recipient (staff), unlike a broadcast.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A credential written as a reference: `env:NAME` or `file:PATH`, never the secret itself.
 public enum CredentialReference: Sendable, Equatable, CustomStringConvertible {
@@ -126,12 +127,14 @@ public final class SecretResolver: Sendable {
 /// Replaces every registered secret value with `••••` in any text about to leave the process, in
 /// every form a server may echo it back in: as sent, JSON-escaped, percent-encoded, or inside
 /// Base64 (a Basic `user:secret` credential included).
-public final class Redactor: @unchecked Sendable {
-    // @unchecked: `secrets` and `forms` are only touched under `lock`.
-    private let lock = NSLock()
-    private var secrets: Set<String> = []
-    /// Every written form of every secret, longest first.
-    private var forms: [String] = []
+public final class Redactor: Sendable {
+    /// The secrets, and every written form of every secret, longest first.
+    private struct Known {
+        var secrets: Set<String> = []
+        var forms: [String] = []
+    }
+
+    private let known = Mutex(Known())
 
     /// Shorter credentials cannot be masked safely (masking `x` would rewrite every `x`); `check` refuses them.
     public static let minimumLength = 8
@@ -142,16 +145,17 @@ public final class Redactor: @unchecked Sendable {
     /// Adds a value to mask.
     public func register(_ secret: String) {
         guard !secret.isEmpty else { return }
-        lock.withLock {
-            guard secrets.insert(secret).inserted else { return }
-            forms = Array(Set(forms).union(Self.writtenForms(of: secret))).sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+        known.withLock { known in
+            guard known.secrets.insert(secret).inserted else { return }
+            known.forms = Array(Set(known.forms).union(Self.writtenForms(of: secret))).sorted {
+                $0.count != $1.count ? $0.count > $1.count : $0 < $1
+            }
         }
     }
 
     /// The text with every occurrence of a known secret, in any of its forms, masked; nothing else changes.
     public func mask(_ text: String) -> String {
-        let known: (secrets: Set<String>, forms: [String]) = lock.withLock { (self.secrets, self.forms) }
-        let secrets = known.secrets, forms = known.forms
+        let (secrets, forms) = known.withLock { ($0.secrets, $0.forms) }
         guard !secrets.isEmpty else { return text }
         var output = Self.maskBase64(in: text, secrets: secrets)
         if output.contains("%") { output = Self.maskPercentEncoded(in: output, secrets: secrets) }

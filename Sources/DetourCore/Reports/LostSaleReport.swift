@@ -27,13 +27,13 @@ public struct LostSaleWindow: Sendable, Equatable {
     /// Minutes before failover was complete (all of them when it never was).
     public var unmitigatedMinutes: Double
     /// Revenue over the window, with hour, weekday and sale factors.
-    public var moneyAtRisk: Double
+    public var moneyAtRisk: Money
     /// The part of `moneyAtRisk` before failover was complete.
-    public var moneyBeforeMitigation: Double
+    public var moneyBeforeMitigation: Money
     /// The part of `moneyAtRisk` after failover was complete.
-    public var moneyAfterMitigation: Double
+    public var moneyAfterMitigation: Money
     /// Estimated sales the alternates won back: money after mitigation × their recapture rates.
-    public var recapture: Double
+    public var recapture: Money
     /// The currency of the amounts.
     public var currency: String
     /// The largest sale multiplier during the window (1 outside sales).
@@ -97,14 +97,22 @@ public struct LostSaleTotals: Sendable, Equatable {
     public var minutes = 0.0
     /// Minutes before failover was complete.
     public var unmitigatedMinutes = 0.0
-    /// Money at risk.
-    public var moneyAtRisk = 0.0
+    /// Money at risk: the sum of the windows' amounts.
+    public var moneyAtRisk: Money
     /// Before failover was complete.
-    public var moneyBeforeMitigation = 0.0
+    public var moneyBeforeMitigation: Money
     /// After failover was complete.
-    public var moneyAfterMitigation = 0.0
+    public var moneyAfterMitigation: Money
     /// Estimated recapture on the alternates.
-    public var recapture = 0.0
+    public var recapture: Money
+
+    /// Nothing yet, in a currency.
+    public init(currency: String) {
+        moneyAtRisk = .zero(currency)
+        moneyBeforeMitigation = .zero(currency)
+        moneyAfterMitigation = .zero(currency)
+        recapture = .zero(currency)
+    }
 
     mutating func add(_ window: LostSaleWindow) {
         outages += 1
@@ -126,7 +134,7 @@ public struct ChannelSummary: Sendable, Equatable {
     /// The channel's currency.
     public var currency: String
     /// Sums.
-    public var totals = LostSaleTotals()
+    public var totals: LostSaleTotals
     /// Mean seconds from first failure to confirmation.
     public var meanSecondsToDetect: Double?
     /// Mean seconds from confirmation to complete failover.
@@ -209,19 +217,22 @@ public struct LostSaleReport: Sendable {
         let before = revenue.map { model.amount($0, channel: incident.channel, from: from, to: mitigationPoint) } ?? 0
         let after = revenue.map { model.amount($0, channel: incident.channel, from: mitigationPoint, to: end) } ?? 0
         let share = RevenueModel.recaptureShare(revenue, alternates: channel?.alternates ?? [])
+        let currency = revenue?.currency ?? "JPY"
         let multiplier = model.fixedMultiplier ?? model.calendar.sales(for: incident.channel, overlapping: from, end).map(\.multiplier).max() ?? 1
         return LostSaleWindow(
             channel: incident.channel, channelName: channel?.name ?? incident.channel, incident: incident.id, trigger: incident.trigger,
             earliest: incident.lastSuccessAt, from: from, detected: incident.openedAt, mitigated: incident.mitigatedAt, to: incident.recoveringAt,
             resolved: incident.resolvedAt, minutes: end.timeIntervalSince(from) / 60, unmitigatedMinutes: mitigationPoint.timeIntervalSince(from) / 60,
-            moneyAtRisk: before + after, moneyBeforeMitigation: before, moneyAfterMitigation: after, recapture: after * share,
-            currency: revenue?.currency ?? "JPY", saleMultiplier: max(1, multiplier), follows: incident.follows)
+            // Each amount is rounded once from its own figure, so each matches what a report printed before.
+            moneyAtRisk: Money(before + after, currency: currency), moneyBeforeMitigation: Money(before, currency: currency),
+            moneyAfterMitigation: Money(after, currency: currency), recapture: Money(after * share, currency: currency), currency: currency,
+            saleMultiplier: max(1, multiplier), follows: incident.follows)
     }
 
     /// Totals per currency, sorted by currency code.
     public var totals: [(currency: String, totals: LostSaleTotals)] {
         var totals: [String: LostSaleTotals] = [:]
-        for window in windows { totals[window.currency, default: LostSaleTotals()].add(window) }
+        for window in windows { totals[window.currency, default: LostSaleTotals(currency: window.currency)].add(window) }
         return totals.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
@@ -229,7 +240,8 @@ public struct LostSaleReport: Sendable {
     public var summaries: [ChannelSummary] {
         channels.map { channel in
             let mine = windows.filter { $0.channel == channel.id }
-            var summary = ChannelSummary(channel: channel.id, name: channel.name, currency: mine.first?.currency ?? "JPY")
+            let currency = mine.first?.currency ?? "JPY"
+            var summary = ChannelSummary(channel: channel.id, name: channel.name, currency: currency, totals: LostSaleTotals(currency: currency))
             for window in mine { summary.totals.add(window) }
             summary.meanSecondsToDetect = Self.mean(mine.map(\.secondsToDetect))
             summary.meanSecondsToMitigate = Self.mean(mine.compactMap(\.secondsToMitigate))
@@ -242,112 +254,8 @@ public struct LostSaleReport: Sendable {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 
-    /// An aligned table for terminals, with a total per currency.
-    public func table() -> String {
-        var output = recomputed ? Self.recomputedLabel + "\n\n" : ""
-        if windows.isEmpty {
-            output += "No outages recorded.\n"
-        } else {
-            var rows = [["channel", "incident", "from", "to", "minutes", "unmitigated", "failover took", "money at risk", "recapture"]]
-            for window in windows {
-                rows.append([
-                    window.channelName, window.incident, time(window.from), window.to.map(time) ?? "ongoing",
-                    String(format: "%.1f", window.minutes), String(format: "%.1f", window.unmitigatedMinutes),
-                    window.secondsToMitigate.map(Elapsed.text) ?? "—", Money.format(window.moneyAtRisk, currency: window.currency),
-                    Money.format(window.recapture, currency: window.currency),
-                ])
-            }
-            for (currency, total) in totals {
-                rows.append([
-                    "total", "\(total.outages) outage\(total.outages == 1 ? "" : "s")", "", "", String(format: "%.1f", total.minutes),
-                    String(format: "%.1f", total.unmitigatedMinutes), "", Money.format(total.moneyAtRisk, currency: currency),
-                    Money.format(total.recapture, currency: currency),
-                ])
-            }
-            output += TextTable.render(rows, rightAligned: [4, 5, 6, 7, 8])
-        }
-        if !maintenance.isEmpty {
-            output += "\nPlanned maintenance (not counted as lost sales):\n"
-            var rows = [["channel", "from", "to", "note"]]
-            for window in maintenance { rows.append([name(of: window.channel), time(window.from), time(window.to), window.note]) }
-            output += TextTable.render(rows)
-        }
-        return output
-    }
-
-    /// RFC 4180 CSV with a header row; amounts as plain numbers; a UTF-8 BOM first when asked (Excel).
-    public func csv(byteOrderMark: Bool = false) -> String {
-        var lines = [
-            "channel,incident,trigger,from,to,minutes,money_at_risk,currency,channel_name,earliest,detected,mitigated,resolved,"
-                + "unmitigated_minutes,money_before_mitigation,money_after_mitigation,recapture,seconds_to_detect,seconds_to_mitigate,sale_multiplier"
-        ]
-        for window in windows {
-            let fields = [
-                window.channel, window.incident, window.trigger.rawValue, isoTime(window.from), window.to.map(isoTime) ?? "",
-                String(format: "%.1f", window.minutes), amount(window.moneyAtRisk), window.currency, window.channelName,
-                window.earliest.map(isoTime) ?? "", isoTime(window.detected), window.mitigated.map(isoTime) ?? "", window.resolved.map(isoTime) ?? "",
-                String(format: "%.1f", window.unmitigatedMinutes), amount(window.moneyBeforeMitigation), amount(window.moneyAfterMitigation),
-                amount(window.recapture), String(format: "%.0f", window.secondsToDetect), window.secondsToMitigate.map { String(format: "%.0f", $0) } ?? "",
-                Self.number(window.saleMultiplier),
-            ]
-            lines.append(fields.map(CSV.field).joined(separator: ","))
-        }
-        return (byteOrderMark ? "\u{FEFF}" : "") + lines.joined(separator: "\r\n") + "\r\n"
-    }
-
-    /// The report as one JSON document (times in the workspace's zone, amounts rounded).
-    public func json() -> JSONValue {
-        func time(_ date: Date?) -> JSONValue { date.map { .string(isoTime($0)) } ?? .null }
-        func seconds(_ value: Double?) -> JSONValue { value.map { .number(($0 * 1_000).rounded() / 1_000) } ?? .null }
-        func totalsValue(_ totals: LostSaleTotals) -> [(String, JSONValue)] {
-            [
-                ("outages", .number(Double(totals.outages))), ("minutes", .number((totals.minutes * 10).rounded() / 10)),
-                ("unmitigatedMinutes", .number((totals.unmitigatedMinutes * 10).rounded() / 10)), ("moneyAtRisk", .number(totals.moneyAtRisk.rounded())),
-                ("moneyBeforeMitigation", .number(totals.moneyBeforeMitigation.rounded())),
-                ("moneyAfterMitigation", .number(totals.moneyAfterMitigation.rounded())), ("recapture", .number(totals.recapture.rounded())),
-            ]
-        }
-        let windows: [JSONValue] = self.windows.map { window in
-            .object([
-                ("channel", .string(window.channel)), ("channelName", .string(window.channelName)), ("incident", .string(window.incident)),
-                ("trigger", .string(window.trigger.rawValue)), ("earliest", time(window.earliest)), ("from", time(window.from)),
-                ("detected", time(window.detected)), ("mitigated", time(window.mitigated)), ("to", time(window.to)), ("resolved", time(window.resolved)),
-                ("minutes", .number((window.minutes * 10).rounded() / 10)), ("unmitigatedMinutes", .number((window.unmitigatedMinutes * 10).rounded() / 10)),
-                ("moneyAtRisk", .number(window.moneyAtRisk.rounded())), ("moneyBeforeMitigation", .number(window.moneyBeforeMitigation.rounded())),
-                ("moneyAfterMitigation", .number(window.moneyAfterMitigation.rounded())), ("recapture", .number(window.recapture.rounded())),
-                ("currency", .string(window.currency)), ("saleMultiplier", .number(window.saleMultiplier)),
-                ("secondsToDetect", seconds(window.secondsToDetect)), ("secondsToMitigate", seconds(window.secondsToMitigate)),
-                ("secondsToRecover", seconds(window.secondsToRecover)), ("follows", window.follows.map(JSONValue.string) ?? .null),
-            ])
-        }
-        let channels: [JSONValue] = summaries.map { summary in
-            .object(
-                [("channel", .string(summary.channel)), ("name", .string(summary.name)), ("currency", .string(summary.currency))]
-                    + totalsValue(summary.totals)
-                    + [
-                        ("meanSecondsToDetect", seconds(summary.meanSecondsToDetect)), ("meanSecondsToMitigate", seconds(summary.meanSecondsToMitigate)),
-                        ("meanSecondsToRecover", seconds(summary.meanSecondsToRecover)),
-                    ])
-        }
-        let maintenance: [JSONValue] = self.maintenance.map {
-            .object([("channel", .string($0.channel)), ("from", time($0.from)), ("to", time($0.to)), ("note", .string($0.note))])
-        }
-        return .object([
-            ("generatedAt", time(now)), ("timeZone", .string(timeZone.identifier)), ("since", time(filter.since)), ("until", time(filter.until)),
-            ("recomputed", .bool(recomputed)),
-            ("windows", .array(windows)), ("channels", .array(channels)),
-            ("totals", .object(totals.map { ($0.currency, .object(totalsValue($0.totals))) })), ("maintenance", .array(maintenance)),
-        ])
-    }
-
     /// The display name of a channel id.
     public func name(of channel: String) -> String { channels.first { $0.id == channel }?.name ?? channel }
-
-    private func amount(_ value: Double) -> String { String(format: "%.0f", value.rounded()) }
-
-    private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
 
     /// `2026-11-27 10:01:00` in the report's zone.
     public func time(_ date: Date) -> String {
@@ -361,89 +269,5 @@ public struct LostSaleReport: Sendable {
     /// RFC 3339 in the report's zone.
     public func isoTime(_ date: Date) -> String {
         LocalTime.iso8601(date, in: timeZone)
-    }
-}
-
-/// Money as merchants read it: `¥128,000`, no decimals for yen.
-public enum Money {
-    /// Formats an amount in a currency.
-    public static func format(_ amount: Double, currency: String) -> String {
-        let decimals = ["JPY", "KRW", "VND", "TWD"].contains(currency) ? 0 : 2
-        let symbol = ["JPY": "¥", "USD": "$", "EUR": "€"][currency] ?? currency + " "
-        let factor = pow(10, Double(decimals))
-        let rounded = (amount * factor).rounded() / factor
-        guard rounded.isFinite else { return amount.isNaN ? symbol + "?" : (amount < 0 ? "-" : "") + symbol + "∞" }
-        // Digits from printf, not from an Int64: amounts past 9.2e18 must print, not trap.
-        let whole = abs(rounded).rounded(.towardZero)
-        var digits = String(format: "%.0f", whole)
-        var grouped = ""
-        while digits.count > 3 {
-            grouped = "," + digits.suffix(3) + grouped
-            digits.removeLast(3)
-        }
-        grouped = digits + grouped
-        let fraction = decimals > 0 ? String(format: ".%02d", min(99, Int(saturating: (abs(rounded) - whole) * factor + 0.5))) : ""
-        return (rounded < 0 ? "-" : "") + symbol + grouped + fraction
-    }
-}
-
-/// CSV field quoting.
-/// CSV cells as RFC 4180 writes them, safe to open in a spreadsheet.
-enum CSV {
-    /// One cell: quoted when it holds a comma, a quote or a line break; a leading `'` when a
-    /// spreadsheet would read it as a formula (OWASP's advice), so a channel named `=HYPERLINK(…)` stays text.
-    static func field(_ text: String) -> String {
-        var text = text
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(text) == nil {
-            text = "'" + text
-        }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-/// Column-aligned plain text, counting East Asian wide characters as two columns.
-public enum TextTable {
-    /// Renders rows; the first row is the header.
-    public static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
-        let columns = rows.map(\.count).max() ?? 0
-        var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], displayWidth(cell)) } }
-        var output = ""
-        for row in rows {
-            var line = ""
-            for (index, cell) in row.enumerated() {
-                let padding = String(repeating: " ", count: widths[index] - displayWidth(cell))
-                line += rightAligned.contains(index) ? padding + cell : cell + padding
-                if index < row.count - 1 { line += "  " }
-            }
-            output += line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
-        }
-        return output
-    }
-
-    /// Terminal columns a string takes: CJK, kana and full-width forms take two.
-    public static func displayWidth(_ text: String) -> Int {
-        text.unicodeScalars.reduce(0) { width, scalar in
-            let value = scalar.value
-            let wide =
-                (0x1100...0x115F).contains(value) || (0x2E80...0xA4CF).contains(value) || (0xAC00...0xD7A3).contains(value)
-                || (0xF900...0xFAFF).contains(value) || (0xFE30...0xFE4F).contains(value) || (0xFF00...0xFF60).contains(value)
-                || (0xFFE0...0xFFE6).contains(value) || (0x1F300...0x1FAFF).contains(value) || (0x20000...0x3FFFD).contains(value)
-            return width + (wide ? 2 : 1)
-        }
-    }
-}
-
-/// Elapsed time as people read it in reports: `40 s`, `3 min 20 s`, `2 h 05 min`.
-public enum Elapsed {
-    /// Formats a number of seconds.
-    public static func text(_ seconds: Double) -> String {
-        if seconds < 1 { return "\(Int(saturating: (max(0, seconds) * 1_000).rounded())) ms" }
-        if seconds < 10 { return String(format: "%.1f s", seconds) }
-        let whole = Int(saturating: seconds.rounded())
-        if whole < 60 { return "\(whole) s" }
-        if whole < 3_600 { return whole % 60 == 0 ? "\(whole / 60) min" : "\(whole / 60) min \(whole % 60) s" }
-        return String(format: "%d h %02d min", whole / 3_600, whole % 3_600 / 60)
     }
 }

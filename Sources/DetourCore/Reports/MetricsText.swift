@@ -3,7 +3,7 @@ import Foundation
 /// Detour's state in the Prometheus text exposition format, for node_exporter's textfile collector.
 public struct MetricsText: Sendable {
     /// The last latency seen for one probe.
-    public struct ProbeSample: Sendable, Equatable {
+    public struct ProbeSample: Sendable, Equatable, Codable {
         /// The channel id.
         public var channel: String
         /// The probe's name.
@@ -78,7 +78,7 @@ public struct MetricsText: Sendable {
         for summary in report.summaries { sample("detour_unmitigated_minutes_total", [("channel", summary.channel)], summary.totals.unmitigatedMinutes) }
         family("detour_money_at_risk_total", "counter", "Revenue at risk during outages, in the channel's currency.")
         for summary in report.summaries {
-            sample("detour_money_at_risk_total", [("channel", summary.channel), ("currency", summary.currency)], summary.totals.moneyAtRisk.rounded())
+            sample("detour_money_at_risk_total", [("channel", summary.channel), ("currency", summary.currency)], Double(summary.totals.moneyAtRisk.wholeUnits))
         }
         family("detour_last_pass_timestamp_seconds", "gauge", "When the last pass ran (Unix time).")
         sample("detour_last_pass_timestamp_seconds", [], now.timeIntervalSince1970.rounded())

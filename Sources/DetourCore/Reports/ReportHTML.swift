@@ -15,9 +15,9 @@ public struct ReportHTML: Sendable {
     /// The whole page.
     public func render() -> String {
         let (start, end) = span()
-        var body = "<h1>販売機会損失レポート <small>Lost-sale report</small></h1>\n"
-        body += "<p class=\"meta\">\(HTML.escape(report.time(start))) – \(HTML.escape(report.time(end))) (\(HTML.escape(report.timeZone.identifier)))"
-        body += " · generated \(HTML.escape(report.time(report.now)))</p>\n"
+        var body: HTML = "<h1>販売機会損失レポート <small>Lost-sale report</small></h1>\n"
+        body += "<p class=\"meta\">\(report.time(start)) – \(report.time(end)) (\(report.timeZone.identifier))"
+        body += " · generated \(report.time(report.now))</p>\n"
         body += totalsSection()
         body += legend()
         // The channels that lost money come first, the biggest loss on top.
@@ -28,20 +28,21 @@ public struct ReportHTML: Sendable {
             body += channelSection(summary, start: start, end: end)
         }
         body += maintenanceSection()
-        return """
+        let page: HTML = """
             <!DOCTYPE html>
             <html lang="ja">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Detour lost-sale report</title>
-            <style>\(Self.css)</style>
+            <style>\(HTML.raw(Self.css))</style>
             </head>
             <body>
             \(body)</body>
             </html>
 
             """
+        return page.text
     }
 
     /// The period drawn: the filter's bounds, or the outages with some margin.
@@ -59,8 +60,8 @@ public struct ReportHTML: Sendable {
         return (start, end)
     }
 
-    private func totalsSection() -> String {
-        var html = "<section class=\"totals\">\n"
+    private func totalsSection() -> HTML {
+        var html: HTML = "<section class=\"totals\">\n"
         if report.totals.isEmpty {
             html += "<div class=\"card\"><b>0</b><span>outages</span></div>\n"
         }
@@ -68,20 +69,20 @@ public struct ReportHTML: Sendable {
             let cards: [(String, String)] = [
                 ("\(totals.outages)", "outages 障害"),
                 (Elapsed.text(totals.minutes * 60), "down 停止時間"),
-                (Money.format(totals.moneyAtRisk, currency: currency), "money at risk 損失見込み"),
-                (Money.format(totals.moneyBeforeMitigation, currency: currency), "before failover 切替前"),
-                (Money.format(totals.moneyAfterMitigation, currency: currency), "after failover 切替後"),
-                (Money.format(totals.recapture, currency: currency), "recaptured 代替店で回収見込み"),
+                (totals.moneyAtRisk.formatted, "money at risk 損失見込み"),
+                (totals.moneyBeforeMitigation.formatted, "before failover 切替前"),
+                (totals.moneyAfterMitigation.formatted, "after failover 切替後"),
+                (totals.recapture.formatted, "recaptured 代替店で回収見込み"),
                 (Elapsed.text(totals.unmitigatedMinutes * 60), "unmitigated 未対応時間"),
             ]
             for (value, label) in cards {
-                html += "<div class=\"card\"><b>\(HTML.escape(value))</b><span>\(HTML.escape(label))</span></div>\n"
+                html += "<div class=\"card\"><b>\(value)</b><span>\(label)</span></div>\n"
             }
         }
         return html + "</section>\n"
     }
 
-    private func legend() -> String {
+    private func legend() -> HTML {
         """
         <p class="legend"><i class="sw unknown"></i>last success → first failure <i class="sw before"></i>down, before failover \
         <i class="sw after"></i>down, after failover <i class="sw sale"></i>sale period <i class="sw mark"></i>failover complete</p>
@@ -89,13 +90,13 @@ public struct ReportHTML: Sendable {
         """
     }
 
-    private func channelSection(_ summary: ChannelSummary, start: Date, end: Date) -> String {
+    private func channelSection(_ summary: ChannelSummary, start: Date, end: Date) -> HTML {
         let windows = report.windows.filter { $0.channel == summary.channel }
-        var html = "<section class=\"channel\" id=\"channel-\(HTML.escape(summary.channel))\">\n"
-        html += "<h2>\(HTML.escape(summary.name)) <small>\(HTML.escape(summary.channel))</small></h2>\n"
+        var html: HTML = "<section class=\"channel\" id=\"channel-\(summary.channel)\">\n"
+        html += "<h2>\(summary.name) <small>\(summary.channel)</small></h2>\n"
         html += "<p class=\"stats\">"
         html += "<span>outages <b>\(summary.totals.outages)</b></span>"
-        html += "<span>money at risk <b>\(HTML.escape(Money.format(summary.totals.moneyAtRisk, currency: summary.currency)))</b></span>"
+        html += "<span>money at risk <b>\(summary.totals.moneyAtRisk.formatted)</b></span>"
         html += "<span>time to detect <b>\(summary.meanSecondsToDetect.map(Elapsed.text) ?? "—")</b></span>"
         html += "<span>time to mitigate (failover) <b>\(summary.meanSecondsToMitigate.map(Elapsed.text) ?? "—")</b></span>"
         html += "<span>time to recover <b>\(summary.meanSecondsToRecover.map(Elapsed.text) ?? "—")</b></span>"
@@ -106,12 +107,12 @@ public struct ReportHTML: Sendable {
             html +=
                 "<th class=\"n\">minutes</th><th class=\"n\">unmitigated</th><th class=\"n\">money at risk</th><th class=\"n\">before / after failover</th><th class=\"n\">recapture</th></tr>\n"
             for window in windows {
-                let money = { (value: Double) in HTML.escape(Money.format(value, currency: window.currency)) }
-                html += "<tr><td>\(HTML.escape(window.incident))\(window.trigger == .manual ? " (manual)" : "")</td>"
-                html += "<td>\(HTML.escape(report.time(window.from)))</td><td>\(HTML.escape(report.time(window.detected)))</td>"
+                let money = { (value: Money) in value.formatted }
+                html += "<tr><td>\(window.incident)\(window.trigger == .manual ? " (manual)" : "")</td>"
+                html += "<td>\(report.time(window.from))</td><td>\(report.time(window.detected))</td>"
                 html +=
-                    "<td>\(window.mitigated.map { HTML.escape(report.time($0)) + " (" + Elapsed.text($0.timeIntervalSince(window.detected)) + ")" } ?? "—")</td>"
-                html += "<td>\(window.to.map { HTML.escape(report.time($0)) } ?? "ongoing")</td>"
+                    "<td>\(window.mitigated.map { report.time($0) + " (" + Elapsed.text($0.timeIntervalSince(window.detected)) + ")" } ?? "—")</td>"
+                html += "<td>\(window.to.map { report.time($0) } ?? "ongoing")</td>"
                 html +=
                     "<td class=\"n\">\(String(format: "%.1f", window.minutes))</td><td class=\"n\">\(String(format: "%.1f", window.unmitigatedMinutes))</td>"
                 html +=
@@ -126,7 +127,7 @@ public struct ReportHTML: Sendable {
     }
 
     /// One channel's SVG: sale periods shaded, outage bars split at failover, failover marks.
-    func timeline(_ channel: String, windows: [LostSaleWindow], start: Date, end: Date) -> String {
+    func timeline(_ channel: String, windows: [LostSaleWindow], start: Date, end: Date) -> HTML {
         let total = end.timeIntervalSince(start)
         let x = { (date: Date) -> Double in
             let fraction = min(1, max(0, date.timeIntervalSince(start) / total))
@@ -134,29 +135,29 @@ public struct ReportHTML: Sendable {
         }
         let barTop = 34.0, barHeight = 26.0, height = 106.0
         var labelRows = [-Double.infinity, -Double.infinity]
-        var svg = "<svg class=\"timeline\" data-channel=\"\(HTML.escape(channel))\" viewBox=\"0 0 \(Int(Self.width)) \(Int(height))\" "
-        svg += "width=\"100%\" role=\"img\" aria-label=\"timeline of \(HTML.escape(report.name(of: channel)))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        var svg: HTML = "<svg class=\"timeline\" data-channel=\"\(channel)\" viewBox=\"0 0 \(Int(Self.width)) \(Int(height))\" "
+        svg += "width=\"100%\" role=\"img\" aria-label=\"timeline of \(report.name(of: channel))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         svg += "<rect class=\"track\" x=\"\(Self.left)\" y=\"\(barTop)\" width=\"\(Self.right - Self.left)\" height=\"\(barHeight)\"/>\n"
         svg += axis(start: start, end: end, x: x, y: 10)
         for sale in report.sales[channel] ?? [] {
             let x1 = x(sale.from), x2 = max(x(sale.to), x1 + 1)
             svg += "<g class=\"sale\"><rect x=\"\(x1)\" y=\"14\" width=\"\(fmt(x2 - x1))\" height=\"\(barTop + barHeight - 14)\"/>"
-            svg += "<text x=\"\(fmt(x1 + 3))\" y=\"25\">\(HTML.escape(sale.name)) ×\(fmt(sale.multiplier))</text>"
+            svg += "<text x=\"\(fmt(x1 + 3))\" y=\"25\">\(sale.name) ×\(fmt(sale.multiplier))</text>"
             svg +=
-                "<title>\(HTML.escape(sale.name)): \(HTML.escape(report.time(sale.from))) – \(HTML.escape(report.time(sale.to))), ×\(fmt(sale.multiplier))</title></g>\n"
+                "<title>\(sale.name): \(report.time(sale.from)) – \(report.time(sale.to)), ×\(fmt(sale.multiplier))</title></g>\n"
         }
         for window in report.maintenance where window.channel == channel {
             let x1 = x(window.from), x2 = max(x(window.to), x1 + 2)
             svg += "<rect class=\"maintenance\" x=\"\(x1)\" y=\"\(barTop)\" width=\"\(fmt(x2 - x1))\" height=\"\(barHeight)\">"
-            svg += "<title>planned maintenance: \(HTML.escape(window.note))</title></rect>\n"
+            svg += "<title>planned maintenance: \(window.note)</title></rect>\n"
         }
         for window in windows {
             let end = window.to ?? report.now
             let mitigation = min(max(window.mitigated ?? end, window.from), end)
             let tip =
                 "\(window.incident): \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing"), "
-                + Money.format(window.moneyAtRisk, currency: window.currency)
-            svg += "<g class=\"outage\" data-incident=\"\(HTML.escape(window.incident))\"><title>\(HTML.escape(tip))</title>\n"
+                + window.moneyAtRisk.formatted
+            svg += "<g class=\"outage\" data-incident=\"\(window.incident)\"><title>\(tip)</title>\n"
             if let earliest = window.earliest, earliest < window.from {
                 svg += bar("unknown", x(earliest), x(window.from), barTop + 8, barHeight - 16)
             }
@@ -169,12 +170,12 @@ public struct ReportHTML: Sendable {
                     "<path class=\"mark\" d=\"M\(fmt(mx - 4)) \(fmt(barTop + barHeight + 10)) L\(fmt(mx + 4)) \(fmt(barTop + barHeight + 10)) L\(mx) \(fmt(barTop + barHeight + 4)) Z\"/>\n"
             }
             let failover = window.secondsToMitigate.map { " · failover \(Elapsed.text($0))" } ?? " · no failover"
-            let label = Money.format(window.moneyAtRisk, currency: window.currency) + failover
+            let label = window.moneyAtRisk.formatted + failover
             // Labels go on the first of two rows with room; crowded ones are left to the tooltip and the table.
             let labelX = min(x(window.from), Self.right - Self.labelWidth(label))
             if let row = labelRows.firstIndex(where: { labelX >= $0 }) {
                 labelRows[row] = labelX + Self.labelWidth(label) + 10
-                svg += "<text class=\"label\" x=\"\(fmt(labelX))\" y=\"\(fmt(barTop + barHeight + 22 + Double(row) * 15))\">\(HTML.escape(label))</text>\n"
+                svg += "<text class=\"label\" x=\"\(fmt(labelX))\" y=\"\(fmt(barTop + barHeight + 22 + Double(row) * 15))\">\(label)</text>\n"
             }
             svg += "</g>\n"
         }
@@ -186,17 +187,17 @@ public struct ReportHTML: Sendable {
         text.unicodeScalars.reduce(0) { $0 + ($1.value > 0x2E80 ? 12 : 7) }
     }
 
-    private func bar(_ kind: String, _ x1: Double, _ x2: Double, _ y: Double, _ height: Double) -> String {
+    private func bar(_ kind: String, _ x1: Double, _ x2: Double, _ y: Double, _ height: Double) -> HTML {
         "<rect class=\"\(kind)\" x=\"\(x1)\" y=\"\(y)\" width=\"\(fmt(max(2, x2 - x1)))\" height=\"\(height)\"/>\n"
     }
 
-    private func axis(start: Date, end: Date, x: (Date) -> Double, y: Double) -> String {
+    private func axis(start: Date, end: Date, x: (Date) -> Double, y: Double) -> HTML {
         let total = end.timeIntervalSince(start)
         let steps: [Double] = [60, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800, 1_209_600, 2_592_000]
         let step = steps.first { total / $0 <= 10 } ?? 2_592_000 * ((total / 2_592_000 / 10).rounded(.up))
         let offset = Double(report.timeZone.secondsFromGMT(for: start))
         var tick = ((start.timeIntervalSince1970 + offset) / step).rounded(.up) * step - offset
-        var svg = ""
+        var svg: HTML = ""
         let format: Date.VerbatimFormatStyle
         if step < 86_400 {
             format = Date.VerbatimFormatStyle(
@@ -221,13 +222,13 @@ public struct ReportHTML: Sendable {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.1f", value)
     }
 
-    private func maintenanceSection() -> String {
+    private func maintenanceSection() -> HTML {
         guard !report.maintenance.isEmpty else { return "" }
-        var html = "<section class=\"maintenance-list\">\n<h2>Planned maintenance <small>not counted as lost sales</small></h2>\n<table>\n"
+        var html: HTML = "<section class=\"maintenance-list\">\n<h2>Planned maintenance <small>not counted as lost sales</small></h2>\n<table>\n"
         html += "<tr><th>channel</th><th>from</th><th>to</th><th>note</th></tr>\n"
         for window in report.maintenance {
-            html += "<tr><td>\(HTML.escape(report.name(of: window.channel)))</td><td>\(HTML.escape(report.time(window.from)))</td>"
-            html += "<td>\(HTML.escape(report.time(window.to)))</td><td>\(HTML.escape(window.note))</td></tr>\n"
+            html += "<tr><td>\(report.name(of: window.channel))</td><td>\(report.time(window.from))</td>"
+            html += "<td>\(report.time(window.to))</td><td>\(window.note)</td></tr>\n"
         }
         return html + "</table>\n</section>\n"
     }
@@ -252,24 +253,4 @@ public struct ReportHTML: Sendable {
         th,td{border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left}th{background:#f3f4f6}.n{text-align:right}
         .none{color:#6b7280;font-size:13px}
         """
-}
-
-/// Escaping for text and attribute values in generated HTML.
-public enum HTML {
-    /// Escapes `& < > " '`.
-    public static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.append(character)
-            }
-        }
-        return output
-    }
 }

@@ -145,19 +145,19 @@ public struct StatusPage: Sendable {
         let overall = overall
         let zone = workspace.settings.timeZone
         // Minutes are enough for customers; the zone is named once, in the footer.
-        let time = { (date: Date) in HTML.escape(String(LocalTime.iso8601(date, in: zone).replacingOccurrences(of: "T", with: " ").prefix(16))) }
-        var body = "<h1>ストア稼働状況 <small>Store status</small></h1>\n"
-        body += "<div class=\"banner \(overall.indicator)\">\(HTML.escape(overall.description))</div>\n"
+        let time = { (date: Date) in String(LocalTime.iso8601(date, in: zone).replacingOccurrences(of: "T", with: " ").prefix(16)) }
+        var body: HTML = "<h1>ストア稼働状況 <small>Store status</small></h1>\n"
+        body += "<div class=\"banner \(overall.indicator)\">\(overall.description)</div>\n"
         if !incidents.isEmpty {
             body += "<h2>現在の障害 <small>Current incidents</small></h2>\n"
             for incident in incidents {
                 let name = workspace.channel(incident.channel)?.name ?? incident.channel
                 body +=
-                    "<div class=\"incident\"><b>\(HTML.escape(name))で障害が発生しています</b> <span>(\(time(incident.outageStart))〜, \(incidentStatus(incident)))</span>"
+                    "<div class=\"incident\"><b>\(name)で障害が発生しています</b> <span>(\(time(incident.outageStart))〜, \(incidentStatus(incident)))</span>"
                 let alternates = alternates(of: incident.channel)
                 if !alternates.isEmpty {
-                    let links = alternates.map { "<a href=\"\(HTML.escape($0.url))\">\(HTML.escape($0.name))</a>" }.joined(separator: "、")
-                    let names = alternates.map { HTML.escape($0.name) }.joined(separator: ", ")
+                    let links = alternates.map { alternate -> HTML in "<a href=\"\(alternate.url)\">\(alternate.name)</a>" }.joined(separator: "、")
+                    let names = alternates.map(\.name).joined(separator: ", ")
                     body += "<p>お手数ですが \(links) をご利用ください。<br><small>Please shop at \(names) meanwhile.</small></p>"
                 }
                 body += "</div>\n"
@@ -165,22 +165,22 @@ public struct StatusPage: Sendable {
         }
         body += "<h2>店舗 <small>Components</small></h2>\n<ul class=\"components\">\n"
         for component in components {
-            let since = component.since.map { " <small>\(time($0))〜</small>" } ?? ""
+            let since: HTML = component.since.map { date -> HTML in " <small>\(time(date))〜</small>" } ?? ""
             body +=
-                "<li data-component=\"\(HTML.escape(component.id))\" data-status=\"\(component.status.rawValue)\"><span class=\"name\">\(HTML.escape(component.name))</span>"
-            body += "<span class=\"status \(component.status.rawValue)\">\(HTML.escape(component.status.label))\(since)</span></li>\n"
+                "<li data-component=\"\(component.id)\" data-status=\"\(component.status.rawValue)\"><span class=\"name\">\(component.name)</span>"
+            body += "<span class=\"status \(component.status.rawValue)\">\(component.status.label)\(since)</span></li>\n"
         }
         body += "</ul>\n"
         if !maintenance.isEmpty {
             body += "<h2>メンテナンス予定 <small>Scheduled maintenance</small></h2>\n<ul class=\"maintenance\">\n"
             for window in maintenance {
                 let name = workspace.channel(window.channel)?.name ?? window.channel
-                body += "<li>\(HTML.escape(name)): \(time(window.from)) – \(time(window.to)) \(HTML.escape(window.note))</li>\n"
+                body += "<li>\(name): \(time(window.from)) – \(time(window.to)) \(window.note)</li>\n"
             }
             body += "</ul>\n"
         }
-        body += "<p class=\"updated\">最終更新 Updated \(time(now)) (\(HTML.escape(zone.identifier)))</p>\n"
-        return """
+        body += "<p class=\"updated\">最終更新 Updated \(time(now)) (\(zone.identifier))</p>\n"
+        let page: HTML = """
             <!DOCTYPE html>
             <html lang="ja">
             <head>
@@ -188,13 +188,14 @@ public struct StatusPage: Sendable {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta http-equiv="refresh" content="60">
             <title>ストア稼働状況 Store status</title>
-            <style>\(Self.css)</style>
+            <style>\(HTML.raw(Self.css))</style>
             </head>
             <body>
             \(body)</body>
             </html>
 
             """
+        return page.text
     }
 
     /// Writes `index.html` and `status.json` into a folder, each atomically (or in place for a device or a pipe).

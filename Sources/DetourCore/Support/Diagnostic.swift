@@ -82,16 +82,24 @@ func groupedDigits(_ number: Int) -> String {
     return (number < 0 ? "-" : "") + digits + grouped
 }
 
-/// The closest candidate by edit distance, when it is close enough to be a likely typo.
+/// The candidate a person most likely meant: the closest by edit distance when it is close enough
+/// to be a typo, otherwise one that the word abbreviates (`stat` → `status`) or extends.
+///
+/// The one "did you mean" of the project: workspace diagnostics and the command line both use it.
 public func closestMatch(to word: String, in candidates: some Sequence<String>) -> String? {
     let lowered = word.lowercased()
     var best: (String, Int)?
+    var abbreviated: String?
     for candidate in candidates {
-        let distance = editDistance(lowered, candidate.lowercased())
+        let other = candidate.lowercased()
+        let distance = editDistance(lowered, other)
         if distance < (best?.1 ?? .max) { best = (candidate, distance) }
+        if abbreviated == nil, lowered.count >= 2, other.count >= 2, other.hasPrefix(lowered) || lowered.hasPrefix(other) {
+            abbreviated = candidate
+        }
     }
-    guard let (candidate, distance) = best else { return nil }
-    return distance <= max(2, word.count / 3) ? candidate : nil
+    if let (candidate, distance) = best, distance <= max(2, word.count / 3) { return candidate }
+    return abbreviated
 }
 
 /// Levenshtein distance over Unicode scalars.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where Detour gets the time from; tests and the demo pass a manual clock.
 public protocol WallClock: Sendable {
@@ -25,20 +26,18 @@ public struct SystemClock: WallClock {
 }
 
 /// A clock that moves only when told to; sleeping jumps straight to the deadline.
-public final class ManualClock: WallClock, @unchecked Sendable {
-    // @unchecked: every access to `current` goes through `lock`.
-    private let lock = NSLock()
-    private var current: Date
+public final class ManualClock: WallClock, Sendable {
+    private let current: Mutex<Date>
 
     /// Starts at the given time.
-    public init(_ start: Date) { current = start }
+    public init(_ start: Date) { current = Mutex(start) }
 
     /// The current manual time.
-    public func now() -> Date { lock.withLock { current } }
+    public func now() -> Date { current.withLock { $0 } }
 
     /// Moves the clock to a time (never backwards).
     public func set(_ date: Date) {
-        lock.withLock { current = max(current, date) }
+        current.withLock { $0 = max($0, date) }
     }
 
     /// Jumps to the deadline instead of waiting.

@@ -34,7 +34,7 @@ public struct StatuspageIncident: ProviderAction {
         let title = fields.template("name", required: operation == "create", hint: "name: \"{{channel.name}}の障害\"")
         let body = fields.template("body")
         let status = fields.word("status", in: ["investigating", "identified", "monitoring"], default: "identified")
-        let components = fields.reader.stringArray("components")?.map(\.0) ?? []
+        let components = fields.reader.stringArray("components")?.map(\.value) ?? []
         let componentStatus = fields.word(
             "componentStatus", in: ["degraded_performance", "partial_outage", "major_outage", "under_maintenance"], default: "major_outage")
         guard let apiKey, let page else { return nil }

@@ -6,9 +6,9 @@ struct CheckCommand: Command {
     static let abstract = "Validate the workspace; print file:line:column for every problem"
     static let discussion = "Exits 0 when the workspace is valid (warnings allowed), 2 when there is any error."
 
-    init(_ parsed: ParsedArguments) throws {}
+    init(_ parsed: ParsedArguments) {}
 
-    func run(_ context: CommandContext) async -> ExitCode {
+    func run(_ context: CommandContext) async throws -> ExitCode {
         let load = WorkspaceLoader(root: context.workspaceRoot, environment: context.environment).load()
         for diagnostic in load.diagnostics { context.console.err(diagnostic.description) }
         let errors = load.diagnostics.filter { $0.severity == .error }.count

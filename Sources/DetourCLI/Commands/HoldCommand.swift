@@ -11,49 +11,41 @@ struct HoldCommand: Command {
         'detour release CHANNEL'. Holding a held channel again changes its end and keeps its
         reason unless --reason gives a new one.
         """
-    static let options = [
-        OptionSpec(name: "until", short: "u", value: "TIME", help: "when the hold ends: a duration (2h) or a time (2026-12-02T06:00+09:00)"),
-        OptionSpec(name: "indefinitely", short: nil, value: nil, help: "hold until 'detour release CHANNEL'"),
-        OptionSpec(name: "reason", short: "r", value: "TEXT", help: "why (journaled and shown in status)"),
-        OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER, $LOGNAME, then the login name)"),
-    ]
+    static let until = Option.time(
+        "until", short: "u", durations: .ahead, help: "when the hold ends: a duration (2h) or a time (2026-12-02T06:00+09:00)")
+    static let indefinitely = Flag("indefinitely", help: "hold until 'detour release CHANNEL'")
+    static let reason = Option.string("reason", short: "r", help: "why (journaled and shown in status)")
+    static let by = Option.string("by", value: "NAME", help: "who (default: $USER, $LOGNAME, then the login name)")
+    static let options: [any OptionDeclaration] = [until, indefinitely, reason, by]
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
 
     let channel: String
-    let until: String?
+    let until: TimeArgument?
     let indefinitely: Bool
     let reason: String?
     let by: String?
 
-    init(_ parsed: ParsedArguments) throws {
+    init(_ parsed: ParsedArguments) throws(UsageError) {
         channel = parsed.positionals[0]
-        until = parsed.value("until")
-        indefinitely = parsed.flag("indefinitely")
-        reason = parsed.value("reason")
-        by = parsed.value("by")
+        until = try parsed.value(Self.until)
+        indefinitely = parsed.flag(Self.indefinitely)
+        reason = try parsed.value(Self.reason)
+        by = try parsed.value(Self.by)
     }
 
-    func validate() throws {
+    func validate() throws(UsageError) {
         if until == nil && !indefinitely {
             throw UsageError(
                 description:
                     "say how long to hold \(channel): --until 2h, --until 2026-12-02T06:00+09:00, or --indefinitely (until 'detour release \(channel)')")
         }
         if until != nil && indefinitely { throw UsageError(description: "--until and --indefinitely cannot be combined; pick one") }
-        guard let until else { return }
-        if let duration = DurationText.parse(until) {
-            guard duration <= DurationText.longest else { throw UsageError(description: "--until \(DurationText.tooLong(until)), or a time") }
-        } else if LocalTime.parse(until, in: .gmt) == nil {
-            throw UsageError(description: "--until \"\(until)\" is neither a duration (2h) nor a time (2026-12-02T06:00+09:00)")
-        }
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: channel).perform { scene in
-            let end = until.flatMap { text in
-                DurationText.parse(text).map { scene.now.addingTimeInterval($0.timeInterval) }
-                    ?? LocalTime.parse(text, in: scene.session.workspace.settings.timeZone)
-            }
+    func run(_ context: CommandContext) async throws -> ExitCode {
+        try await ManualAction(context: context, channel: channel).perform { scene in
+            // Read in the workspace's zone, the zone the time was meant in; a time that does not exist there is refused.
+            let end = try until?.date(now: scene.now, zone: scene.session.workspace.settings.timeZone)
             // Extending a hold (a new end) keeps the reason it was given.
             let kept = await scene.engine.state.hold(on: channel, at: scene.now)?.reason
             try await scene.engine.hold(channel: channel, until: end, reason: reason ?? kept, by: by ?? context.userName)
@@ -67,19 +59,20 @@ struct HoldCommand: Command {
 struct ReleaseCommand: Command {
     static let name = "release"
     static let abstract = "Resume probing and automation for a held channel"
-    static let options = [OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER, $LOGNAME, then the login name)")]
+    static let by = Option.string("by", value: "NAME", help: "who (default: $USER, $LOGNAME, then the login name)")
+    static let options: [any OptionDeclaration] = [by]
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
 
     let channel: String
     let by: String?
 
-    init(_ parsed: ParsedArguments) throws {
+    init(_ parsed: ParsedArguments) throws(UsageError) {
         channel = parsed.positionals[0]
-        by = parsed.value("by")
+        by = try parsed.value(Self.by)
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: channel).perform { scene in
+    func run(_ context: CommandContext) async throws -> ExitCode {
+        try await ManualAction(context: context, channel: channel).perform { scene in
             try await scene.engine.release(channel: channel, by: by ?? context.userName)
             return "\(channel) released"
         }

@@ -15,40 +15,36 @@ struct DrillCommand: Command {
         PagerDuty and Statuspage answer like the real APIs, and the answers are shown too.
         Credentials the environment lacks are shown as NAME-not-set.
         """
-    static let options = [
-        OptionSpec(name: "playbook", short: "p", value: "ID", help: "rehearse only this playbook (a file name in playbooks/)"),
-        OptionSpec(name: "sandbox", short: nil, value: nil, help: "send the requests to the embedded sandbox and show its answers"),
-    ]
+    static let playbook = Option.string("playbook", short: "p", value: "ID", help: "rehearse only this playbook (a file name in playbooks/)")
+    static let sandbox = Flag("sandbox", help: "send the requests to the embedded sandbox and show its answers")
+    static let options: [any OptionDeclaration] = [playbook, sandbox]
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
 
-    let channelID: String
+    let channelID: ChannelID
     let playbookID: String?
     let sandbox: Bool
 
-    init(_ parsed: ParsedArguments) throws {
-        channelID = parsed.positionals[0]
-        playbookID = parsed.value("playbook")
-        sandbox = parsed.flag("sandbox")
+    init(_ parsed: ParsedArguments) throws(UsageError) {
+        channelID = ChannelID(parsed.positionals[0])
+        playbookID = try parsed.value(Self.playbook)
+        sandbox = parsed.flag(Self.sandbox)
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
+    func run(_ context: CommandContext) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
         var workspace = session.workspace
-        guard let channel = workspace.channel(channelID) else {
-            context.console.err("error: \(workspace.unknownChannelMessage(channelID))")
-            return .usage
-        }
+        let channel = try channelID.resolve(in: workspace)
         if let playbookID {
             guard workspace.playbooks.contains(where: { $0.id == playbookID }) else {
-                context.console.err("error: unknown playbook \"\(playbookID)\"; playbooks: \(workspace.playbooks.map(\.id).joined(separator: ", "))")
-                return .usage
+                let ids = workspace.playbooks.map(\.id)
+                let suggestion = closestMatch(to: playbookID, in: ids).map { "did you mean \"\($0)\"? " } ?? ""
+                throw UsageError(description: "unknown playbook \"\(playbookID)\"; \(suggestion)playbooks: \(ids.joined(separator: ", "))")
             }
             workspace.playbooks = workspace.playbooks.filter { $0.id == playbookID }
         }
         let applying = workspace.playbooks.filter { $0.channels.matches(channel.id) }
         guard !applying.isEmpty else {
-            context.console.err("error: no playbook applies to channel \"\(channel.id)\"; add it to on.channels of a playbook")
-            return .usage
+            throw UsageError(description: "no playbook applies to channel \"\(channel.id)\"; add it to on.channels of a playbook")
         }
         // Stand-ins only for what the environment lacks; real credentials stay masked.
         var environment = context.environment
@@ -65,7 +61,7 @@ struct DrillCommand: Command {
         }
         context.console.out("Drill: an outage of \(channel.name) (\(channel.id)); playbooks: \(applying.map(\.id).joined(separator: ", "))")
         if sandbox {
-            return await runInSandbox(workspace: workspace, channel: channel, secrets: secrets, clock: clock, context: context)
+            return try await runInSandbox(workspace: workspace, channel: channel, secrets: secrets, clock: clock, context: context)
         }
         context.console.out("Nothing is sent. Rendered with this channel's values; credentials masked.\n")
         let printer = DrillPrinter(console: context.console)
@@ -76,7 +72,8 @@ struct DrillCommand: Command {
         return .ok
     }
 
-    private func runInSandbox(workspace: Workspace, channel: Channel, secrets: SecretResolver, clock: any WallClock, context: CommandContext) async -> ExitCode
+    private func runInSandbox(workspace: Workspace, channel: Channel, secrets: SecretResolver, clock: any WallClock, context: CommandContext) async throws
+        -> ExitCode
     {
         guard let server = startSandbox(context) else { return .failure }
         defer { server.stop() }
@@ -86,28 +83,23 @@ struct DrillCommand: Command {
         let http = makeHTTPClient()
         defer { http.shutdown() }
         let printer = DrillPrinter(console: context.console)
-        do {
-            let engine = try Engine(
-                dependencies: EngineDependencies(
-                    workspace: workspace, http: http, clock: ManualClock(clock.now()), secrets: secrets, redirect: URLRedirect(base: server.baseURL),
-                    observer: printer.handle),
-                stateDirectory: stateDirectory)
-            var incident = try await engine.failover(channel: channel.id, reason: "drill", by: "drill")
-            if workspace.pendingApproval(of: incident) != nil {
-                context.console.out("(approval gate: approved for the drill)")
-                incident = try await engine.approve(incident: incident.id, by: "drill")
-            }
-            incident = try await engine.restore(channel: channel.id, reason: "drill", by: "drill", probe: false)
-            context.console.out("\nincident \(incident.id): \(incident.status.rawValue); the sandbox received \(server.requests().count) requests")
-            let failed = incident.steps.filter { $0.value.outcome == .failed }
-            for (key, step) in failed.sorted(by: { $0.key < $1.key }) {
-                context.console.out("  failed: \(key) — \(step.error ?? "")")
-            }
-            return failed.isEmpty ? .ok : .failure
-        } catch {
-            context.console.err("error: \(error.message)")
-            return .failure
+        let engine = try Engine(
+            dependencies: EngineDependencies(
+                workspace: workspace, http: http, clock: ManualClock(clock.now()), secrets: secrets, redirect: URLRedirect(base: server.baseURL),
+                observer: printer.handle),
+            stateDirectory: stateDirectory)
+        var incident = try await engine.failover(channel: channel.id, reason: "drill", by: "drill")
+        if workspace.pendingApproval(of: incident) != nil {
+            context.console.out("(approval gate: approved for the drill)")
+            incident = try await engine.approve(incident: incident.id, by: "drill")
         }
+        incident = try await engine.restore(channel: channel.id, reason: "drill", by: "drill", probe: false)
+        context.console.out("\nincident \(incident.id): \(incident.status.rawValue); the sandbox received \(server.requests().count) requests")
+        let failed = incident.steps.filter { $0.value.outcome == .failed }
+        for (key, step) in failed.sorted(by: { $0.key < $1.key }) {
+            context.console.out("  failed: \(key) — \(step.error ?? "")")
+        }
+        return failed.isEmpty ? .ok : .failure
     }
 }
 

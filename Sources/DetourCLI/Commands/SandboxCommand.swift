@@ -10,17 +10,14 @@ struct SandboxCommand: Command {
           curl -X POST http://127.0.0.1:PORT/_sandbox/store/NAME/down   (healthy|down|slow|maintenance)
         Every other path records the request; list them with GET /_sandbox/requests.
         """
-    static let options = [OptionSpec(name: "port", short: "p", value: "PORT", help: "port to listen on (default: 8080; 0 picks a free one)")]
+    static let port = Option.port(help: "port to listen on (default: 8080; 0 picks a free one)")
+    static let options: [any OptionDeclaration] = [port]
 
     let port: UInt16
 
-    init(_ parsed: ParsedArguments) throws {
-        let text = parsed.value("port") ?? "8080"
-        guard let port = UInt16(text) else { throw UsageError(description: "--port \"\(text)\" is not a port number (0–65535)") }
-        self.port = port
-    }
+    init(_ parsed: ParsedArguments) throws(UsageError) { port = try parsed.value(Self.port) ?? 8080 }
 
-    func run(_ context: CommandContext) async -> ExitCode {
+    func run(_ context: CommandContext) async throws -> ExitCode {
         let sandbox = SandboxServer()
         do {
             let bound = try sandbox.start(port: port)

@@ -1,8 +1,9 @@
 import DetourCore
 import Foundation
+import Synchronization
 
 /// How a command ended.
-enum ExitCode: Int32 {
+public enum ExitCode: Int32, Sendable {
     case ok = 0
     case failure = 1
     case invalidWorkspace = 2
@@ -14,20 +15,18 @@ enum ExitCode: Int32 {
 }
 
 /// What a command learned along the way that changes how it exits; shared by reference.
-final class RunOutcome: @unchecked Sendable {
-    // @unchecked: `lastGood` is only touched under `lock`.
-    private let lock = NSLock()
-    private var lastGood = false
+final class RunOutcome: Sendable {
+    private let lastGood = Mutex(false)
 
     /// Notes that the command runs on the last good workspace (exit 3 unless it fails).
-    func ranOnLastGoodWorkspace() { lock.withLock { lastGood = true } }
+    func ranOnLastGoodWorkspace() { lastGood.withLock { $0 = true } }
 
     /// Notes that a valid workspace runs again (a daemon reloaded one).
-    func runsOnValidWorkspace() { lock.withLock { lastGood = false } }
+    func runsOnValidWorkspace() { lastGood.withLock { $0 = false } }
 
     /// The exit status, given what the command returned.
     func adjust(_ code: ExitCode) -> ExitCode {
-        lock.withLock { code == .ok && lastGood ? .ranOnLastGoodWorkspace : code }
+        lastGood.withLock { code == .ok && $0 ? .ranOnLastGoodWorkspace : code }
     }
 }
 
@@ -60,6 +59,10 @@ struct CommandContext: Sendable {
 }
 
 /// One subcommand: its name, abstract, options, validation and work.
+///
+/// `init` reads the parsed arguments through the command's own declarations, `validate()` checks
+/// their combination before anything is loaded, and `run` does the work. Whatever `run` throws
+/// goes through one error path: a `UsageError` exits 64, anything else 1, each with its message.
 protocol Command: Sendable {
     /// The word after `detour`.
     static var name: String { get }
@@ -67,28 +70,28 @@ protocol Command: Sendable {
     static var abstract: String { get }
     /// More text for `detour NAME --help`.
     static var discussion: String { get }
-    /// Options beyond the global ones.
-    static var options: [OptionSpec] { get }
+    /// Options beyond the global ones, declared once and read back by declaration.
+    static var options: [any OptionDeclaration] { get }
     /// Positional arguments.
     static var arguments: [ArgumentSpec] { get }
 
     /// Builds the command from parsed arguments.
-    init(_ parsed: ParsedArguments) throws
+    init(_ parsed: ParsedArguments) throws(UsageError)
     /// Checks the combination of arguments before anything runs.
-    func validate() throws
+    func validate() throws(UsageError)
     /// Does the work.
-    func run(_ context: CommandContext) async -> ExitCode
+    func run(_ context: CommandContext) async throws -> ExitCode
 }
 
 extension Command {
     static var discussion: String { "" }
-    static var options: [OptionSpec] { [] }
+    static var options: [any OptionDeclaration] { [] }
     static var arguments: [ArgumentSpec] { [] }
-    func validate() throws {}
+    func validate() throws(UsageError) {}
 
     /// The usage line and option list.
     static func help() -> String {
-        let all = options + CLI.globalOptions
+        let all = (options + CLI.globalOptions).map(\.spec)
         var text = "\(abstract)\n\nUSAGE: detour \(name)"
         if !options.isEmpty { text += " [options]" }
         for argument in arguments {

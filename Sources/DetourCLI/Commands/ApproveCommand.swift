@@ -5,19 +5,20 @@ struct ApproveCommand: Command {
     static let name = "approve"
     static let abstract = "Release an incident's approval gate: its failover steps run now"
     static let discussion = "Playbooks with approval: { required: true } wait for this (or for autoAfter). 'detour status' lists what waits."
-    static let options = [OptionSpec(name: "by", short: nil, value: "NAME", help: "who approves (default: $USER, $LOGNAME, then the login name)")]
+    static let by = Option.string("by", value: "NAME", help: "who approves (default: $USER, $LOGNAME, then the login name)")
+    static let options: [any OptionDeclaration] = [by]
     static let arguments = [ArgumentSpec(name: "INCIDENT", help: "the incident id, as shown by detour status")]
 
     let incident: String
     let by: String?
 
-    init(_ parsed: ParsedArguments) throws {
+    init(_ parsed: ParsedArguments) throws(UsageError) {
         incident = parsed.positionals[0]
-        by = parsed.value("by")
+        by = try parsed.value(Self.by)
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context).perform { scene in
+    func run(_ context: CommandContext) async throws -> ExitCode {
+        try await ManualAction(context: context).perform { scene in
             let approved = try await scene.engine.approve(incident: incident, by: by ?? context.userName)
             return try StepsFailed.check(
                 approved, summary: "incident \(approved.id): approved; \(scene.session.workspace.summary(of: approved, clock: scene.clock))")
@@ -31,7 +32,8 @@ struct RetryCommand: Command {
     static let abstract = "Send an incident's failed steps again (under the same idempotency key)"
     static let discussion =
         "Without STEP every failed step of the incident is sent again. Attempts go on counting from where they stopped; each retry allows retry.attempts more."
-    static let options = [OptionSpec(name: "by", short: nil, value: "NAME", help: "who retries (default: $USER)")]
+    static let by = Option.string("by", value: "NAME", help: "who retries (default: $USER)")
+    static let options: [any OptionDeclaration] = [by]
     static let arguments = [
         ArgumentSpec(name: "INCIDENT", help: "the incident id, as shown by detour status"),
         ArgumentSpec(name: "STEP", help: "a failed step (mall-down/line, or line); optional", required: false),
@@ -41,14 +43,14 @@ struct RetryCommand: Command {
     let step: String?
     let by: String?
 
-    init(_ parsed: ParsedArguments) throws {
+    init(_ parsed: ParsedArguments) throws(UsageError) {
         incident = parsed.positionals[0]
-        step = parsed.positionals.count > 1 ? parsed.positionals[1] : nil
-        by = parsed.value("by")
+        step = parsed.positional(1)
+        by = try parsed.value(Self.by)
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context).perform { scene in
+    func run(_ context: CommandContext) async throws -> ExitCode {
+        try await ManualAction(context: context).perform { scene in
             let retried = try await scene.engine.retry(incident: incident, step: step, by: by ?? context.userName)
             return try StepsFailed.check(retried, summary: "incident \(retried.id): \(scene.session.workspace.summary(of: retried, clock: scene.clock))")
         }

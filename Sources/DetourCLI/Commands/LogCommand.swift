@@ -5,30 +5,26 @@ import Foundation
 struct LogCommand: Command {
     static let name = "log"
     static let abstract = "Print the journal readably: health changes, incidents, every step attempt"
-    static let options = [OptionSpec(name: "json", short: nil, value: nil, help: "print the raw JSON lines")]
+    static let json = Flag("json", help: "print the raw JSON lines")
+    static let options: [any OptionDeclaration] = [json]
 
     let json: Bool
 
-    init(_ parsed: ParsedArguments) throws { json = parsed.flag("json") }
+    init(_ parsed: ParsedArguments) { json = parsed.flag(Self.json) }
 
-    func run(_ context: CommandContext) async -> ExitCode {
+    func run(_ context: CommandContext) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
-        do {
-            let store = try StateStore(directory: session.stateDirectory)
-            let records = try store.records().records
-            let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
-            for record in records {
-                if json {
-                    context.console.document(try JournalCoding.encode(record) + "\n")
-                } else {
-                    context.console.out(describe(record, printer))
-                }
+        let store = try StateStore(directory: session.stateDirectory)
+        let records = try store.records().records
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+        for record in records {
+            if json {
+                context.console.document(try JournalCoding.encode(record) + "\n")
+            } else {
+                context.console.out(describe(record, printer))
             }
-            return .ok
-        } catch {
-            context.console.err("error: \(error.message)")
-            return .failure
         }
+        return .ok
     }
 
     private func describe(_ record: JournalRecord, _ printer: TimelinePrinter) -> String {

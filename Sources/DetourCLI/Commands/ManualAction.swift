@@ -22,46 +22,38 @@ struct ManualAction {
     }
 
     /// Runs `action` under the lock; its result is printed.
-    func perform(_ action: (Scene) async throws -> String) async -> ExitCode {
+    func perform(_ action: (Scene) async throws -> String) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
-        if let channel, session.workspace.channel(channel) == nil {
-            context.console.err("error: \(session.workspace.unknownChannelMessage(channel))")
-            return .usage
-        }
+        if let channel { _ = try ChannelID(channel).resolve(in: session.workspace) }
         let interruption = Interruption { context.console.err(session.leftAfterInterruption(again: again)) }
         interruption.install()
-        do {
-            guard let lock = try await session.lock(patience: .seconds(60)) else {
-                context.console.err("error: \(session.lockHolder()) has held the run lock for a minute; try again, or stop it")
-                return .failure
-            }
-            defer { lock.release() }
-            let http = makeHTTPClient()
-            defer { http.shutdown() }
-            let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
-            let engine = try session.engine(http: http) { event in
-                printer.handle(event)
-                interruption.observe(event)
-            }
-            try await session.noteWorkspace(engine)
-            let now = try session.clock().now()
-            var status = ExitCode.ok
-            do {
-                context.console.out(try await action(Scene(engine: engine, session: session, now: now)))
-            } catch let failed as StepsFailed {
-                // The command did its work but a step failed for good: say which, and exit 1.
-                context.console.out(failed.summary)
-                context.console.err("error: \(failed.description)")
-                status = .failure
-            }
-            // Customers see a manual failover or restore at once, not at the next tick.
-            let outputs = PassOutputs(workspace: session.workspace, metricsFile: nil, workingDirectory: context.workspaceRoot)
-            if outputs.isEnabled { _ = outputs.write(state: await engine.state, now: now, console: context.console) }
-            return status
-        } catch {
-            context.console.err("error: \(error.message)")
+        guard let lock = try await session.lock(patience: .seconds(60)) else {
+            context.console.err("error: \(session.lockHolder()) has held the run lock for a minute; try again, or stop it")
             return .failure
         }
+        defer { lock.release() }
+        let http = makeHTTPClient()
+        defer { http.shutdown() }
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+        let engine = try session.engine(http: http) { event in
+            printer.handle(event)
+            interruption.observe(event)
+        }
+        try await session.noteWorkspace(engine)
+        let now = try session.clock().now()
+        var status = ExitCode.ok
+        do {
+            context.console.out(try await action(Scene(engine: engine, session: session, now: now)))
+        } catch let failed as StepsFailed {
+            // The command did its work but a step failed for good: say which, and exit 1.
+            context.console.out(failed.summary)
+            context.console.err("error: \(failed.description)")
+            status = .failure
+        }
+        // Customers see a manual failover or restore at once, not at the next tick.
+        let outputs = PassOutputs(workspace: session.workspace, metricsFile: nil, workingDirectory: context.workspaceRoot)
+        if outputs.isEnabled { _ = outputs.write(state: await engine.state, now: now, console: context.console) }
+        return status
     }
 }
 
@@ -86,16 +78,18 @@ struct StepsFailed: DetourError {
 
 /// The arguments failover and restore share.
 struct ManualArguments {
-    static let options = [
-        OptionSpec(name: "reason", short: "r", value: "TEXT", help: "why (journaled and shown in status)"),
-        OptionSpec(name: "by", short: nil, value: "NAME", help: "who (default: $USER, $LOGNAME, then the login name)"),
-        OptionSpec(name: "dry-run", short: "n", value: nil, help: "list the steps that would run, change nothing"),
-    ]
+    /// `--reason TEXT`.
+    static let reason = Option.string("reason", short: "r", help: "why (journaled and shown in status)")
+    /// `--by NAME`.
+    static let by = Option.string("by", value: "NAME", help: "who (default: $USER, $LOGNAME, then the login name)")
+    /// `--dry-run`.
+    static let dryRun = Flag("dry-run", short: "n", help: "list the steps that would run, change nothing")
+    /// The options both commands take.
+    static let options: [any OptionDeclaration] = [reason, by, dryRun]
     /// `failover` only: no public notice.
-    static let quiet = OptionSpec(name: "quiet", short: "q", value: nil, help: "send no public notice (LINE, X, …); run the other steps")
+    static let quiet = Flag("quiet", short: "q", help: "send no public notice (LINE, X, …); run the other steps")
     /// `restore` only: restore although the channel still fails.
-    static let force = OptionSpec(
-        name: "force", short: nil, value: nil, help: "restore although the channel's probes still fail (its outage is then confirmed afresh)")
+    static let force = Flag("force", help: "restore although the channel's probes still fail (its outage is then confirmed afresh)")
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the channel id (a file name in channels/)")]
 
     let channel: String
@@ -105,13 +99,13 @@ struct ManualArguments {
     let quiet: Bool
     let force: Bool
 
-    init(_ parsed: ParsedArguments) {
-        quiet = parsed.flag("quiet")
-        force = parsed.flag("force")
+    init(_ parsed: ParsedArguments) throws(UsageError) {
+        quiet = parsed.flag(Self.quiet)
+        force = parsed.flag(Self.force)
         channel = parsed.positionals[0]
-        reason = parsed.value("reason")
-        by = parsed.value("by")
-        dryRun = parsed.flag("dry-run")
+        reason = try parsed.value(Self.reason)
+        by = try parsed.value(Self.by)
+        dryRun = parsed.flag(Self.dryRun)
     }
 
     /// The steps of the given phases an outage of the channel would run, one per line.

@@ -17,17 +17,17 @@ struct WatchCommand: Command {
         daemon keeps the one it has, says why, and journals workspace.invalid. Started on a
         workspace with errors, it runs on the last good copy (see 'detour status').
         """
-    static let options = [OptionSpec(name: "verbose", short: "v", value: nil, help: "also print probes that passed"), metricsFileOption]
+    static let options: [any OptionDeclaration] = [verboseFlag, metricsFileOption]
 
     let verbose: Bool
-    let metricsFile: String?
+    let metricsFile: PathArgument?
 
-    init(_ parsed: ParsedArguments) throws {
-        verbose = parsed.flag("verbose")
-        metricsFile = parsed.value("metrics-file")
+    init(_ parsed: ParsedArguments) throws(UsageError) {
+        verbose = parsed.flag(verboseFlag)
+        metricsFile = try parsed.value(metricsFileOption)
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
+    func run(_ context: CommandContext) async throws -> ExitCode {
         guard var session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         if context.environment["DETOUR_NOW"]?.isEmpty == false {
             context.console.err("error: DETOUR_NOW pins the clock; watch needs the real one. Unset it, or use 'detour tick' to rehearse")
@@ -54,7 +54,9 @@ struct WatchCommand: Command {
         defer { http.shutdown() }
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
         let stop = StopSignal()
-        let outputs = PassOutputs(workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath)
+        let outputs = PassOutputs(
+            workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
+            stateDirectory: session.stateDirectory)
         let validity = WorkspaceValidity(session.fallback?.record)
         let reloads = ReloadSignal { stop.requestReload() }
         let loop = Task {

@@ -1,5 +1,6 @@
 import DetourCore
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -12,10 +13,14 @@ import Foundation
 /// fsync, so seeing a `step.finished` here means the step is safely recorded; the process may
 /// end there. The lock goes with the process, and the next run resumes from the journal.
 final class Interruption: @unchecked Sendable {
-    // @unchecked: `inFlight` and `requested` are only touched under `lock`.
-    private let lock = NSLock()
-    private var inFlight: Set<String> = []
-    private var requested = false
+    // @unchecked: `sources` (dispatch sources are not Sendable) is only appended to by install(), before any signal is caught.
+    /// Which steps have a request out, and whether a signal asked to stop.
+    private struct Progress {
+        var inFlight: Set<String> = []
+        var requested = false
+    }
+
+    private let progress = Mutex(Progress())
     private var sources: [DispatchSourceSignal] = []
     private let stop: @Sendable () -> Void
 
@@ -38,21 +43,21 @@ final class Interruption: @unchecked Sendable {
     /// Follows the engine's journal: which steps have a request out.
     func observe(_ event: EngineEvent) {
         guard case .journaled(let record) = event else { return }
-        let done: Bool = lock.withLock {
+        let done: Bool = progress.withLock { progress in
             switch record.event {
-            case .stepStarted(let step): inFlight.insert(step.incident + "/" + step.step)
-            case .stepFinished(let step): inFlight.remove(step.incident + "/" + step.step)
+            case .stepStarted(let step): progress.inFlight.insert(step.incident + "/" + step.step)
+            case .stepFinished(let step): progress.inFlight.remove(step.incident + "/" + step.step)
             default: break
             }
-            return requested && inFlight.isEmpty
+            return progress.requested && progress.inFlight.isEmpty
         }
         if done { finish() }
     }
 
     private func signalled() {
-        let now: Bool = lock.withLock {
-            requested = true
-            return inFlight.isEmpty
+        let now: Bool = progress.withLock { progress in
+            progress.requested = true
+            return progress.inFlight.isEmpty
         }
         if now { finish() }
     }

@@ -5,21 +5,15 @@ import Foundation
 struct StatusCommand: Command {
     static let name = "status"
     static let abstract = "Show every channel's health and the open incidents"
-    static let options = [OptionSpec(name: "json", short: nil, value: nil, help: "print JSON for scripts")]
+    static let options: [any OptionDeclaration] = [CLI.json]
 
     let json: Bool
 
-    init(_ parsed: ParsedArguments) throws { json = parsed.flag("json") }
+    init(_ parsed: ParsedArguments) { json = parsed.flag(CLI.json) }
 
-    func run(_ context: CommandContext) async -> ExitCode {
+    func run(_ context: CommandContext) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
-        let state: DetourState
-        do {
-            state = try session.readState()
-        } catch {
-            context.console.err("error: \(error.message)")
-            return .failure
-        }
+        let state = try session.readState()
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
         let open = state.incidents.filter { $0.status != .resolved }
         let now = (try? session.clock().now()) ?? Date()

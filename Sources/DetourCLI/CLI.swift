@@ -2,7 +2,7 @@ import DetourCore
 import Foundation
 
 /// The entry point: picks the command, parses its arguments, runs it, maps errors to exit codes.
-enum CLI {
+public enum CLI {
     /// Every command, in the order `--help` lists them.
     static let commands: [CommandEntry] = [
         CommandEntry(CheckCommand.self), CommandEntry(ProbeCommand.self), CommandEntry(TickCommand.self),
@@ -13,15 +13,21 @@ enum CLI {
         CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
     ]
 
+    /// `-w/--workspace DIR`, accepted by every command, before or after its name.
+    static let workspace = Option.path(
+        "workspace", short: "w", value: "DIR", help: "the workspace folder (default: $DETOUR_WORKSPACE or the current folder)")
+    /// `--state-dir DIR`, accepted by every command, before or after its name.
+    static let stateDir = Option.path("state-dir", value: "DIR", help: "where state lives (default: $DETOUR_STATE_DIR or <workspace>/.detour)")
+    /// `-h/--help`.
+    static let help = Flag("help", short: "h", help: "show help for the command")
+    /// `--json`, for the commands that offer it; before or after the command's name.
+    static let json = Flag("json", help: "print JSON for scripts")
+
     /// Options every command accepts.
-    static let globalOptions: [OptionSpec] = [
-        OptionSpec(name: "workspace", short: "w", value: "DIR", help: "the workspace folder (default: $DETOUR_WORKSPACE or the current folder)"),
-        OptionSpec(name: "state-dir", short: nil, value: "DIR", help: "where state lives (default: $DETOUR_STATE_DIR or <workspace>/.detour)"),
-        OptionSpec(name: "help", short: "h", value: nil, help: "show help for the command"),
-    ]
+    static let globalOptions: [any OptionDeclaration] = [workspace, stateDir, help]
 
     /// Runs the command line and returns the exit status.
-    static func main(_ argv: [String], environment: [String: String]) async -> ExitCode {
+    public static func main(_ argv: [String], environment: [String: String]) async -> ExitCode {
         let console = Console(redactor: Redactor())
         let arguments: [String]
         do {
@@ -47,28 +53,34 @@ enum CLI {
             return .ok
         }
         guard let entry = commands.first(where: { $0.name == name }) else {
-            let names = commands.map(\.name)
-            let suggestion = (names.first { name.count >= 2 && $0.hasPrefix(name) } ?? closestMatch(to: name, in: names)).map { " Did you mean '\($0)'?" } ?? ""
+            let suggestion = closestMatch(to: name, in: commands.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""
             console.err("error: unknown command '\(name)'.\(suggestion) Run 'detour --help' for the list.")
             return .usage
         }
         return await entry.run(Array(arguments.dropFirst()), environment, console)
     }
 
-    /// `detour -w DIR tick` → `detour tick -w DIR`: the workspace and state options may come
-    /// before the command name as well as after it.
+    /// `detour -w DIR tick` → `detour tick -w DIR`: the global options may come before the
+    /// command name as well as after it.
     static func movingLeadingGlobalOptions(_ arguments: [String]) throws(UsageError) -> [String] {
+        let withValues = [workspace.spec, stateDir.spec]
         var leading: [String] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            let name = argument.hasPrefix("--") ? String(argument.dropFirst(2).prefix { $0 != "=" }) : argument == "-w" ? "workspace" : ""
-            guard name == "workspace" || name == "state-dir" else { break }
+            let name = argument.hasPrefix("--") ? String(argument.dropFirst(2).prefix { $0 != "=" }) : nil
+            if name == json.spec.name && !argument.contains("=") {
+                leading.append(argument)
+                index += 1
+                continue
+            }
+            guard let spec = withValues.first(where: { $0.name == name || (name == nil && argument == "-\($0.short.map(String.init) ?? "")") })
+            else { break }
             if argument.contains("=") {
                 leading.append(argument)
                 index += 1
             } else {
-                guard index + 1 < arguments.count else { throw UsageError(description: "'\(argument)' needs a value: \(argument) DIR") }
+                guard index + 1 < arguments.count else { throw UsageError(description: "'\(argument)' needs a value: \(argument) \(spec.value ?? "DIR")") }
                 leading += [argument, arguments[index + 1]]
                 index += 2
             }
@@ -80,25 +92,34 @@ enum CLI {
         return [arguments[index]] + leading + arguments[(index + 1)...]
     }
 
-    /// Parses, validates and runs one command type.
+    /// Parses, validates and runs one command type; the one place errors become exit codes.
     fileprivate static func run<C: Command>(_ type: C.Type, _ arguments: [String], environment: [String: String], console: Console) async -> ExitCode {
+        let command: C
+        let context: CommandContext
         do {
-            let parsed = try ParsedArguments.parse(arguments, options: type.options + globalOptions, positional: type.arguments)
-            if parsed.flag("help") {
+            let parsed = try ParsedArguments.parse(arguments, options: (type.options + globalOptions).map(\.spec), positional: type.arguments)
+            if parsed.flag(help) {
                 console.out(type.help())
                 return .ok
             }
-            let command = try C(parsed)
+            command = try C(parsed)
             try command.validate()
-            let root = parsed.value("workspace") ?? environment["DETOUR_WORKSPACE"] ?? FileManager.default.currentDirectoryPath
-            var context = CommandContext(
+            let root = try parsed.value(workspace)?.text ?? environment["DETOUR_WORKSPACE"] ?? FileManager.default.currentDirectoryPath
+            var made = CommandContext(
                 environment: environment, workspaceRoot: (root as NSString).standardizingPath,
-                stateDirOverride: parsed.value("state-dir") ?? environment["DETOUR_STATE_DIR"], console: console)
-            context.commandLine = (["detour", type.name] + parsed.positionals).joined(separator: " ")
-            return context.outcome.adjust(await command.run(context))
-        } catch let error as UsageError {
+                stateDirOverride: try parsed.value(stateDir)?.text ?? environment["DETOUR_STATE_DIR"], console: console)
+            made.commandLine = (["detour", type.name] + parsed.positionals).joined(separator: " ")
+            context = made
+        } catch {
             console.err("error: \(error.description)")
             console.err("usage: see 'detour \(type.name) --help'")
+            return .usage
+        }
+        do {
+            return context.outcome.adjust(try await command.run(context))
+        } catch let error as UsageError {
+            // Well-formed, but naming something the workspace lacks (a channel, a time that does not exist there).
+            console.err("error: \(error.description)")
             return .usage
         } catch {
             console.err("error: \(error.message)")
@@ -119,7 +140,8 @@ enum CLI {
         for command in commands { text += "  " + command.name.padding(toLength: 12, withPad: " ", startingAt: 0) + command.abstract + "\n" }
         text += """
 
-            Options -w/--workspace DIR and --state-dir DIR may come before or after the command.
+            Options -w/--workspace DIR, --state-dir DIR and --json (where a command offers it)
+            may come before or after the command.
             Run 'detour <command> --help' for a command's options.
 
             EXIT CODES:
@@ -138,6 +160,8 @@ enum CLI {
 struct CommandEntry: Sendable {
     let name: String
     let abstract: String
+    /// The command's own options (without the global ones).
+    let options: [any OptionDeclaration]
     /// Built only when asked for: every cron tick starts here, and only `--help` needs the text.
     let help: @Sendable () -> String
     let run: @Sendable ([String], [String: String], Console) async -> ExitCode
@@ -145,6 +169,7 @@ struct CommandEntry: Sendable {
     init<C: Command>(_ type: C.Type) {
         name = C.name
         abstract = C.abstract
+        options = C.options
         help = { C.help() }
         run = { arguments, environment, console in await CLI.run(C.self, arguments, environment: environment, console: console) }
     }

@@ -11,16 +11,16 @@ struct FailoverCommand: Command {
 
     let arguments: ManualArguments
 
-    init(_ parsed: ParsedArguments) throws { arguments = ManualArguments(parsed) }
+    init(_ parsed: ParsedArguments) throws(UsageError) { arguments = try ManualArguments(parsed) }
 
-    func validate() throws {
+    func validate() throws(UsageError) {
         guard let reason = arguments.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw UsageError(description: "a manual failover needs a reason: --reason \"楽天の決済エラー多発\"")
         }
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: arguments.channel).perform { scene in
+    func run(_ context: CommandContext) async throws -> ExitCode {
+        try await ManualAction(context: context, channel: arguments.channel).perform { scene in
             if arguments.dryRun { return arguments.plan(scene, phases: [.failover]) }
             let incident = try await scene.engine.failover(
                 channel: arguments.channel, reason: arguments.reason ?? "", by: arguments.by ?? context.userName, quiet: arguments.quiet)
@@ -40,10 +40,10 @@ struct RestoreCommand: Command {
 
     let arguments: ManualArguments
 
-    init(_ parsed: ParsedArguments) throws { arguments = ManualArguments(parsed) }
+    init(_ parsed: ParsedArguments) throws(UsageError) { arguments = try ManualArguments(parsed) }
 
-    func run(_ context: CommandContext) async -> ExitCode {
-        await ManualAction(context: context, channel: arguments.channel, again: "detour restore \(arguments.channel)").perform { scene in
+    func run(_ context: CommandContext) async throws -> ExitCode {
+        try await ManualAction(context: context, channel: arguments.channel, again: "detour restore \(arguments.channel)").perform { scene in
             if arguments.dryRun { return arguments.plan(scene, phases: [.undo, .recovery]) }
             let incident = try await scene.engine.restore(
                 channel: arguments.channel, reason: arguments.reason, by: arguments.by ?? context.userName, force: arguments.force)

@@ -9,30 +9,23 @@ struct ProbeCommand: Command {
         Each failed probe says its class (dns, connect, tls, timeout, http, condition), what was
         expected and what came back. Exits 0 when every critical probe passed, 1 otherwise.
         """
-    static let options = [
-        OptionSpec(name: "bench", short: nil, value: nil, help: "print only the totals and the round's wall time (for bench/probe)")
-    ]
+    static let bench = Flag("bench", help: "print only the totals and the round's wall time (for bench/probe)")
+    static let options: [any OptionDeclaration] = [bench]
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "channels to probe (default: all)", repeating: true, required: false)]
 
-    let channels: [String]
+    let channels: [ChannelID]
     let bench: Bool
 
-    init(_ parsed: ParsedArguments) throws {
-        channels = parsed.positionals
-        bench = parsed.flag("bench")
+    init(_ parsed: ParsedArguments) {
+        channels = parsed.positionals.map(ChannelID.init)
+        bench = parsed.flag(Self.bench)
     }
 
-    func run(_ context: CommandContext) async -> ExitCode {
+    func run(_ context: CommandContext) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context) else { return .invalidWorkspace }
         let workspace = session.workspace
         var selected = workspace.channels
-        if !channels.isEmpty {
-            for id in channels where workspace.channel(id) == nil {
-                context.console.err("error: \(workspace.unknownChannelMessage(id))")
-                return .usage
-            }
-            selected = channels.compactMap { workspace.channel($0) }
-        }
+        if !channels.isEmpty { selected = try channels.map { id throws(UsageError) in try id.resolve(in: workspace) } }
         let http = makeHTTPClient(maxConcurrent: workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
         let dependencies = EngineDependencies(workspace: workspace, http: http, clock: SystemClock(), secrets: session.secrets)
