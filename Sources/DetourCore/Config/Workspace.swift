@@ -38,6 +38,8 @@ public struct Workspace: Sendable {
     public var channels: [Channel]
     /// Playbooks by id, sorted.
     public var playbooks: [Playbook]
+    /// People, rotations and escalation from `oncall.json5`, when the workspace has one.
+    public var oncall: OnCallSchedule? = nil
 
     /// The channel with this id.
     public func channel(_ id: String) -> Channel? { channels.first { $0.id == id } }

@@ -53,11 +53,18 @@ public struct WorkspaceLoader: Sendable {
             guard let (node, id) = parse(file, sink: sink, optional: false) else { continue }
             if let playbook = readPlaybook(node, id: id, sink: sink) { playbooks.append(playbook) }
         }
+        var oncall: OnCallSchedule?
+        let people = OnCallLoader(sink: sink, timeZone: settings.timeZone)
+        if let (node, _) = parse(OnCallLoader.file, sink: sink, optional: true) {
+            fileCount += 1
+            oncall = people.read(node)
+        }
+        people.checkPages(playbooks, schedule: oncall)
         if channels.isEmpty, !sink.hasErrors {
             sink.error(
                 "no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))
         }
-        let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks)
+        let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks, oncall: oncall)
         let channelFileIDs = Set(channelFiles.map(Self.id(ofFile:)))
         WorkspaceValidator(workspace: workspace, channelFileIDs: channelFileIDs, environment: environment, sink: sink).validate()
         let diagnostics = sink.diagnostics.sorted { $0.location < $1.location }

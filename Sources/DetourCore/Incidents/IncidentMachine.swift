@@ -236,7 +236,7 @@ struct IncidentMachine: Sendable {
     }
 
     /// How a run of steps stands.
-    private enum SequenceProgress {
+    enum SequenceProgress {
         case work(MachineWork)
         case wait(Date)
         /// Waits for `detour approve` (or `autoAfter`, when given).
@@ -277,6 +277,12 @@ struct IncidentMachine: Sendable {
                 case .done: continue
                 }
             }
+            // Escalation goes on beside the failover: nobody waits for a retry to be paged again.
+            switch escalate(incident, plan: plan, channel: channel, at: now) {
+            case .work(let work): return .work(work)
+            case .wait(let until): wake = min(wake ?? until, until)
+            default: break
+            }
             if !pending, incident.mitigatedAt == nil {
                 return .work(.journal([.incidentMitigated(IncidentReference(incident: incident.id))]))
             }
@@ -290,7 +296,13 @@ struct IncidentMachine: Sendable {
         case .wait(let until): return .wait(until, retry: true)
         case .awaitingApproval(let until): return until.map { .wait($0, retry: false) } ?? .idle
         case .failed: return .idle
-        case .done: return resolve
+        case .done:
+            // The people paged hear it is over; a message that cannot be delivered never holds the incident open.
+            switch pageResolutions(incident, plan: plan, channel: channel, at: now) {
+            case .work(let work): return .work(work)
+            case .wait(let until): return .wait(until, retry: true)
+            default: return resolve
+            }
         }
     }
 
@@ -311,7 +323,7 @@ struct IncidentMachine: Sendable {
     }
 
     /// Steps in order (a parallel group together): the first work, or how the run stands.
-    private func sequence(_ steps: [PlannedStep], of incident: Incident, channel: Channel, at now: Date) -> SequenceProgress {
+    func sequence(_ steps: [PlannedStep], of incident: Incident, channel: Channel, at now: Date) -> SequenceProgress {
         for group in IncidentPlan.groups(steps) {
             var sends: [StepCall] = []
             var wake: Date?
@@ -321,6 +333,7 @@ struct IncidentMachine: Sendable {
                 switch decide(planned, of: incident, channel: channel, at: now) {
                 case .journal(let events): return .work(.journal(events))
                 case .send(let call): sends.append(call)
+                case .sendAll(let calls): sends += calls
                 case .wait(let until): wake = min(wake ?? until, until)
                 case .awaitingApproval(let until): approval = .some(until)
                 case .failed: failed = true
@@ -336,16 +349,18 @@ struct IncidentMachine: Sendable {
     }
 
     /// What one step needs now.
-    private enum StepDecision {
+    enum StepDecision {
         case journal([JournalEvent])
         case send(StepCall)
+        /// Several calls of one step that go out together (a page's ways).
+        case sendAll([StepCall])
         case wait(Date)
         case awaitingApproval(Date?)
         case failed
         case done
     }
 
-    private func decide(_ planned: PlannedStep, of incident: Incident, channel: Channel, at now: Date) -> StepDecision {
+    func decide(_ planned: PlannedStep, of incident: Incident, channel: Channel, at now: Date) -> StepDecision {
         let record = incident.steps[planned.key]
         switch record?.outcome {
         case .succeeded?, .skipped?: return .done
@@ -354,6 +369,7 @@ struct IncidentMachine: Sendable {
         }
         if record == nil, let gate = gate(planned, of: incident, channel: channel, at: now) { return gate }
         let action = planned.action.action
+        if let page = action as? PageAction { return pageStep(planned, page: page, of: incident, channel: channel, at: now) }
         let uncertain = record?.isUncertain == true
         if uncertain, !action.honoursIdempotency, planned.step.onUncertain == .skip, let record {
             let note = "an earlier attempt may have been delivered and \(action.name) cannot tell a repeat; not sent again (onUncertain: skip)"
@@ -559,7 +575,7 @@ struct IncidentMachine: Sendable {
     }
 
     /// A `step.finished` for a decision made without sending anything.
-    private func finished(
+    func finished(
         _ planned: PlannedStep, incident: String, attempt: Int, outcome: StepOutcome, error: String? = nil, note: String? = nil, holds: String? = nil,
         heldFrom: String? = nil
     ) -> JournalEvent {

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Fake APIs for paging and tickets: Slack's Web API (`chat.postMessage`), Twilio's Messages and
+/// Calls, and Nulab Backlog's issues. They check requests the way the real ones do (auth, required
+/// fields, E.164 numbers, TwiML) and answer in their shapes. Part of `ProviderFakes`.
+struct PeopleFakes {
+    private var counter = 0
+    /// Backlog issues by key: open or closed.
+    private var backlogIssues: [String: Bool] = [:]
+
+    /// The answer to a request, or nil for hosts these fakes do not cover.
+    mutating func answer(_ request: RecordedRequest) -> ScriptedResponse? {
+        let host = request.host.lowercased()
+        switch true {
+        case host == "slack.com": return slack(request)
+        case host == "api.twilio.com": return twilio(request)
+        case host.hasSuffix(".backlog.jp") || host.hasSuffix(".backlog.com"): return backlog(request)
+        default: return nil
+        }
+    }
+
+    private mutating func nextID() -> Int {
+        counter += 1
+        return counter
+    }
+
+    private static func json(_ status: Int, _ object: Any) -> ScriptedResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return ScriptedResponse(status: status, body: String(decoding: data, as: UTF8.self))
+    }
+
+    /// `a=1&b=%E3%81%82` → ["a": "1", "b": "あ"]; `+` is a space.
+    static func form(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
+            guard let key = parts.first?.removingPercentEncoding else { continue }
+            fields[key] = (parts.count > 1 ? parts[1] : "").removingPercentEncoding ?? ""
+        }
+        return fields
+    }
+
+    static func isE164(_ text: String) -> Bool {
+        text.hasPrefix("+") && (9...16).contains(text.count) && text.dropFirst().allSatisfy(\.isASCII) && text.dropFirst().allSatisfy(\.isNumber)
+            && !text.dropFirst().hasPrefix("0")
+    }
+
+    // MARK: - Slack Web API
+
+    private mutating func slack(_ request: RecordedRequest) -> ScriptedResponse {
+        guard request.method == "POST", request.path == "/api/chat.postMessage" else { return Self.json(404, ["ok": false, "error": "unknown_method"]) }
+        guard let auth = request.header("authorization"), auth.hasPrefix("Bearer "), auth.count > 7 else {
+            return Self.json(200, ["ok": false, "error": "not_authed"])
+        }
+        guard request.header("content-type")?.lowercased().hasPrefix("application/json") == true,
+            let body = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any]
+        else { return Self.json(200, ["ok": false, "error": "invalid_json"]) }
+        guard let channel = body["channel"] as? String, !channel.isEmpty else { return Self.json(200, ["ok": false, "error": "channel_not_found"]) }
+        guard let text = body["text"] as? String, !text.isEmpty else { return Self.json(200, ["ok": false, "error": "no_text"]) }
+        if text.count > 40_000 { return Self.json(200, ["ok": false, "error": "msg_too_long"]) }
+        let ts = "1700000000.\(String(format: "%06d", nextID()))"
+        return Self.json(200, ["ok": true, "channel": channel.hasPrefix("U") ? "D" + channel.dropFirst() : channel, "ts": ts])
+    }
+
+    // MARK: - Twilio
+
+    private mutating func twilio(_ request: RecordedRequest) -> ScriptedResponse {
+        let parts = request.path.split(separator: "/").map(String.init)
+        // /2010-04-01/Accounts/{AccountSid}/Messages.json or Calls.json
+        guard request.method == "POST", parts.count == 4, parts[0] == "2010-04-01", parts[1] == "Accounts", ["Messages.json", "Calls.json"].contains(parts[3])
+        else {
+            return Self.json(404, ["code": 20404, "message": "The requested resource \(request.path) was not found", "status": 404])
+        }
+        let account = parts[2]
+        guard let auth = request.header("authorization"), auth.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(auth.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            decoded.hasPrefix(account + ":"), decoded.count > account.count + 1
+        else {
+            return Self.json(401, ["code": 20003, "message": "Authenticate", "status": 401])
+        }
+        guard request.header("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            return Self.json(400, ["code": 20001, "message": "Unsupported content type; send application/x-www-form-urlencoded", "status": 400])
+        }
+        let fields = Self.form(request.body)
+        guard let to = fields["To"], Self.isE164(to) else {
+            return Self.json(400, ["code": 21211, "message": "The 'To' number \(fields["To"] ?? "") is not a valid phone number.", "status": 400])
+        }
+        guard let from = fields["From"], Self.isE164(from) else {
+            return Self.json(400, ["code": 21212, "message": "The 'From' number \(fields["From"] ?? "") is not a valid phone number.", "status": 400])
+        }
+        let id = nextID()
+        if parts[3] == "Messages.json" {
+            guard let body = fields["Body"], !body.isEmpty else {
+                return Self.json(400, ["code": 21602, "message": "Message body is required.", "status": 400])
+            }
+            return Self.json(201, ["sid": "SM\(id)", "status": "queued", "to": to, "from": from, "body": body, "account_sid": account])
+        }
+        let sources = ["Url", "Twiml", "ApplicationSid"].filter { fields[$0] != nil }
+        guard sources.count == 1 else {
+            return Self.json(400, ["code": 21205, "message": "Exactly one of Url, Twiml or ApplicationSid is required.", "status": 400])
+        }
+        if let twiml = fields["Twiml"] {
+            let trimmed = twiml.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard trimmed.hasPrefix("<Response>") || trimmed.hasPrefix("<?xml"), trimmed.hasSuffix("</Response>"), Self.wellFormed(trimmed) else {
+                return Self.json(400, ["code": 12100, "message": "Document parse failure", "status": 400])
+            }
+        }
+        return Self.json(201, ["sid": "CA\(id)", "status": "queued", "to": to, "from": from, "account_sid": account])
+    }
+
+    /// Tags balanced, attribute quotes closed, `&` only in entities: enough to refuse the TwiML Twilio would not parse.
+    static func wellFormed(_ xml: String) -> Bool {
+        var open: [String] = []
+        var rest = Substring(xml)
+        let entities = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+        while let start = rest.firstIndex(where: { $0 == "<" || $0 == "&" || $0 == ">" }) {
+            switch rest[start] {
+            case ">": return false
+            case "&":
+                guard entities.contains(where: { rest[start...].hasPrefix($0) }) else { return false }
+                rest = rest[rest.index(after: start)...]
+            default:
+                guard let end = rest[start...].firstIndex(of: ">") else { return false }
+                let tag = rest[rest.index(after: start)..<end]
+                rest = rest[rest.index(after: end)...]
+                if tag.hasPrefix("?") { continue }
+                guard tag.filter({ $0 == "\"" }).count % 2 == 0, !tag.contains("<") else { return false }
+                if tag.hasPrefix("/") {
+                    guard open.popLast() == String(tag.dropFirst()) else { return false }
+                } else if !tag.hasSuffix("/") {
+                    open.append(String(tag.split(separator: " ").first ?? ""))
+                }
+            }
+        }
+        return open.isEmpty
+    }
+
+    // MARK: - Backlog
+
+    private mutating func backlog(_ request: RecordedRequest) -> ScriptedResponse {
+        let query = Self.form(request.query ?? "")
+        guard let key = query["apiKey"], !key.isEmpty else {
+            return Self.json(401, ["errors": [["message": "Authentication failure.", "code": 11, "moreInfo": ""]]])
+        }
+        let fields = Self.form(request.body)
+        let parts = request.path.split(separator: "/").map(String.init)
+        func invalid(_ message: String) -> ScriptedResponse {
+            Self.json(400, ["errors": [["message": message, "code": 7, "moreInfo": ""]]])
+        }
+        guard parts.count >= 3, parts[0] == "api", parts[1] == "v2", parts[2] == "issues" else {
+            return Self.json(404, ["errors": [["message": "No such resource.", "code": 6, "moreInfo": ""]]])
+        }
+        if request.method == "POST", parts.count == 3 {
+            guard request.header("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+                return invalid("Content-Type must be application/x-www-form-urlencoded.")
+            }
+            for name in ["projectId", "issueTypeId", "priorityId"] where Int(fields[name] ?? "") == nil {
+                return invalid("Please specify \(name) as a number.")
+            }
+            guard let summary = fields["summary"], !summary.isEmpty else { return invalid("Please specify summary.") }
+            let id = nextID()
+            let issueKey = "SHOP-\(id)"
+            backlogIssues[issueKey] = true
+            return Self.json(
+                201,
+                [
+                    "id": id, "issueKey": issueKey, "keyId": id, "summary": summary, "description": fields["description"] ?? "",
+                    "projectId": Int(fields["projectId"]!)!, "status": ["id": 1, "name": "未対応"],
+                ])
+        }
+        guard parts.count >= 4, let open = backlogIssues[parts[3]] else {
+            return Self.json(404, ["errors": [["message": "No issue.", "code": 6, "moreInfo": ""]]])
+        }
+        if request.method == "POST", parts.count == 5, parts[4] == "comments" {
+            guard let content = fields["content"], !content.isEmpty else { return invalid("Please specify content.") }
+            return Self.json(201, ["id": nextID(), "content": content])
+        }
+        if request.method == "PATCH", parts.count == 4 {
+            if let status = fields["statusId"] {
+                guard let id = Int(status), (1...4).contains(id) else { return invalid("Please specify statusId as a status of the project.") }
+                backlogIssues[parts[3]] = id != 4
+            }
+            return Self.json(
+                200, ["issueKey": parts[3], "status": ["id": open && fields["statusId"] != "4" ? 1 : 4, "name": fields["statusId"] == "4" ? "完了" : "処理中"]])
+        }
+        return Self.json(405, ["errors": [["message": "Method not allowed.", "code": 6, "moreInfo": ""]]])
+    }
+}

@@ -1,0 +1,204 @@
+import DetourSandbox
+import DetourTestSupport
+import Foundation
+import Testing
+
+/// People in the loop, through the binary and the sandbox's fakes: a night outage pages the
+/// primary, escalates to the secondary by phone, stops at `detour ack`, and the ticket follows.
+@Suite(.serialized)
+final class OnCallEscalationTests {
+    let sandbox = SandboxServer()
+    let workspace: TemporaryWorkspace
+    let environment = [
+        "LINE_TOKEN": "line-secret-5f1e9a", "SLACK_BOT_TOKEN": "xoxb-slack-secret-77", "TWILIO_SID": "AC0123456789abcdef",
+        "TWILIO_TOKEN": "twilio-secret-c0ffee", "BACKLOG_KEY": "backlog-secret-4242",
+    ]
+
+    init() throws {
+        sandbox.enableProviderFakes()
+        try sandbox.start()
+        workspace = try TemporaryWorkspace()
+        let base = sandbox.baseURL
+        try workspace.write(
+            "detour.json5",
+            """
+            {
+              timezone: "Asia/Tokyo",
+              providers: {
+                line: "\(base)/ext/api.line.me", slack: "\(base)/ext/slack.com", twilio: "\(base)/ext/api.twilio.com",
+                backlog: "\(base)/ext/example.backlog.jp",
+              },
+            }
+            """)
+        try workspace.write(
+            "channels/mall.json5",
+            """
+            {
+              name: "テストモール店", kind: "mall", url: "\(base)/store/mall/",
+              probes: [{ name: "item page", url: "\(base)/store/mall/item" }],
+              schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 },
+              revenue: { perHour: 120000, currency: "JPY" },
+            }
+            """)
+        try workspace.write(
+            "playbooks/mall-down.json5",
+            """
+            {
+              on: { event: "down", channels: ["mall"] },
+              steps: [
+                { id: "ticket", do: "backlog.issue", space: "example", apiKey: "env:BACKLOG_KEY", projectId: 101, issueTypeId: 7,
+                  summary: "{{channel.name}}が停止しています" },
+                { id: "page", do: "page", escalation: "default", text: "チケット: {{steps.ticket.url}}" },
+              ],
+            }
+            """)
+        try workspace.write(
+            "oncall.json5",
+            """
+            {
+              people: {
+                tanaka: { name: "田中", line: "U1111tanaka", slack: "U0AB12CD", phone: "+819011112222" },
+                suzuki: { name: "鈴木", line: "U2222suzuki", slack: "U0CD34EF", phone: "+819033334444" },
+                owner: { name: "店長", phone: "+819055556666" },
+              },
+              rotations: {
+                primary: { members: ["tanaka", "suzuki"], handoff: "mon 10:00", every: "1w", start: "2026-11-23" },
+                secondary: { members: ["suzuki", "tanaka"], handoff: "mon 10:00", every: "1w", start: "2026-11-23" },
+              },
+              escalation: {
+                default: [
+                  { notify: "primary", via: ["line", "slack"], wait: "10m" },
+                  { notify: "secondary", via: ["phone"], wait: "10m" },
+                  { notify: "owner", via: ["phone"] },
+                ],
+              },
+              send: {
+                line: { token: "env:LINE_TOKEN" },
+                slack: { token: "env:SLACK_BOT_TOKEN" },
+                twilio: { accountSid: "env:TWILIO_SID", authToken: "env:TWILIO_TOKEN", from: "+815012345678" },
+              },
+            }
+            """)
+    }
+
+    deinit { sandbox.stop() }
+
+    @discardableResult
+    func detour(_ arguments: String..., at time: String? = nil) throws -> CommandResult {
+        var environment = self.environment
+        if let time { environment["DETOUR_NOW"] = "2026-11-27T\(time)+09:00" }
+        return try DetourBinary.run(arguments, in: workspace.root, environment: environment)
+    }
+
+    func json(_ body: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    func form(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            fields[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return fields
+    }
+
+    var calls: [RecordedRequest] { sandbox.requests().filter { $0.path.hasSuffix("/Calls.json") } }
+
+    @Test func aNightOutagePagesThePrimaryEscalatesByPhoneStopsAtAckAndTheTicketFollows() throws {
+        let check = try detour("check")
+        #expect(check.status == 0, "\(check.output)")
+        try detour("tick", at: "02:59:00")
+        sandbox.setMode(.down, for: "mall")
+        try detour("tick", at: "03:00:00")
+        try detour("tick", at: "03:00:10")
+        let down = try detour("tick", at: "03:00:20")
+        #expect(down.status == 0, "\(down.output)")
+        let incident = "mall-20261127-030020"
+
+        // 1. The ticket opens, and the primary (田中) is paged by LINE push and Slack DM, with its URL.
+        let tickets = sandbox.requests(path: "/api/v2/issues")
+        #expect(tickets.count == 1)
+        #expect(form(tickets.first?.body ?? "")["summary"] == "テストモール店が停止しています")
+        let pushes = sandbox.requests(path: "/v2/bot/message/push")
+        #expect(pushes.count == 1)
+        let push = json(pushes.first?.body ?? "")
+        #expect(push["to"] as? String == "U1111tanaka")
+        let text = ((push["messages"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
+        #expect(text.contains("テストモール店"), "\(text)")
+        #expect(text.contains("03:00から停止"), "\(text)")
+        #expect(text.contains("対応済み: ticket"), "\(text)")
+        #expect(text.contains("detour ack \(incident)"), "\(text)")
+        #expect(text.contains("チケット: \(sandbox.baseURL)/ext/example.backlog.jp/view/SHOP-"), "\(text)")
+        let dms = sandbox.requests(path: "/api/chat.postMessage")
+        #expect(dms.count == 1)
+        #expect(json(dms.first?.body ?? "")["channel"] as? String == "U0AB12CD")
+        #expect(dms.first?.header("authorization") == "Bearer xoxb-slack-secret-77")
+        #expect(calls.isEmpty)
+
+        // 2. Nobody acknowledges: ticks within the wait send nothing; after 10 minutes the secondary (鈴木) gets a call.
+        try detour("tick", at: "03:05:20")
+        try detour("tick", at: "03:10:10")
+        #expect(calls.isEmpty, "the wait (10m) has not passed")
+        let escalated = try detour("tick", at: "03:10:20")
+        #expect(escalated.stdout.contains("paging 鈴木 (secondary, level 2) by phone"), "\(escalated.output)")
+        #expect(calls.count == 1)
+        #expect(calls.first?.answeredStatus == 201, "the Twilio fake accepted the call")
+        let call = form(calls.first?.body ?? "")
+        #expect(call["To"] == "+819033334444")
+        #expect(call["From"] == "+815012345678")
+        #expect(call["Twiml"]?.hasPrefix("<Response><Say language=\"ja-JP\">") == true, "\(call)")
+        #expect(call["Twiml"]?.contains("テストモール店") == true)
+        #expect(calls.first?.path == "/2010-04-01/Accounts/AC0123456789abcdef/Calls.json")
+        #expect(sandbox.requests(path: "/v2/bot/message/push").count == 1, "level 1 is never sent twice")
+        #expect(try detour("status", at: "03:11:00").stdout.contains("not acknowledged; run 'detour ack \(incident)'"))
+
+        // 3. `detour ack` stops the escalation: the owner is never called.
+        let ack = try detour("ack", incident, "--by", "鈴木", at: "03:12:00")
+        #expect(ack.status == 0, "\(ack.output)")
+        #expect(ack.stdout.contains("acknowledged by 鈴木 after 11m40s"), "\(ack.output)")
+        try detour("tick", at: "03:20:30")
+        try detour("tick", at: "03:25:00")
+        #expect(calls.count == 1, "acknowledged: no call to the owner")
+        let status = try detour("status", at: "03:25:00")
+        #expect(status.stdout.contains("acknowledged by 鈴木 at 03:12:00 (MTTA 11m40s)"), "\(status.output)")
+        let again = try detour("ack", incident, at: "03:26:00")
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("already acknowledged by 鈴木"), "\(again.output)")
+
+        // 4. Recovery closes the ticket with the summary, and the people paged hear it is over.
+        sandbox.setMode(.healthy, for: "mall")
+        try detour("tick", at: "03:30:00")
+        try detour("tick", at: "03:30:10")
+        let resolved = try detour("tick", at: "03:35:20")
+        #expect(resolved.stdout.contains("resolved"), "\(resolved.output)")
+        let comments = sandbox.requests().filter { $0.path.hasSuffix("/comments") }
+        #expect(comments.count == 1)
+        let comment = form(comments.first?.body ?? "")["content"] ?? ""
+        #expect(comment.contains("停止 03:00〜03:30（30分）"), "\(comment)")
+        #expect(comment.contains("影響売上 ¥60,000"), "\(comment)")
+        #expect(comment.contains("鈴木が03:12に応答"), "\(comment)")
+        let closes = sandbox.requests().filter { $0.method == "PATCH" }
+        #expect(closes.count == 1)
+        #expect(form(closes.first?.body ?? "")["statusId"] == "4")
+        let after = sandbox.requests(path: "/v2/bot/message/push")
+        #expect(after.count == 2)
+        #expect(after.last.map { json($0.body)["to"] as? String } == "U1111tanaka")
+        #expect(after.last?.body.contains("復旧しました") == true)
+        #expect(sandbox.requests(path: "/api/chat.postMessage").count == 2)
+        #expect(calls.count == 1, "the call's resolved message goes as a text, not a call at night")
+        let texts = sandbox.requests().filter { $0.path.hasSuffix("/Messages.json") }
+        #expect(texts.count == 1)
+        #expect(form(texts.first?.body ?? "")["To"] == "+819033334444")
+
+        // Nothing sent twice, however often it ticks.
+        let total = sandbox.requests().count
+        try detour("tick", at: "03:40:00")
+        try detour("tick", at: "04:00:00")
+        #expect(sandbox.requests().count == total)
+
+        // 5. Secrets never show.
+        let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        for secret in environment.values { #expect(!journal.contains(secret)) }
+    }
+}
