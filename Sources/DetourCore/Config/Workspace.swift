@@ -61,6 +61,9 @@ extension Workspace {
                 }
             }
         }
+        for (reference, _) in oncall?.transports.credentials ?? [] {
+            if case .environment(let name) = reference { names.insert(name) }
+        }
         return names
     }
 }

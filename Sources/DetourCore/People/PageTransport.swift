@@ -35,8 +35,9 @@ public struct PageTransport: ProviderAction {
     }
 
     private func text(_ environment: CallEnvironment) throws(StepError) -> String {
-        guard let extra else { return message }
-        return message + "\n" + (try environment.text(extra))
+        // The page goes out even when its extra line cannot be rendered (a ticket that was never opened).
+        guard let extra, let line = try? environment.text(extra) else { return message }
+        return message + "\n" + line
     }
 
     public func call(_ environment: CallEnvironment) throws(StepError) -> ProviderCall? {
