@@ -197,7 +197,20 @@ final class OnCallEscalationTests {
         try detour("tick", at: "04:00:00")
         #expect(sandbox.requests().count == total)
 
-        // 5. Secrets never show.
+        // 5. The review and the KPIs show the time to acknowledge: 03:00:20 → 03:12:00.
+        let review = try detour("review", incident, at: "04:00:00")
+        #expect(review.status == 0, "\(review.output)")
+        #expect(review.stdout.contains("| 応答 / Acknowledged | 2026-11-27 03:12:00 by 鈴木 | +12m |"), "\(review.stdout)")
+        #expect(review.stdout.contains("応答までの時間 / Time to acknowledge (MTTA): 11m40s"))
+        #expect(review.stdout.contains("level 2: 鈴木 (secondary) — phone: succeeded"))
+        let kpi = try detour("report", "--kpi", at: "04:00:00")
+        #expect(kpi.status == 0, "\(kpi.output)")
+        #expect(kpi.stdout.contains("11m40s"), "\(kpi.stdout)")
+        let rows = json(try detour("report", "--kpi", "--json", at: "04:00:00").stdout)["rows"] as? [[String: Any]]
+        #expect(rows?.first?["mttaSeconds"] as? Double == 700)
+        #expect(rows?.first?["outages"] as? Double == 1)
+
+        // Secrets never show.
         let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
         for secret in environment.values { #expect(!journal.contains(secret)) }
     }

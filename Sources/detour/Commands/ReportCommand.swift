@@ -23,6 +23,8 @@ struct ReportCommand: Command {
         OptionSpec(name: "json", short: nil, value: nil, help: "print JSON instead of a table"),
         OptionSpec(name: "html", short: nil, value: "FILE", help: "also write a self-contained HTML page with a timeline per channel"),
         OptionSpec(name: "recompute", short: nil, value: nil, help: "apply today's revenue and sale calendar to past outages (labelled as such)"),
+        OptionSpec(name: "kpi", short: nil, value: nil, help: "KPIs per channel and period: outages, availability, MTTD, MTTA, MTTM, MTTR, money"),
+        OptionSpec(name: "by", short: nil, value: "PERIOD", help: "with --kpi: month (default) or week"),
     ]
 
     let since: String?
@@ -33,6 +35,8 @@ struct ReportCommand: Command {
     let json: Bool
     let html: String?
     let recompute: Bool
+    let kpi: Bool
+    let by: String?
 
     init(_ parsed: ParsedArguments) throws {
         since = parsed.value("since")
@@ -45,11 +49,15 @@ struct ReportCommand: Command {
         json = parsed.flag("json")
         html = parsed.value("html")
         recompute = parsed.flag("recompute")
+        kpi = parsed.flag("kpi")
+        by = parsed.value("by")
     }
 
     func validate() throws {
         if csv && json { throw UsageError(description: "--csv and --json cannot be combined; pick one") }
         if bom && !csv { throw UsageError(description: "--bom only applies to --csv; add --csv") }
+        if let by, !kpi { throw UsageError(description: "--by \(by) only applies to --kpi; add --kpi") }
+        if let by, KPIReport.Period(rawValue: by) == nil { throw UsageError(description: "--by \"\(by)\" is not a period; write --by month or --by week") }
         for (name, text) in [("since", since), ("until", until)] {
             guard let text else { continue }
             if text.isEmpty { throw UsageError(description: "--\(name) needs a time such as 2026-11-01 or 7d") }
@@ -75,7 +83,25 @@ struct ReportCommand: Command {
                 return .usage
             }
             let filter = ReportFilter(since: from, until: to, channels: channels)
-            let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter, recompute: recompute)
+            let state = try session.readState()
+            let report = LostSaleReport(state: state, workspace: workspace, now: now, filter: filter, recompute: recompute)
+            if kpi {
+                let kpis = KPIReport(report: report, state: state, period: by.flatMap(KPIReport.Period.init(rawValue:)) ?? .month)
+                if let html {
+                    let path = html.hasPrefix("/") ? html : FileManager.default.currentDirectoryPath + "/" + html
+                    try OutputFile.write(
+                        Data(context.console.redactor.mask(KPIReportHTML(report: kpis, timeZone: workspace.settings.timeZone).render()).utf8), to: path)
+                    context.console.err("wrote \(path)")
+                }
+                if csv {
+                    context.console.document(kpis.csv())
+                } else if json {
+                    context.console.document(kpis.json().jsonText + "\n")
+                } else {
+                    context.console.raw(kpis.table())
+                }
+                return .ok
+            }
             if let html {
                 let path = html.hasPrefix("/") ? html : FileManager.default.currentDirectoryPath + "/" + html
                 try OutputFile.write(Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8), to: path)
