@@ -1,12 +1,10 @@
 import Foundation
 
-/// Fake APIs for paging and tickets: Slack's Web API (`chat.postMessage`), Twilio's Messages and
-/// Calls, and Nulab Backlog's issues. They check requests the way the real ones do (auth, required
-/// fields, E.164 numbers, TwiML) and answer in their shapes. Part of `ProviderFakes`.
+/// Fake APIs for paging: Slack's Web API (`chat.postMessage`) and Twilio's Messages and Calls.
+/// They check requests the way the real ones do (auth, required fields, E.164 numbers, TwiML) and
+/// answer in their shapes. Part of `ProviderFakes`.
 struct PeopleFakes {
     private var counter = 0
-    /// Backlog issues by key: open or closed.
-    private var backlogIssues: [String: Bool] = [:]
 
     /// The answer to a request, or nil for hosts these fakes do not cover.
     mutating func answer(_ request: RecordedRequest) -> ScriptedResponse? {
@@ -14,7 +12,6 @@ struct PeopleFakes {
         switch true {
         case host == "slack.com": return slack(request)
         case host == "api.twilio.com": return twilio(request)
-        case host.hasSuffix(".backlog.jp") || host.hasSuffix(".backlog.com"): return backlog(request)
         default: return nil
         }
     }
@@ -24,7 +21,7 @@ struct PeopleFakes {
         return counter
     }
 
-    private static func json(_ status: Int, _ object: Any) -> ScriptedResponse {
+    static func json(_ status: Int, _ object: Any) -> ScriptedResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return ScriptedResponse(status: status, body: String(decoding: data, as: UTF8.self))
     }
@@ -135,54 +132,4 @@ struct PeopleFakes {
         return open.isEmpty
     }
 
-    // MARK: - Backlog
-
-    private mutating func backlog(_ request: RecordedRequest) -> ScriptedResponse {
-        let query = Self.form(request.query ?? "")
-        guard let key = query["apiKey"], !key.isEmpty else {
-            return Self.json(401, ["errors": [["message": "Authentication failure.", "code": 11, "moreInfo": ""]]])
-        }
-        let fields = Self.form(request.body)
-        let parts = request.path.split(separator: "/").map(String.init)
-        func invalid(_ message: String) -> ScriptedResponse {
-            Self.json(400, ["errors": [["message": message, "code": 7, "moreInfo": ""]]])
-        }
-        guard parts.count >= 3, parts[0] == "api", parts[1] == "v2", parts[2] == "issues" else {
-            return Self.json(404, ["errors": [["message": "No such resource.", "code": 6, "moreInfo": ""]]])
-        }
-        if request.method == "POST", parts.count == 3 {
-            guard request.header("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
-                return invalid("Content-Type must be application/x-www-form-urlencoded.")
-            }
-            for name in ["projectId", "issueTypeId", "priorityId"] where Int(fields[name] ?? "") == nil {
-                return invalid("Please specify \(name) as a number.")
-            }
-            guard let summary = fields["summary"], !summary.isEmpty else { return invalid("Please specify summary.") }
-            let id = nextID()
-            let issueKey = "SHOP-\(id)"
-            backlogIssues[issueKey] = true
-            return Self.json(
-                201,
-                [
-                    "id": id, "issueKey": issueKey, "keyId": id, "summary": summary, "description": fields["description"] ?? "",
-                    "projectId": Int(fields["projectId"]!)!, "status": ["id": 1, "name": "未対応"],
-                ])
-        }
-        guard parts.count >= 4, let open = backlogIssues[parts[3]] else {
-            return Self.json(404, ["errors": [["message": "No issue.", "code": 6, "moreInfo": ""]]])
-        }
-        if request.method == "POST", parts.count == 5, parts[4] == "comments" {
-            guard let content = fields["content"], !content.isEmpty else { return invalid("Please specify content.") }
-            return Self.json(201, ["id": nextID(), "content": content])
-        }
-        if request.method == "PATCH", parts.count == 4 {
-            if let status = fields["statusId"] {
-                guard let id = Int(status), (1...4).contains(id) else { return invalid("Please specify statusId as a status of the project.") }
-                backlogIssues[parts[3]] = id != 4
-            }
-            return Self.json(
-                200, ["issueKey": parts[3], "status": ["id": open && fields["statusId"] != "4" ? 1 : 4, "name": fields["statusId"] == "4" ? "完了" : "処理中"]])
-        }
-        return Self.json(405, ["errors": [["message": "Method not allowed.", "code": 6, "moreInfo": ""]]])
-    }
 }

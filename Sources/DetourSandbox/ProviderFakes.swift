@@ -12,10 +12,11 @@ struct ProviderFakes {
     private var statusIncidents: Set<String> = []
     private var counter = 0
     private var people = PeopleFakes()
+    private var tickets = TicketFakes()
 
     /// The answer to a provider request, or nil for hosts that are not faked.
     mutating func answer(_ request: RecordedRequest) -> ScriptedResponse? {
-        if let answer = people.answer(request) { return answer }
+        if let answer = people.answer(request) ?? tickets.answer(request) { return answer }
         let host = request.host.lowercased()
         switch true {
         case host == "api.line.me": return line(request)

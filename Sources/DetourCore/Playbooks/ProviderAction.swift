@@ -255,6 +255,9 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     case twilioCall = "twilio.call"
     case page = "page"
     case backlogIssue = "backlog.issue"
+    case jiraIssue = "jira.issue"
+    case servicenowIncident = "servicenow.incident"
+    case githubIssue = "github.issue"
 
     /// Reads the action's fields from a step.
     func read(_ fields: ProviderFields) -> (any ProviderAction)? {
@@ -276,6 +279,9 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         case .twilioCall: TwilioMessage.read(fields, mode: .call)
         case .page: PageAction.read(fields)
         case .backlogIssue: BacklogIssue.read(fields)
+        case .jiraIssue: JiraIssue.read(fields)
+        case .servicenowIncident: ServiceNowIncident.read(fields)
+        case .githubIssue: GitHubIssue.read(fields)
         }
     }
 }

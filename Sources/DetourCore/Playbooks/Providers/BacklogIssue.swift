@@ -85,7 +85,7 @@ public struct BacklogIssue: ProviderAction, ClosesOnUndo {
             }
             let url = base(environment) + "/api/v2/issues/\(FormBody.escape(issue))"
             let summary = environment.context.incident["summary"] ?? ""
-            if environment.outputs["commented"] == nil {
+            if environment.outputs["backlogCommented"] == nil {
                 return ProviderCall(
                     method: "POST", url: url + "/comments?apiKey=\(key)", headers: headers, body: FormBody.encode([("content", summary)]), stage: "comment")
             }
@@ -96,7 +96,7 @@ public struct BacklogIssue: ProviderAction, ClosesOnUndo {
     }
 
     public func rehearsalOutputs(after call: ProviderCall) -> [String: String]? {
-        call.stage == "comment" ? ["commented": "1"] : nil
+        call.stage == "comment" ? ["backlogCommented": "1"] : nil
     }
 
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
@@ -116,7 +116,7 @@ public struct BacklogIssue: ProviderAction, ClosesOnUndo {
             }
             let id = ((AnswerReading.json(response) as? [String: Any])?["id"] as? Int).map(String.init) ?? ""
             return .success(outputs: ["key": issue, "id": id, "url": base(environment) + "/view/\(issue)"])
-        case "comment": return .progress(outputs: ["commented": "1"])
+        case "comment": return .progress(outputs: ["backlogCommented": "1"])
         default: return .success(outputs: [:])
         }
     }
