@@ -22,6 +22,8 @@ public struct WorkspaceSettings: Sendable {
     public var calendar = WorkspaceCalendar()
     /// Where tick and watch keep a static status page (`statusPage.out`), if anywhere.
     public var statusPageOut: String? = nil
+    /// The outbound heartbeat pinged after every pass, if any.
+    public var heartbeat: Heartbeat? = nil
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(

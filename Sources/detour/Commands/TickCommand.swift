@@ -41,6 +41,7 @@ struct TickCommand: Command {
             }
             try await session.noteWorkspace(engine)
             try await engine.runPass()
+            await HeartbeatPing.send(session, ok: true, console: context.console)
             if outputs.isEnabled {
                 let written = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
                 if !written { return .failure }
@@ -48,6 +49,7 @@ struct TickCommand: Command {
             return .ok
         } catch {
             context.console.err("error: \(error.message)")
+            await HeartbeatPing.send(session, ok: false, console: context.console)
             return .failure
         }
     }
