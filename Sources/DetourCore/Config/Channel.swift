@@ -31,6 +31,8 @@ public struct Channel: Sendable {
     public var maintenance: [MaintenanceWindow] = []
     /// How long the channel must stay up before undo steps and recovery notices run (`recovery.settle`).
     public var settle: Duration = .seconds(300)
+    /// The marketplace's own contacts (support desk, status page), for the runbook.
+    public var contacts: [ChannelContact] = []
 }
 
 /// One HTTP check of a channel.

@@ -220,11 +220,13 @@ public struct WorkspaceLoader: Sendable {
             settle = recoveryReader.duration("settle", allowZero: true) ?? settle
             recoveryReader.finish()
         }
+        let contacts = ChannelContact.read(reader.array("contacts") ?? [], channel: id, sink: sink)
         guard let name, let kind, let url else { return nil }
         var channel = Channel(
             id: id, name: name, kind: kind, url: url, probes: probes, schedule: schedule, revenue: revenue,
             alternates: alternates.map(\.0), location: node.location, alternateLocations: alternates.map(\.1), maintenance: maintenance)
         channel.settle = settle
+        channel.contacts = contacts
         return channel
     }
 
