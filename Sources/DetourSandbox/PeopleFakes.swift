@@ -9,6 +9,7 @@ struct PeopleFakes {
     /// The answer to a request, or nil for hosts these fakes do not cover.
     mutating func answer(_ request: RecordedRequest) -> ScriptedResponse? {
         let host = request.host.lowercased()
+        if let answer = credentialCheck(request, host: host) { return answer }
         switch true {
         case host == "slack.com": return slack(request)
         case host == "api.twilio.com": return twilio(request)
@@ -42,6 +43,28 @@ struct PeopleFakes {
             && !text.dropFirst().hasPrefix("0")
     }
 
+    // MARK: - Credential checks (`selftest`)
+
+    /// The harmless authenticated reads a selftest uses: LINE's bot info, Slack's auth.test,
+    /// SendGrid's scopes, GitHub's user; nil for other requests. Twilio's account read is in `twilio`.
+    private func credentialCheck(_ request: RecordedRequest, host: String) -> ScriptedResponse? {
+        let bearer = request.header("authorization").map { $0.hasPrefix("Bearer ") && $0.count > 7 } ?? false
+        switch (host, request.method, request.path) {
+        case ("api.line.me", "GET", "/v2/bot/info"):
+            return bearer
+                ? Self.json(200, ["userId": "Ubot0001", "basicId": "@matcha", "displayName": "抹茶堂", "chatMode": "bot"])
+                : Self.json(401, ["message": "Authentication failed. Confirm that the access token in the authorization header is valid."])
+        case ("slack.com", "POST", "/api/auth.test"):
+            return bearer ? Self.json(200, ["ok": true, "team": "matcha-do", "user": "detour"]) : Self.json(200, ["ok": false, "error": "not_authed"])
+        case ("api.sendgrid.com", "GET", "/v3/scopes"):
+            return bearer ? Self.json(200, ["scopes": ["mail.send"]]) : Self.json(401, ["errors": [["field": NSNull(), "message": "authorization required"]]])
+        case ("api.github.com", "GET", "/user"):
+            return bearer ? Self.json(200, ["login": "matcha-do-bot"]) : Self.json(401, ["message": "Requires authentication"])
+        default:
+            return nil
+        }
+    }
+
     // MARK: - Slack Web API
 
     private mutating func slack(_ request: RecordedRequest) -> ScriptedResponse {
@@ -63,6 +86,15 @@ struct PeopleFakes {
 
     private mutating func twilio(_ request: RecordedRequest) -> ScriptedResponse {
         let parts = request.path.split(separator: "/").map(String.init)
+        if request.method == "GET", parts.count == 3, parts[0] == "2010-04-01", parts[1] == "Accounts", parts[2].hasSuffix(".json") {
+            // The account itself: what a selftest reads to check the SID and token.
+            let account = String(parts[2].dropLast(5))
+            guard let auth = request.header("authorization"), auth.hasPrefix("Basic "),
+                let decoded = Data(base64Encoded: String(auth.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+                decoded.hasPrefix(account + ":"), decoded.count > account.count + 1
+            else { return Self.json(401, ["code": 20003, "message": "Authenticate", "status": 401]) }
+            return Self.json(200, ["sid": account, "status": "active", "friendly_name": "matcha-do"])
+        }
         // /2010-04-01/Accounts/{AccountSid}/Messages.json or Calls.json
         guard request.method == "POST", parts.count == 4, parts[0] == "2010-04-01", parts[1] == "Accounts", ["Messages.json", "Calls.json"].contains(parts[3])
         else {

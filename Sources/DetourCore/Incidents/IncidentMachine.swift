@@ -176,15 +176,16 @@ struct IncidentMachine: Sendable {
         }
     }
 
-    /// Runs of `step-failed` playbooks for each step of an open outage that failed for good, once per failure.
+    /// Runs of `step-failed` playbooks for each step of an open outage (or a scheduled run) that failed for good, once per failure.
     ///
     /// Derived from state, not from the answer, so a run that dies right after journaling the
     /// failure still tells the operators on the next pass.
     func failureNotices() -> [JournalEvent] {
         guard !workspace.playbooks.filter({ $0.event == .stepFailed }).isEmpty else { return [] }
         var events: [JournalEvent] = []
-        for incident in state.incidents where incident.status != .resolved && incident.isOutage {
-            for key in incident.failedSteps {
+        for incident in state.incidents where incident.status != .resolved && (incident.isOutage || incident.trigger == .schedule) {
+            // A scheduled run tells of its own steps (a selftest's outcome), not of each check under them.
+            for key in incident.failedSteps where incident.isOutage || key.split(separator: "/").count == 2 {
                 let record = incident.steps[key]
                 let reason = "step \(key) of \(incident.id) failed: \(record?.error ?? "failed")"
                 // The attempt count is part of the id: a step retried by hand that fails again is told again.
@@ -370,6 +371,7 @@ struct IncidentMachine: Sendable {
         if record == nil, let gate = gate(planned, of: incident, channel: channel, at: now) { return gate }
         let action = planned.action.action
         if let page = action as? PageAction { return pageStep(planned, page: page, of: incident, channel: channel, at: now) }
+        if action is SelfTestAction { return selfTestStep(planned, of: incident, channel: channel, at: now) }
         let uncertain = record?.isUncertain == true
         if uncertain, !action.honoursIdempotency, planned.step.onUncertain == .skip, let record {
             let note = "an earlier attempt may have been delivered and \(action.name) cannot tell a repeat; not sent again (onUncertain: skip)"

@@ -258,6 +258,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     case jiraIssue = "jira.issue"
     case servicenowIncident = "servicenow.incident"
     case githubIssue = "github.issue"
+    case selftest = "selftest"
 
     /// Reads the action's fields from a step.
     func read(_ fields: ProviderFields) -> (any ProviderAction)? {
@@ -282,6 +283,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         case .jiraIssue: JiraIssue.read(fields)
         case .servicenowIncident: ServiceNowIncident.read(fields)
         case .githubIssue: GitHubIssue.read(fields)
+        case .selftest: SelfTestAction.read(fields)
         }
     }
 }
