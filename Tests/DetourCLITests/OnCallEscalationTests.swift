@@ -210,6 +210,11 @@ final class OnCallEscalationTests {
         #expect(rows?.first?["mttaSeconds"] as? Double == 700)
         #expect(rows?.first?["outages"] as? Double == 1)
 
+        // The lost-sale report carries it too.
+        let csv = try detour("report", "--csv", at: "04:00:00").stdout.split(separator: "\r\n").map(String.init)
+        #expect(csv.first?.hasSuffix(",acknowledged,acknowledged_by,seconds_to_acknowledge") == true)
+        #expect(csv.last?.hasSuffix(",2026-11-27T03:12:00+09:00,鈴木,700") == true, "\(csv)")
+
         // Secrets never show.
         let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
         for secret in environment.values { #expect(!journal.contains(secret)) }

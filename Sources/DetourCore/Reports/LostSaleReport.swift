@@ -40,6 +40,13 @@ public struct LostSaleWindow: Sendable, Equatable {
     public var saleMultiplier: Double
     /// The incident before this one, when its channel was restored by force while still failing.
     public var follows: String? = nil
+    /// When someone acknowledged the page (`detour ack`).
+    public var acknowledged: Date? = nil
+    /// Who acknowledged it.
+    public var acknowledgedBy: String? = nil
+
+    /// Seconds from confirmation to the acknowledgement (MTTA).
+    public var secondsToAcknowledge: Double? { acknowledged.map { $0.timeIntervalSince(detected) } }
 
     /// Seconds from the first failure to confirmation.
     public var secondsToDetect: Double { detected.timeIntervalSince(from) }
@@ -215,7 +222,8 @@ public struct LostSaleReport: Sendable {
             earliest: incident.lastSuccessAt, from: from, detected: incident.openedAt, mitigated: incident.mitigatedAt, to: incident.recoveringAt,
             resolved: incident.resolvedAt, minutes: end.timeIntervalSince(from) / 60, unmitigatedMinutes: mitigationPoint.timeIntervalSince(from) / 60,
             moneyAtRisk: before + after, moneyBeforeMitigation: before, moneyAfterMitigation: after, recapture: after * share,
-            currency: revenue?.currency ?? "JPY", saleMultiplier: max(1, multiplier), follows: incident.follows)
+            currency: revenue?.currency ?? "JPY", saleMultiplier: max(1, multiplier), follows: incident.follows, acknowledged: incident.acknowledgedAt,
+            acknowledgedBy: incident.acknowledgedBy)
     }
 
     /// Totals per currency, sorted by currency code.
@@ -279,7 +287,8 @@ public struct LostSaleReport: Sendable {
     public func csv(byteOrderMark: Bool = false) -> String {
         var lines = [
             "channel,incident,trigger,from,to,minutes,money_at_risk,currency,channel_name,earliest,detected,mitigated,resolved,"
-                + "unmitigated_minutes,money_before_mitigation,money_after_mitigation,recapture,seconds_to_detect,seconds_to_mitigate,sale_multiplier"
+                + "unmitigated_minutes,money_before_mitigation,money_after_mitigation,recapture,seconds_to_detect,seconds_to_mitigate,sale_multiplier,"
+                + "acknowledged,acknowledged_by,seconds_to_acknowledge"
         ]
         for window in windows {
             let fields = [
@@ -288,7 +297,8 @@ public struct LostSaleReport: Sendable {
                 window.earliest.map(isoTime) ?? "", isoTime(window.detected), window.mitigated.map(isoTime) ?? "", window.resolved.map(isoTime) ?? "",
                 String(format: "%.1f", window.unmitigatedMinutes), amount(window.moneyBeforeMitigation), amount(window.moneyAfterMitigation),
                 amount(window.recapture), String(format: "%.0f", window.secondsToDetect), window.secondsToMitigate.map { String(format: "%.0f", $0) } ?? "",
-                Self.number(window.saleMultiplier),
+                Self.number(window.saleMultiplier), window.acknowledged.map(isoTime) ?? "", window.acknowledgedBy ?? "",
+                window.secondsToAcknowledge.map { String(format: "%.0f", $0) } ?? "",
             ]
             lines.append(fields.map(CSV.field).joined(separator: ","))
         }
@@ -318,6 +328,8 @@ public struct LostSaleReport: Sendable {
                 ("currency", .string(window.currency)), ("saleMultiplier", .number(window.saleMultiplier)),
                 ("secondsToDetect", seconds(window.secondsToDetect)), ("secondsToMitigate", seconds(window.secondsToMitigate)),
                 ("secondsToRecover", seconds(window.secondsToRecover)), ("follows", window.follows.map(JSONValue.string) ?? .null),
+                ("acknowledged", time(window.acknowledged)), ("acknowledgedBy", window.acknowledgedBy.map(JSONValue.string) ?? .null),
+                ("secondsToAcknowledge", seconds(window.secondsToAcknowledge)),
             ])
         }
         let channels: [JSONValue] = summaries.map { summary in
