@@ -105,6 +105,16 @@ final class OnCallEscalationTests {
 
     var calls: [RecordedRequest] { sandbox.requests().filter { $0.path.hasSuffix("/Calls.json") } }
 
+    @Test func aDrillShowsEveryLevelOfThePageAndWhoItReaches() throws {
+        let drill = try detour("drill", "mall", at: "03:00:00")
+        #expect(drill.status == 0, "\(drill.output)")
+        #expect(drill.stdout.contains("[failover] mall-down/page/1/line  (page.line) — 田中 (primary), at once"), "\(drill.stdout)")
+        #expect(drill.stdout.contains("[failover] mall-down/page/2/phone  (page.phone) — 鈴木 (secondary), after 10m without detour ack"))
+        #expect(drill.stdout.contains("[failover] mall-down/page/3/phone  (page.phone) — 店長 (owner), after 20m without detour ack"))
+        #expect(drill.stdout.contains("[undo] mall-down/ticket/undo  (backlog.issue)"))
+        #expect(sandbox.requests().isEmpty, "a drill sends nothing")
+    }
+
     @Test func aNightOutagePagesThePrimaryEscalatesByPhoneStopsAtAckAndTheTicketFollows() throws {
         let check = try detour("check")
         #expect(check.status == 0, "\(check.output)")

@@ -28,11 +28,12 @@ public struct IncidentSummary: Sendable {
 
     /// Steps that succeeded in the failover, by step id (`promo`, `line`), pages aside.
     public var done: [String] {
-        incident.steps.filter { key, record in
-            key.split(separator: "/").count == 2 && record.outcome == .succeeded && record.phase == .failover
-        }.keys.sorted().compactMap { key in
-            let id = String(key.split(separator: "/")[1])
-            return Self.isPage(key, in: workspace) ? nil : id
+        workspace.stepOrder(of: incident).compactMap { key in
+            let parts = key.split(separator: "/")
+            guard parts.count == 2, let record = incident.steps[key], record.outcome == .succeeded, record.phase == .failover,
+                !Self.isPage(key, in: workspace)
+            else { return nil }
+            return String(parts[1])
         }
     }
 
