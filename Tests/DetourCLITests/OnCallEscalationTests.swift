@@ -105,6 +105,23 @@ final class OnCallEscalationTests {
 
     var calls: [RecordedRequest] { sandbox.requests().filter { $0.path.hasSuffix("/Calls.json") } }
 
+    @Test func oncallShowsWhoNowTheNextHandoffsAndTheEscalation() throws {
+        let now = try detour("oncall", at: "03:00:00")
+        #expect(now.status == 0, "\(now.output)")
+        #expect(now.stdout.contains("On call at 2026-11-27 03:00:"))
+        #expect(now.stdout.contains("primary    田中 (tanaka)"), "\(now.stdout)")
+        #expect(now.stdout.contains("鈴木 (2026-11-30 10:00)"))
+        #expect(now.stdout.contains("  2. secondary → 鈴木 by phone, then after 10m without an acknowledgement"))
+        let later = try detour("oncall", "--at", "2026-12-01T12:00", "--json", at: "03:00:00")
+        let rotations = json(later.stdout)["rotations"] as? [[String: Any]]
+        #expect(rotations?.first?["person"] as? String == "suzuki", "\(later.stdout)")
+        #expect(rotations?.first?["until"] as? String == "2026-12-07T10:00:00+09:00")
+        let bad = try detour("oncall", "--at", "someday", at: "03:00:00")
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--at \"someday\" is not a time"))
+        #expect(try detour("check").stdout.contains("on call: 3 people, 2 rotations"))
+    }
+
     @Test func aDrillShowsEveryLevelOfThePageAndWhoItReaches() throws {
         let drill = try detour("drill", "mall", at: "03:00:00")
         #expect(drill.status == 0, "\(drill.output)")

@@ -60,6 +60,7 @@ public struct WorkspaceLoader: Sendable {
             oncall = people.read(node)
         }
         people.checkPages(playbooks, schedule: oncall)
+        people.checkCredentials(oncall, environment: environment, root: root)
         if channels.isEmpty, !sink.hasErrors {
             sink.error(
                 "no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))

@@ -313,6 +313,20 @@ struct OnCallLoader {
         }
     }
 
+    /// Warns about a `send` credential that is not available where `check` runs, and refuses one too short to mask.
+    func checkCredentials(_ schedule: OnCallSchedule?, environment: [String: String], root: String) {
+        let resolver = SecretResolver(environment: environment, workspaceRoot: root)
+        for (reference, location) in schedule?.transports.credentials ?? [] {
+            if let value = resolver.peek(reference), value.count < Redactor.minimumLength {
+                sink.error(
+                    "the credential in \(reference) is only \(value.count) characters long; one shorter than \(Redactor.minimumLength) cannot be masked safely; set \(reference) to the real token",
+                    at: location)
+            } else if !resolver.isAvailable(reference) {
+                sink.warning("\(reference) is not available here; set it where detour runs, or pages by that way fail", at: location)
+            }
+        }
+    }
+
     /// Every `page` step names a policy of the file.
     func checkPages(_ playbooks: [Playbook], schedule: OnCallSchedule?) {
         for playbook in playbooks {
