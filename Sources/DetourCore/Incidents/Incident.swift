@@ -152,6 +152,13 @@ public struct PageRecord: Sendable, Codable, Equatable {
 }
 
 extension Incident {
+    /// Whether an operator restored it by force at or after a time: a failure that starts then is
+    /// a new outage, even when it starts in the same second as this one did.
+    func restoredByForce(since time: Date?) -> Bool {
+        guard forcedRestore, let time, let restored = recoveringAt else { return false }
+        return restored >= time
+    }
+
     /// Time to acknowledge: from the opening to the acknowledgement, if there was one.
     public var timeToAcknowledge: TimeInterval? { acknowledgedAt.map { $0.timeIntervalSince(openedAt) } }
 }

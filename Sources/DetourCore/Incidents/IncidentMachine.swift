@@ -113,7 +113,10 @@ struct IncidentMachine: Sendable {
                     events.append(.incidentRelapsed(IncidentReference(incident: incident.id)))
                 }
             } else if health.state == .down || health.state == .recovering, state.hold(on: channel.id, at: now) == nil,
-                !state.incidents.contains(where: { $0.channel == channel.id && $0.trigger == .probe && $0.firstFailureAt == health.firstFailureAt })
+                !state.incidents.contains(where: {
+                    $0.channel == channel.id && $0.trigger == .probe && $0.firstFailureAt == health.firstFailureAt
+                        && !$0.restoredByForce(since: health.firstFailureAt)
+                })
             {
                 let previous = state.incidents.last { $0.channel == channel.id && $0.isOutage }
                 let follows = previous.flatMap { $0.forcedRestore ? $0.id : nil }
