@@ -179,6 +179,9 @@ final class OnCallEscalationTests {
         #expect(calls.first?.path == "/2010-04-01/Accounts/AC0123456789abcdef/Calls.json")
         #expect(sandbox.requests(path: "/v2/bot/message/push").count == 1, "level 1 is never sent twice")
         #expect(try detour("status", at: "03:11:00").stdout.contains("not acknowledged; run 'detour ack \(incident)'"))
+        let paged = (json(try detour("status", "--json", at: "03:11:00").stdout)["incidents"] as? [[String: Any]])?.first?["paged"] as? [[String: Any]]
+        #expect(paged?.map { $0["person"] as? String } == ["tanaka", "suzuki"])
+        #expect(paged?.last?["via"] as? [String] == ["phone"])
 
         // 3. `detour ack` stops the escalation: the owner is never called.
         let ack = try detour("ack", incident, "--by", "鈴木", at: "03:12:00")

@@ -97,7 +97,16 @@ struct StatusCommand: Command {
                 ("acknowledgedBy", incident.acknowledgedBy.map(JSONValue.string) ?? .null),
                 ("acknowledgedAt", incident.acknowledgedAt.map { .string($0.formatted(iso)) } ?? .null),
                 ("secondsToAcknowledge", incident.timeToAcknowledge.map { .number($0.rounded()) } ?? .null),
-                ("paged", .array((incident.pages ?? []).map { .string("\($0.level) \($0.person) \($0.via.joined(separator: ","))") })),
+                (
+                    "paged",
+                    .array(
+                        (incident.pages ?? []).map { page in
+                            .object([
+                                ("level", .number(Double(page.level))), ("person", .string(page.person)), ("name", .string(page.name)),
+                                ("target", .string(page.target)), ("via", .array(page.via.map(JSONValue.string))), ("at", .string(page.at.formatted(iso))),
+                            ])
+                        })
+                ),
                 (
                     "autoApproveAt",
                     approval?.autoAfter.map { .string(incident.openedAt.addingTimeInterval($0.timeInterval).formatted(iso)) } ?? .null
