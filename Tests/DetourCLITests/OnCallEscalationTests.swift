@@ -122,6 +122,49 @@ final class OnCallEscalationTests {
         #expect(try detour("check").stdout.contains("on call: 3 people, 2 rotations"))
     }
 
+    @Test func mailAndPagerDutyPagesAreResolvedWhenItIsOver() throws {
+        let base = sandbox.baseURL
+        try workspace.write(
+            "detour.json5",
+            #"{ providers: { sendgrid: "\#(base)/ext/api.sendgrid.com", pagerduty: "\#(base)/ext/events.pagerduty.com", backlog: "\#(base)/ext/example.backlog.jp" } }"#
+        )
+        try workspace.write(
+            "oncall.json5",
+            """
+            {
+              people: { tanaka: { name: "田中", email: "tanaka@example.jp" }, suzuki: { name: "鈴木", email: "suzuki@example.jp" } },
+              rotations: { primary: { members: ["tanaka", "suzuki"], handoff: "mon 10:00", every: "1w", start: "2026-11-23" } },
+              escalation: { default: [{ notify: "primary", via: ["email", "pagerduty"] }] },
+              send: { email: { apiKey: "env:SENDGRID_KEY", from: "detour@example.jp" }, pagerduty: { routingKey: "env:PD_KEY" } },
+            }
+            """)
+        var environment = self.environment
+        environment["SENDGRID_KEY"] = "SG.sendgrid-secret-1"
+        environment["PD_KEY"] = "pd-routing-secret-22"
+        environment["DETOUR_NOW"] = "2026-11-27T10:00:00+09:00"
+        let failover = try DetourBinary.run(["failover", "mall", "--reason", "決済エラー"], in: workspace.root, environment: environment)
+        #expect(failover.status == 0, "\(failover.output)")
+        let mails = sandbox.requests(path: "/v3/mail/send")
+        #expect(mails.count == 1)
+        #expect(mails.first?.answeredStatus == 202)
+        #expect(mails.first?.body.contains("tanaka@example.jp") == true)
+        #expect(mails.first?.body.contains("【Detour】テストモール店が停止しています（mall-20261127-100000）") == true, "\(mails.first?.body ?? "")")
+        let events = sandbox.requests(path: "/v2/enqueue")
+        #expect(events.count == 1)
+        #expect(events.first?.answeredStatus == 202)
+        #expect(json(events.first?.body ?? "")["dedup_key"] as? String == "mall-20261127-100000")
+        #expect(json(events.first?.body ?? "")["event_action"] as? String == "trigger")
+
+        environment["DETOUR_NOW"] = "2026-11-27T10:20:00+09:00"
+        let restore = try DetourBinary.run(["restore", "mall"], in: workspace.root, environment: environment)
+        #expect(restore.status == 0, "\(restore.output)")
+        #expect(sandbox.requests(path: "/v3/mail/send").last?.body.contains("復旧しました") == true)
+        let resolve = json(sandbox.requests(path: "/v2/enqueue").last?.body ?? "")
+        #expect(resolve["event_action"] as? String == "resolve")
+        #expect(resolve["dedup_key"] as? String == "mall-20261127-100000")
+        #expect(sandbox.requests(path: "/v2/enqueue").count == 2)
+    }
+
     @Test func aDrillShowsEveryLevelOfThePageAndWhoItReaches() throws {
         let drill = try detour("drill", "mall", at: "03:00:00")
         #expect(drill.status == 0, "\(drill.output)")
