@@ -108,6 +108,10 @@ struct TimelinePrinter: Sendable {
             )
         case .workspaceValid:
             line(record.ts, "workspace valid again")
+        case .incidentPaged(let event):
+            line(record.ts, "incident \(event.incident): paging \(event.name) (\(event.target), level \(event.level)) by \(event.via.joined(separator: ", "))")
+        case .incidentAcknowledged(let event):
+            line(record.ts, "incident \(event.incident) acknowledged by \(event.by); escalation stops")
         }
     }
 

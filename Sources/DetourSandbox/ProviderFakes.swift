@@ -11,9 +11,12 @@ struct ProviderFakes {
     private var campaigns: [String: Bool] = [:]
     private var statusIncidents: Set<String> = []
     private var counter = 0
+    private var people = PeopleFakes()
+    private var tickets = TicketFakes()
 
     /// The answer to a provider request, or nil for hosts that are not faked.
     mutating func answer(_ request: RecordedRequest) -> ScriptedResponse? {
+        if let answer = people.answer(request) ?? tickets.answer(request) { return answer }
         let host = request.host.lowercased()
         switch true {
         case host == "api.line.me": return line(request)

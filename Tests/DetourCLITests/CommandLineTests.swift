@@ -57,11 +57,20 @@ struct CommandLineTests {
         #expect(result.stdout.contains("楽天市場店"))
         #expect(result.stdout.contains("¥"))
         // The sandbox's provider fakes answer like the real APIs: one failure notice and one recovery
-        // notice on LINE (200), one post on X (201), a trigger and a resolve to PagerDuty (202), and the
-        // Shopify discount switched on and off again (200 without userErrors).
+        // notice on LINE (200), one post on X (201), the Shopify discount switched on and off again
+        // (200 without userErrors), a Backlog ticket opened and closed, and the on-call pages: nobody
+        // acknowledges in the demo's 30-minute outage, so all three levels are paged (the primary by
+        // LINE and Slack, the secondary by LINE and phone, the owner by phone and mail), and each hears
+        // it is over (a call's "resolved" goes as an SMS).
         #expect(result.stdout.components(separatedBy: "POST api.line.me/v2/bot/message/broadcast → 200").count - 1 == 2)
         #expect(result.stdout.components(separatedBy: "POST api.x.com/2/tweets → 201").count - 1 == 1)
-        #expect(result.stdout.components(separatedBy: "POST events.pagerduty.com/v2/enqueue → 202").count - 1 == 2)
+        #expect(result.stdout.components(separatedBy: "POST matcha-do.backlog.jp/api/v2/issues → 201").count - 1 == 1)
+        #expect(result.stdout.components(separatedBy: "PATCH matcha-do.backlog.jp/api/v2/issues/SHOP-1 → 200").count - 1 == 1)
+        #expect(result.stdout.components(separatedBy: "POST api.line.me/v2/bot/message/push → 200").count - 1 == 4)
+        #expect(result.stdout.components(separatedBy: "POST slack.com/api/chat.postMessage → 200").count - 1 == 2)
+        #expect(result.stdout.components(separatedBy: "/Calls.json → 201").count - 1 == 2)
+        #expect(result.stdout.components(separatedBy: "/Messages.json → 201").count - 1 == 2)
+        #expect(result.stdout.contains("paging 店長 (owner, level 3) by phone, email"))
         #expect(result.stdout.components(separatedBy: "POST matcha-do.myshopify.com/admin/api/2025-01/graphql.json → 200").count - 1 == 2)
         #expect(!result.stdout.contains("failed"), "\(result.stdout)")
     }

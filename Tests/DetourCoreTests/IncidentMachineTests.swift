@@ -226,6 +226,20 @@ enum MachineFixtures {
         #expect(second.follows == first.id)
     }
 
+    @Test func aFailureInTheSameSecondAsAForcedRestoreStillOpensANewIncident() throws {
+        // Seed 6768569879444339066 of the invariant test: an outage whose first failure, opening and
+        // forced restore share one second, then fails again in that second.
+        let rig = try MachineRig(MachineFixtures.workspace())
+        rig.probe("own", passes: false, times: 3, every: 0)
+        let first = try #require(rig.incidents(of: "own").first)
+        #expect(first.firstFailureAt == rig.now)
+        try rig.restore("own", stillFailing: true, force: true)
+        rig.probe("own", passes: false, times: 3, every: 0)
+        #expect(rig.state.channels["own"]?.state == .down)
+        let second = try #require(rig.state.openIncident(for: "own"), "never down without an open incident")
+        #expect(second.follows == first.id)
+    }
+
     @Test func aRelapseInsideSettleContinuesTheSameIncidentSilently() throws {
         let rig = try MachineRig(MachineFixtures.workspace())
         rig.probe("rakuten", passes: false, times: 3)

@@ -222,7 +222,7 @@ import Testing
         #expect(!plain.hasPrefix("\u{FEFF}"))
         let rows = plain.split(separator: "\r\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(rows.count == 2)
-        #expect(rows[0].count == 20)
+        #expect(rows[0].count == 23)
         #expect(rows[1].count == rows[0].count)
         let header = rows[0].map(String.init)
         let row = Dictionary(uniqueKeysWithValues: zip(header, rows[1].map(String.init)))

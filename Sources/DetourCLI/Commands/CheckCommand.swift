@@ -20,7 +20,9 @@ struct CheckCommand: Command {
         let steps = workspace.playbooks.reduce(0) { $0 + $1.steps.count + $1.recovery.count }
         let probes = workspace.channels.reduce(0) { $0 + $1.probes.count }
         context.console.out(
-            "ok: \(workspace.channels.count) channels (\(probes) probes), \(workspace.playbooks.count) playbooks (\(steps) steps), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            "ok: \(workspace.channels.count) channels (\(probes) probes), \(workspace.playbooks.count) playbooks (\(steps) steps), "
+                + (workspace.oncall.map { "on call: \($0.people.count) people, \($0.rotations.count) rotations, " } ?? "")
+                + "\(warnings) warning\(warnings == 1 ? "" : "s")"
         )
         return .ok
     }

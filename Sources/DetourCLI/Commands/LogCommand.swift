@@ -65,6 +65,10 @@ struct LogCommand: Command {
             return "\(time)  \(record.event.type)  \(e.incident)"
         case .stepRetried(let e):
             return "\(time)  \(record.event.type)  \(e.incident) \(e.step) by \(e.by)"
+        case .incidentPaged(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) level \(e.level): \(e.name) (\(e.target)) by \(e.via.joined(separator: ", "))"
+        case .incidentAcknowledged(let e):
+            return "\(time)  \(record.event.type)  \(e.incident) by \(e.by)"
         }
     }
 }

@@ -22,7 +22,9 @@ struct ReportCommand: Command {
     static let json = Flag("json", help: "print JSON instead of a table")
     static let html = Option.path("html", value: "FILE", help: "also write a self-contained HTML page with a timeline per channel")
     static let recompute = Flag("recompute", help: "apply today's revenue and sale calendar to past outages (labelled as such)")
-    static let options: [any OptionDeclaration] = [since, until, channel, csv, bom, json, html, recompute]
+    static let kpi = Flag("kpi", help: "KPIs per channel and period: outages, availability, MTTD, MTTA, MTTM, MTTR, money")
+    static let by = Option.string("by", value: "PERIOD", help: "with --kpi: month (default) or week")
+    static let options: [any OptionDeclaration] = [since, until, channel, csv, bom, json, html, recompute, kpi, by]
 
     let since: TimeArgument?
     let until: TimeArgument?
@@ -32,6 +34,8 @@ struct ReportCommand: Command {
     let json: Bool
     let html: PathArgument?
     let recompute: Bool
+    let kpi: Bool
+    let by: String?
 
     init(_ parsed: ParsedArguments) throws(UsageError) {
         since = try parsed.value(Self.since)
@@ -43,11 +47,15 @@ struct ReportCommand: Command {
         json = parsed.flag(Self.json)
         html = try parsed.value(Self.html)
         recompute = parsed.flag(Self.recompute)
+        kpi = parsed.flag(Self.kpi)
+        by = try parsed.value(Self.by)
     }
 
     func validate() throws(UsageError) {
         if csv && json { throw UsageError(description: "--csv and --json cannot be combined; pick one") }
         if bom && !csv { throw UsageError(description: "--bom only applies to --csv; add --csv") }
+        if let by, !kpi { throw UsageError(description: "--by \(by) only applies to --kpi; add --kpi") }
+        if let by, KPIReport.Period(rawValue: by) == nil { throw UsageError(description: "--by \"\(by)\" is not a period; write --by month or --by week") }
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
@@ -60,7 +68,24 @@ struct ReportCommand: Command {
         if let from, let to, to < from { throw UsageError(description: "--until is before --since; swap them") }
         for id in channels { _ = try id.resolve(in: workspace) }
         let filter = ReportFilter(since: from, until: to, channels: channels.map(\.id))
-        let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter, recompute: recompute)
+        let state = try session.readState()
+        let report = LostSaleReport(state: state, workspace: workspace, now: now, filter: filter, recompute: recompute)
+        if kpi {
+            let kpis = KPIReport(report: report, state: state, period: by.flatMap(KPIReport.Period.init(rawValue:)) ?? .month)
+            if let html {
+                let path = html.absolute()
+                try OutputFile.write(Data(context.console.redactor.mask(KPIReportHTML(report: kpis, timeZone: zone).render()).utf8), to: path)
+                context.console.err("wrote \(path)")
+            }
+            if csv {
+                context.console.document(kpis.csv())
+            } else if json {
+                context.console.document(kpis.json().jsonText + "\n")
+            } else {
+                context.console.raw(kpis.table())
+            }
+            return .ok
+        }
         if let html {
             let path = html.absolute()
             try OutputFile.write(Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8), to: path)

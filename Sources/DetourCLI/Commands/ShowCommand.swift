@@ -34,6 +34,7 @@ struct ShowCommand: Command {
         context.console.out("reason: \(item.reason)")
         let current = state.incident(item.id) ?? item
         context.console.out("now: \(workspace.summary(of: current, clock: printer.clock))")
+        if let line = PageLines.status(current, clock: printer.clock) { context.console.out(line) }
         if let follows = current.follows {
             context.console.out("follows \(follows): its channel was restored by force while still failing")
         }

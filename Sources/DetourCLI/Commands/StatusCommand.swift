@@ -55,6 +55,7 @@ struct StatusCommand: Command {
                 let auto = rule.autoAfter.map { " (approved automatically at \(printer.clock(incident.openedAt.addingTimeInterval($0.timeInterval))))" } ?? ""
                 context.console.out("  awaiting approval: run 'detour approve \(incident.id)'\(auto)")
             }
+            if let line = PageLines.status(incident, clock: printer.clock) { context.console.out("  \(line)") }
             for (key, step) in session.workspace.orderedSteps(of: incident) {
                 let state = step.isUncertain ? "uncertain (will resume)" : step.outcome?.rawValue ?? "pending"
                 let detail = step.error ?? step.note
@@ -87,6 +88,19 @@ struct StatusCommand: Command {
                 ("needsAttention", .bool(incident.needsAttention)),
                 ("failedSteps", .array(incident.failedSteps.map(JSONValue.string))),
                 ("follows", incident.follows.map(JSONValue.string) ?? .null),
+                ("acknowledgedBy", incident.acknowledgedBy.map(JSONValue.string) ?? .null),
+                ("acknowledgedAt", incident.acknowledgedAt.map { .string($0.formatted(iso)) } ?? .null),
+                ("secondsToAcknowledge", incident.timeToAcknowledge.map { .number($0.rounded()) } ?? .null),
+                (
+                    "paged",
+                    .array(
+                        (incident.pages ?? []).map { page in
+                            .object([
+                                ("level", .number(Double(page.level))), ("person", .string(page.person)), ("name", .string(page.name)),
+                                ("target", .string(page.target)), ("via", .array(page.via.map(JSONValue.string))), ("at", .string(page.at.formatted(iso))),
+                            ])
+                        })
+                ),
                 (
                     "autoApproveAt",
                     approval?.autoAfter.map { .string(incident.openedAt.addingTimeInterval($0.timeInterval).formatted(iso)) } ?? .null

@@ -35,13 +35,21 @@ struct TickCommand: Command {
         let outputs = PassOutputs(
             workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
             stateDirectory: session.stateDirectory)
-        let engine = try session.engine(http: http) { event in
-            printer.handle(event)
-            outputs.observe(event)
-            interruption.observe(event)
+        let engine: Engine
+        do {
+            engine = try session.engine(http: http) { event in
+                printer.handle(event)
+                outputs.observe(event)
+                interruption.observe(event)
+            }
+            try await session.noteWorkspace(engine)
+            try await engine.runPass()
+        } catch {
+            // Someone off this machine hears that the pass failed (`heartbeat.url` + /fail).
+            await HeartbeatPing.send(session, ok: false, console: context.console)
+            throw error
         }
-        try await session.noteWorkspace(engine)
-        try await engine.runPass()
+        await HeartbeatPing.send(session, ok: true, console: context.console)
         if outputs.isEnabled {
             let written = outputs.write(state: await engine.state, now: try session.clock().now(), console: context.console)
             if !written { return .failure }

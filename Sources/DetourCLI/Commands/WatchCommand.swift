@@ -78,7 +78,13 @@ struct WatchCommand: Command {
                             }
                         engine = current
                         try await current.noteWorkspace(validity.current, running: session.workspace, at: try session.clock().now())
-                        try await current.runPass()
+                        do {
+                            try await current.runPass()
+                        } catch {
+                            await HeartbeatPing.send(session, ok: false, console: context.console)
+                            throw error
+                        }
+                        await HeartbeatPing.send(session, ok: true, console: context.console)
                         if outputs.isEnabled {
                             _ = outputs.write(state: await current.state, now: try session.clock().now(), console: context.console)
                         }

@@ -29,6 +29,8 @@ public struct Channel: Sendable {
     public var maintenance: [MaintenanceWindow] = []
     /// How long the channel must stay up before undo steps and recovery notices run (`recovery.settle`).
     public var settle: Duration = .seconds(300)
+    /// The marketplace's own contacts (support desk, status page), for the runbook.
+    public var contacts: [ChannelContact] = []
 
     /// Channel ids customers are sent to when this one is down, in order.
     public var alternates: [String] { alternateReferences.map(\.value) }

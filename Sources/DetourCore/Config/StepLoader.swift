@@ -176,6 +176,8 @@ struct StepLoader {
             // Keep the rest of the step from being reported as unknown keys.
             for member in node.members ?? [] { _ = reader.value(member.key) }
         }
+        // A ticket closes on recovery without an undo written out.
+        if undo == nil, case .provider(let opened)? = action, let ticket = opened as? any ClosesOnUndo { undo = .provider(ticket.closing) }
         guard let id, let action else { return nil }
         var step = Step(id: id, action: action, undo: undo, continueOnError: continueOnError, attempts: attempts, location: node.location)
         step.backoff = backoff

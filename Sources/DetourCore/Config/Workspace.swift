@@ -22,6 +22,8 @@ public struct WorkspaceSettings: Sendable {
     public var calendar = WorkspaceCalendar()
     /// Where tick and watch keep a static status page (`statusPage.out`), if anywhere.
     public var statusPageOut: String? = nil
+    /// The outbound heartbeat pinged after every pass, if any.
+    public var heartbeat: Heartbeat? = nil
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(
@@ -38,6 +40,8 @@ public struct Workspace: Sendable {
     public var channels: [Channel]
     /// Playbooks by id, sorted.
     public var playbooks: [Playbook]
+    /// People, rotations and escalation from `oncall.json5`, when the workspace has one.
+    public var oncall: OnCallSchedule? = nil
 
     /// The channel with this id.
     public func channel(_ id: String) -> Channel? { channels.first { $0.id == id } }
@@ -58,6 +62,9 @@ extension Workspace {
                     names.formUnion(action.action.environmentNames)
                 }
             }
+        }
+        for (reference, _) in oncall?.transports.credentials ?? [] {
+            if case .environment(let name) = reference { names.insert(name) }
         }
         return names
     }

@@ -53,11 +53,19 @@ public struct WorkspaceLoader: Sendable {
             guard let (node, id) = parse(file, sink: sink, optional: false) else { continue }
             if let playbook = readPlaybook(node, id: id, sink: sink) { playbooks.append(playbook) }
         }
+        var oncall: OnCallSchedule?
+        let people = OnCallLoader(sink: sink, timeZone: settings.timeZone)
+        if let (node, _) = parse(OnCallLoader.file, sink: sink, optional: true) {
+            fileCount += 1
+            oncall = people.read(node)
+        }
+        people.checkPages(playbooks, schedule: oncall)
+        people.checkCredentials(oncall, environment: environment, root: root)
         if channels.isEmpty, !sink.hasErrors {
             sink.error(
                 "no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))
         }
-        let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks)
+        let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks, oncall: oncall)
         let channelFileIDs = Set(channelFiles.map(Self.id(ofFile:)))
         WorkspaceValidator(workspace: workspace, channelFileIDs: channelFileIDs, environment: environment, sink: sink).validate()
         let diagnostics = sink.diagnostics.sorted { $0.location < $1.location }
@@ -176,6 +184,7 @@ public struct WorkspaceLoader: Sendable {
             }
         }
         if let statusPage = reader.value("statusPage") { settings.statusPageOut = StatusPageSettings.readOut(statusPage, sink: sink) }
+        if let heartbeat = reader.value("heartbeat") { settings.heartbeat = Heartbeat.read(heartbeat, sink: sink) }
         reader.finish()
         return settings
     }
@@ -212,11 +221,13 @@ public struct WorkspaceLoader: Sendable {
             settle = recoveryReader.duration("settle", allowZero: true) ?? settle
             recoveryReader.finish()
         }
+        let contacts = ChannelContact.read(reader.array("contacts") ?? [], channel: id, sink: sink)
         guard let name, let kind, let url else { return nil }
         var channel = Channel(
             id: id, name: name, kind: kind, url: url, probes: probes, schedule: schedule, revenue: revenue,
             alternates: alternates, location: node.location, maintenance: maintenance)
         channel.settle = settle
+        channel.contacts = contacts
         return channel
     }
 

@@ -148,6 +148,15 @@ struct WorkspaceValidator {
                     "unknown template variable \"\(name)\"; define it under settings in detour.json5\(known.isEmpty ? "" : " (defined: \(known))")",
                     at: location)
             }
+        case "steps":
+            let ids = playbook.steps.map(\.id)
+            guard path.count == 3, ids.contains(path[1]) else {
+                let suggestion = path.count > 1 ? closestMatch(to: path[1], in: ids).map { "did you mean \"steps.\($0)\"? " } ?? "" : ""
+                sink.error(
+                    "unknown template variable \"\(name)\"; \(suggestion)write {{steps.ID.OUTPUT}} with the id of an earlier step of this playbook, such as {{steps.ticket.url}}",
+                    at: location)
+                return
+            }
         case "env":
             guard path.count == 2 else {
                 sink.error("write an environment variable as {{env.NAME}}", at: location)
@@ -158,7 +167,7 @@ struct WorkspaceValidator {
             }
             refuseIfTooShort(.environment(path[1]), at: location)
         default:
-            let roots = ["channel", "alternates", "incident", "settings", "env"]
+            let roots = ["channel", "alternates", "incident", "settings", "steps", "env"]
             let suggestion = closestMatch(to: path[0], in: roots).map { "did you mean \"\($0)\"? " } ?? ""
             sink.error("unknown template variable \"\(name)\"; \(suggestion)variables start with \(roots.joined(separator: ", "))", at: location)
         }
@@ -174,7 +183,7 @@ struct WorkspaceValidator {
 /// The variables a playbook template can use.
 enum TemplateScope {
     static let channelFields = ["id", "name", "url", "kind"]
-    static let incidentFields = ["id", "startedAt", "reason"]
+    static let incidentFields = ["id", "startedAt", "reason", "summary"]
 }
 
 extension JSONValue {

@@ -37,7 +37,52 @@ public struct Rehearsal: Sendable {
         for planned in plan.failover { ran.steps[planned.key] = StepRecord(phase: .failover, outcome: .succeeded, idempotencyKey: "") }
         let runner = RequestRenderer(secrets: secrets, redirect: nil)
         let all = plan.failover + plan.undo(after: ran) + plan.recovery
-        return all.flatMap { planned in render(planned, incident: incident, context: context, runner: runner) }
+        return all.flatMap { planned in
+            if let page = planned.action.action as? PageAction {
+                return rehearsePage(planned, page: page, incident: incident, context: context, runner: runner)
+            }
+            return render(planned, incident: incident, context: context, runner: runner)
+        }
+    }
+
+    /// A page: each level's messages to whoever is on call at the start, as they would be sent.
+    private func rehearsePage(_ planned: PlannedStep, page: PageAction, incident: Incident, context: TemplateContext, runner: RequestRenderer)
+        -> [RehearsedStep]
+    {
+        guard let schedule = workspace.oncall, let levels = workspace.escalationPolicy(page.escalation) else {
+            return [
+                RehearsedStep(
+                    phase: planned.phase, key: planned.key, provider: "page", request: nil, note: "no escalation \"\(page.escalation)\" in oncall.json5")
+            ]
+        }
+        let summary = IncidentSummary(workspace: workspace, incident: incident)
+        var result: [RehearsedStep] = []
+        var after = Duration.zero
+        for (index, level) in levels.enumerated() {
+            let person = OnCall(schedule: schedule).person(for: level.notify, at: incident.openedAt.addingTimeInterval(after.timeInterval))
+            let when = index == 0 ? "at once" : "after \(DurationText.format(after)) without detour ack"
+            for way in level.via {
+                let key = "\(planned.key)/\(index + 1)/\(way.rawValue)"
+                guard let person, let address = person.address(for: way) else {
+                    result.append(
+                        RehearsedStep(phase: planned.phase, key: key, provider: "page.\(way.rawValue)", request: nil, note: "nobody to page by \(way.rawValue)")
+                    )
+                    continue
+                }
+                let transport = PageTransport(
+                    way: way, address: address, message: summary.page, speech: summary.speech, subject: summary.subject, extra: page.text?.template,
+                    resolves: false, transports: schedule.transports, japanese: summary.japanese)
+                let sub = PlannedStep(
+                    key: key, phase: planned.phase, step: planned.step, action: .provider(transport), playbook: planned.playbook, event: planned.event)
+                result += render(sub, incident: incident, context: context, runner: runner).map { step in
+                    var step = step
+                    step.note = ["\(person.name) (\(level.notify)), \(when)", step.note].compactMap { $0 }.joined(separator: "; ")
+                    return step
+                }
+            }
+            after += level.wait ?? .zero
+        }
+        return result
     }
 
     private func render(_ planned: PlannedStep, incident: Incident, context: TemplateContext, runner: RequestRenderer) -> [RehearsedStep] {
@@ -49,7 +94,9 @@ public struct Rehearsal: Sendable {
         if planned.step.when != nil { notes.append("runs only when its when condition holds") }
         let key = "\(incident.id)/\(planned.key)"
         // Stand-ins for ids only the provider can give (a status page incident created by an earlier step).
-        var outputs = ["statuspageIncidentId": "STATUSPAGE_INCIDENT_ID"]
+        var outputs = [
+            "statuspageIncidentId": "STATUSPAGE_INCIDENT_ID", "key": "TICKET_KEY", "url": "TICKET_URL", "number": "ISSUE_NUMBER", "sysId": "SYS_ID",
+        ]
         var result: [RehearsedStep] = []
         for _ in 0..<5 {
             let environment = CallEnvironment(

@@ -97,6 +97,12 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var forcedRestore = false
     /// Times the channel failed again while the recovery settled.
     public var relapses = 0
+    /// When someone acknowledged the page (`detour ack`).
+    public var acknowledgedAt: Date?
+    /// Who acknowledged it.
+    public var acknowledgedBy: String?
+    /// Every level paged, in order (nil when nobody was paged).
+    public var pages: [PageRecord]?
 
     /// Steps that failed for good: an operator should look (`detour retry`).
     public var failedSteps: [String] {
@@ -125,6 +131,29 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
 
     /// When sales started being lost: the first failure, or the opening for manual incidents.
     public var outageStart: Date { firstFailureAt ?? openedAt }
+}
+
+/// One level of a page, as journaled.
+public struct PageRecord: Sendable, Codable, Equatable {
+    /// The `page` step's key.
+    public var step: String
+    /// The level, from 1.
+    public var level: Int
+    /// The person paged.
+    public var person: String
+    /// Their name.
+    public var name: String
+    /// The rotation or person the level names.
+    public var target: String
+    /// The ways used.
+    public var via: [String]
+    /// When the level was paged.
+    public var at: Date
+}
+
+extension Incident {
+    /// Time to acknowledge: from the opening to the acknowledgement, if there was one.
+    public var timeToAcknowledge: TimeInterval? { acknowledgedAt.map { $0.timeIntervalSince(openedAt) } }
 }
 
 /// The last public message customers got about a channel on one provider.
@@ -253,6 +282,20 @@ public struct DetourState: Sendable, Codable, Equatable {
             workspaceInvalid = event
         case .workspaceValid:
             workspaceInvalid = nil
+        case .incidentPaged(let event):
+            update(event.incident) { incident in
+                let page = PageRecord(
+                    step: event.step, level: event.level, person: event.person, name: event.name, target: event.target, via: event.via, at: record.ts)
+                // One record per level: a repeated line (a journal replayed twice) changes nothing.
+                guard !(incident.pages ?? []).contains(where: { $0.step == page.step && $0.level == page.level }) else { return }
+                incident.pages = (incident.pages ?? []) + [page]
+            }
+        case .incidentAcknowledged(let event):
+            update(event.incident) {
+                guard $0.acknowledgedAt == nil else { return }
+                $0.acknowledgedAt = record.ts
+                $0.acknowledgedBy = event.by
+            }
         }
     }
 

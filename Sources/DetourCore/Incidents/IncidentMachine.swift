@@ -232,15 +232,16 @@ struct IncidentMachine: Sendable {
         return events
     }
 
-    /// Runs of `step-failed` playbooks for each step of an open outage that failed for good, once per failure.
+    /// Runs of `step-failed` playbooks for each step of an open outage (or a scheduled run) that failed for good, once per failure.
     ///
     /// Derived from state, not from the answer, so a run that dies right after journaling the
     /// failure still tells the operators on the next pass.
     func failureNotices() -> [JournalEvent] {
         guard !workspace.playbooks.filter({ $0.event == .stepFailed }).isEmpty else { return [] }
         var events: [JournalEvent] = []
-        for incident in state.incidents where incident.status != .resolved && incident.isOutage {
-            for key in incident.failedSteps {
+        for incident in state.incidents where incident.status != .resolved && (incident.isOutage || incident.trigger == .schedule) {
+            // A scheduled run tells of its own steps (a selftest's outcome), not of each check under them.
+            for key in incident.failedSteps where incident.isOutage || key.split(separator: "/").count == 2 {
                 let record = incident.steps[key]
                 let reason = "step \(key) of \(incident.id) failed: \(record?.error ?? "failed")"
                 // The attempt count is part of the id: a step retried by hand that fails again is told again.
@@ -291,7 +292,7 @@ struct IncidentMachine: Sendable {
     }
 
     /// How a run of steps stands.
-    private enum SequenceProgress {
+    enum SequenceProgress {
         case work(MachineWork)
         case wait(Date)
         /// Waits for `detour approve` (or `autoAfter`, when given).
@@ -332,6 +333,12 @@ struct IncidentMachine: Sendable {
                 case .done: continue
                 }
             }
+            // Escalation goes on beside the failover: nobody waits for a retry to be paged again.
+            switch escalate(incident, plan: plan, channel: channel, at: now) {
+            case .work(let work): return .work(work)
+            case .wait(let until): wake = min(wake ?? until, until)
+            default: break
+            }
             if !pending, incident.mitigatedAt == nil {
                 return .work(.journal([.incidentMitigated(IncidentReference(incident: incident.id))]))
             }
@@ -345,7 +352,13 @@ struct IncidentMachine: Sendable {
         case .wait(let until): return .wait(until, retry: true)
         case .awaitingApproval(let until): return until.map { .wait($0, retry: false) } ?? .idle
         case .failed: return .idle
-        case .done: return resolve
+        case .done:
+            // The people paged hear it is over; a message that cannot be delivered never holds the incident open.
+            switch pageResolutions(incident, plan: plan, channel: channel, at: now) {
+            case .work(let work): return .work(work)
+            case .wait(let until): return .wait(until, retry: true)
+            default: return resolve
+            }
         }
     }
 
@@ -366,7 +379,7 @@ struct IncidentMachine: Sendable {
     }
 
     /// Steps in order (a parallel group together): the first work, or how the run stands.
-    private func sequence(_ steps: [PlannedStep], of incident: Incident, channel: Channel, at now: Date) -> SequenceProgress {
+    func sequence(_ steps: [PlannedStep], of incident: Incident, channel: Channel, at now: Date) -> SequenceProgress {
         for group in IncidentPlan.groups(steps) {
             var sends: [StepCall] = []
             var wake: Date?
@@ -376,6 +389,7 @@ struct IncidentMachine: Sendable {
                 switch decide(planned, of: incident, channel: channel, at: now) {
                 case .journal(let events): return .work(.journal(events))
                 case .send(let call): sends.append(call)
+                case .sendAll(let calls): sends += calls
                 case .wait(let until): wake = min(wake ?? until, until)
                 case .awaitingApproval(let until): approval = .some(until)
                 case .failed: failed = true
@@ -391,16 +405,18 @@ struct IncidentMachine: Sendable {
     }
 
     /// What one step needs now.
-    private enum StepDecision {
+    enum StepDecision {
         case journal([JournalEvent])
         case send(StepCall)
+        /// Several calls of one step that go out together (a page's ways).
+        case sendAll([StepCall])
         case wait(Date)
         case awaitingApproval(Date?)
         case failed
         case done
     }
 
-    private func decide(_ planned: PlannedStep, of incident: Incident, channel: Channel, at now: Date) -> StepDecision {
+    func decide(_ planned: PlannedStep, of incident: Incident, channel: Channel, at now: Date) -> StepDecision {
         let record = incident.steps[planned.key]
         switch record?.outcome {
         case .succeeded?, .skipped?: return .done
@@ -409,6 +425,8 @@ struct IncidentMachine: Sendable {
         }
         if record == nil, let gate = gate(planned, of: incident, channel: channel, at: now) { return gate }
         let action = planned.action.action
+        if let page = action as? PageAction { return pageStep(planned, page: page, of: incident, channel: channel, at: now) }
+        if action is SelfTestAction { return selfTestStep(planned, of: incident, channel: channel, at: now) }
         let uncertain = record?.isUncertain == true
         if uncertain, !action.honoursIdempotency, planned.step.onUncertain == .skip, let record {
             let note = "an earlier attempt may have been delivered and \(action.name) cannot tell a repeat; not sent again (onUncertain: skip)"
@@ -614,7 +632,7 @@ struct IncidentMachine: Sendable {
     }
 
     /// A `step.finished` for a decision made without sending anything.
-    private func finished(
+    func finished(
         _ planned: PlannedStep, incident: String, attempt: Int, outcome: StepOutcome, error: String? = nil, note: String? = nil, holds: String? = nil,
         heldFrom: String? = nil
     ) -> JournalEvent {

@@ -47,6 +47,12 @@ extension ProviderAction {
     }
 }
 
+/// A ticket action that closes what it opened when the incident ends: its undo is implied.
+public protocol ClosesOnUndo: ProviderAction {
+    /// The action that closes it (comment with the summary, then done).
+    var closing: any ProviderAction { get }
+}
+
 /// One HTTP call of an action, before the sandbox redirect.
 public struct ProviderCall: Sendable {
     /// GET, POST, PUT, PATCH or DELETE.
@@ -245,6 +251,14 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     case pagerdutyEvent = "pagerduty.event"
     case statuspageIncident = "statuspage.incident"
     case log = "log"
+    case twilioSMS = "twilio.sms"
+    case twilioCall = "twilio.call"
+    case page = "page"
+    case backlogIssue = "backlog.issue"
+    case jiraIssue = "jira.issue"
+    case servicenowIncident = "servicenow.incident"
+    case githubIssue = "github.issue"
+    case selftest = "selftest"
 
     /// Reads the action's fields from a step.
     func read(_ fields: ProviderFields) -> (any ProviderAction)? {
@@ -262,6 +276,14 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         case .pagerdutyEvent: PagerDutyEvent.read(fields)
         case .statuspageIncident: StatuspageIncident.read(fields)
         case .log: LogAction.read(fields)
+        case .twilioSMS: TwilioMessage.read(fields, mode: .sms)
+        case .twilioCall: TwilioMessage.read(fields, mode: .call)
+        case .page: PageAction.read(fields)
+        case .backlogIssue: BacklogIssue.read(fields)
+        case .jiraIssue: JiraIssue.read(fields)
+        case .servicenowIncident: ServiceNowIncident.read(fields)
+        case .githubIssue: GitHubIssue.read(fields)
+        case .selftest: SelfTestAction.read(fields)
         }
     }
 }

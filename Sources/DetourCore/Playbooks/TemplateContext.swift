@@ -10,6 +10,8 @@ public struct TemplateContext: Sendable {
     public var incident: [String: String]
     /// `settings.*` from detour.json5.
     public var settings: JSONValue
+    /// `steps.<id>.<output>`: what earlier failover steps of the incident returned (a ticket's `key` and `url`).
+    public var steps: [String: [String: String]] = [:]
 
     /// Most characters `{{incident.reason}}` renders: the reason may quote a stranger's page.
     public static let reasonLimit = 200
@@ -26,8 +28,15 @@ public struct TemplateContext: Sendable {
             "id": incident.id,
             "startedAt": incident.outageStart.formatted(format),
             "reason": ProbeEvaluator.clip(incident.reason, to: Self.reasonLimit),
+            "summary": IncidentSummary(workspace: workspace, incident: incident).outcome,
+            "details": IncidentSummary(workspace: workspace, incident: incident).details,
         ]
         settings = workspace.settings.values
+        for (key, record) in incident.steps where record.phase == .failover && !record.outputs.isEmpty {
+            let parts = key.split(separator: "/")
+            guard parts.count == 2 else { continue }
+            steps[String(parts[1]), default: [:]].merge(record.outputs) { $1 }
+        }
     }
 
     /// The value of a variable path; throws a message naming the variable when it has none.
@@ -42,6 +51,8 @@ public struct TemplateContext: Sendable {
             }
         case "incident" where path.count == 2:
             if let value = incident[path[1]] { return .string(value) }
+        case "steps" where path.count == 3:
+            if let value = steps[path[1]]?[path[2]] { return .string(value) }
         case "settings":
             var value: JSONValue? = settings
             for key in path.dropFirst() { value = value?[key] }

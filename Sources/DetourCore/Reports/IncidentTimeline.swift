@@ -101,6 +101,13 @@ public struct IncidentTimeline: Sendable {
                             time: record.ts, kind: .incident,
                             text: "channel answering again since \(LocalTime.iso8601(event.recoveredAt, in: timeZone)); undo and recovery steps"))
                 }
+            case .incidentPaged(let event) where event.incident == id:
+                entries.append(
+                    Entry(
+                        time: record.ts, kind: .incident,
+                        text: "paged \(event.name) (\(event.target), level \(event.level)) by \(event.via.joined(separator: ", "))"))
+            case .incidentAcknowledged(let event) where event.incident == id:
+                entries.append(Entry(time: record.ts, kind: .manual, text: "acknowledged by \(event.by)"))
             case .incidentResolved(let event) where event.incident == id:
                 entries.append(Entry(time: record.ts, kind: .incident, text: "resolved"))
             default:

@@ -34,6 +34,9 @@ struct LostSaleColumn: Sendable {
         LostSaleColumn(csv: "seconds_to_detect", json: "secondsToDetect") { .seconds($0.secondsToDetect) },
         LostSaleColumn(csv: "seconds_to_mitigate", json: "secondsToMitigate") { .seconds($0.secondsToMitigate) },
         LostSaleColumn(csv: "sale_multiplier", json: "saleMultiplier") { .number($0.saleMultiplier) },
+        LostSaleColumn(csv: "acknowledged", json: "acknowledged") { .time($0.acknowledged) },
+        LostSaleColumn(csv: "acknowledged_by", json: "acknowledgedBy") { .optionalText($0.acknowledgedBy) },
+        LostSaleColumn(csv: "seconds_to_acknowledge", json: "secondsToAcknowledge") { .seconds($0.secondsToAcknowledge) },
         LostSaleColumn(csv: nil, json: "secondsToRecover") { .seconds($0.secondsToRecover) },
         LostSaleColumn(csv: nil, json: "follows") { .optionalText($0.follows) },
     ]

@@ -40,6 +40,13 @@ public struct LostSaleWindow: Sendable, Equatable {
     public var saleMultiplier: Double
     /// The incident before this one, when its channel was restored by force while still failing.
     public var follows: String? = nil
+    /// When someone acknowledged the page (`detour ack`).
+    public var acknowledged: Date? = nil
+    /// Who acknowledged it.
+    public var acknowledgedBy: String? = nil
+
+    /// Seconds from confirmation to the acknowledgement (MTTA).
+    public var secondsToAcknowledge: Double? { acknowledged.map { $0.timeIntervalSince(detected) } }
 
     /// Seconds from the first failure to confirmation.
     public var secondsToDetect: Double { detected.timeIntervalSince(from) }
@@ -226,7 +233,8 @@ public struct LostSaleReport: Sendable {
             // Each amount is rounded once from its own figure, so each matches what a report printed before.
             moneyAtRisk: Money(before + after, currency: currency), moneyBeforeMitigation: Money(before, currency: currency),
             moneyAfterMitigation: Money(after, currency: currency), recapture: Money(after * share, currency: currency), currency: currency,
-            saleMultiplier: max(1, multiplier), follows: incident.follows)
+            saleMultiplier: max(1, multiplier), follows: incident.follows, acknowledged: incident.acknowledgedAt,
+            acknowledgedBy: incident.acknowledgedBy)
     }
 
     /// Totals per currency, sorted by currency code.

@@ -31,9 +31,13 @@ public struct Money: Sendable, Hashable, Comparable {
         ["JPY", "KRW", "VND", "TWD"].contains(currency) ? 0 : 2
     }
 
-    private static func factor(_ currency: String) -> Double { decimals(currency) == 0 ? 1 : 100 }
+    static func factor(_ currency: String) -> Double { decimals(currency) == 0 ? 1 : 100 }
 
     /// The amount in major units, rounded half away from zero to a whole one (CSV, JSON, metrics).
+    /// The amount as a number of whole units (for arithmetic such as sums per period).
+    public var amount: Double { Double(minorUnits) / Self.factor(currency) }
+
+    /// Whole units, rounded half away from zero.
     public var wholeUnits: Int64 {
         let factor = Int64(Self.factor(currency))
         guard factor > 1 else { return minorUnits }

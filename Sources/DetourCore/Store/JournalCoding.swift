@@ -29,6 +29,8 @@ public enum JournalCoding {
         case .stepRetried(let value): payload = try encoder.encode(value)
         case .workspaceInvalid(let value): payload = try encoder.encode(value)
         case .workspaceValid(let value): payload = try encoder.encode(value)
+        case .incidentPaged(let value): payload = try encoder.encode(value)
+        case .incidentAcknowledged(let value): payload = try encoder.encode(value)
         }
         let body = String(decoding: payload.dropFirst(), as: UTF8.self)
         let head = "{\"ts\":\"\(record.ts.formatted(dateStyle))\",\"type\":\"\(record.event.type)\""
@@ -84,6 +86,8 @@ public enum JournalCoding {
         case "step.retried": event = .stepRetried(try decoder.decode(StepRetried.self, from: line))
         case "workspace.invalid": event = .workspaceInvalid(try decoder.decode(WorkspaceInvalid.self, from: line))
         case "workspace.valid": event = .workspaceValid(try decoder.decode(WorkspaceValid.self, from: line))
+        case "incident.paged": event = .incidentPaged(try decoder.decode(IncidentPaged.self, from: line))
+        case "incident.acknowledged": event = .incidentAcknowledged(try decoder.decode(IncidentAcknowledged.self, from: line))
         default: throw JournalError(message: "unknown record type \"\(header.type)\"")
         }
         return JournalRecord(ts: header.ts, event: event)

@@ -34,6 +34,10 @@ public enum JournalEvent: Sendable, Equatable {
     case workspaceInvalid(WorkspaceInvalid)
     /// The workspace loads without errors again.
     case workspaceValid(WorkspaceValid)
+    /// A level of an incident's escalation paged a person (before its messages are sent).
+    case incidentPaged(IncidentPaged)
+    /// Someone acknowledged an incident's page (`detour ack`): escalation stops.
+    case incidentAcknowledged(IncidentAcknowledged)
 
     /// The `type` field of the line.
     public var type: String {
@@ -54,6 +58,8 @@ public enum JournalEvent: Sendable, Equatable {
         case .stepRetried: "step.retried"
         case .workspaceInvalid: "workspace.invalid"
         case .workspaceValid: "workspace.valid"
+        case .incidentPaged: "incident.paged"
+        case .incidentAcknowledged: "incident.acknowledged"
         }
     }
 }
@@ -322,4 +328,30 @@ public struct JournalRecord: Sendable, Equatable {
         self.ts = ts
         self.event = event
     }
+}
+
+/// `incident.paged`: one level of a `page` step's escalation, and who it reached.
+public struct IncidentPaged: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+    /// The `page` step's key (`mall-down/page`).
+    public var step: String
+    /// The level, from 1.
+    public var level: Int
+    /// The person paged (an id under `people`).
+    public var person: String
+    /// Their name, as it was when paged.
+    public var name: String
+    /// The rotation or person the level names.
+    public var target: String
+    /// The ways used (`line`, `slack`, `phone`, …).
+    public var via: [String]
+}
+
+/// `incident.acknowledged`: someone took the incident; escalation stops.
+public struct IncidentAcknowledged: Sendable, Codable, Equatable {
+    /// The incident.
+    public var incident: String
+    /// Who acknowledged.
+    public var by: String
 }

@@ -1,0 +1,352 @@
+import Foundation
+
+/// Reads `oncall.json5` and checks it whole: unknown people, empty rotations, overlapping
+/// overrides, phone numbers not in E.164, ways of paging without a transport.
+struct OnCallLoader {
+    let sink: DiagnosticSink
+    let timeZone: TimeZone
+
+    /// The file name at the workspace root.
+    static let file = "oncall.json5"
+
+    /// The schedule, as far as it can be read; problems go to the sink.
+    func read(_ node: JSONNode) -> OnCallSchedule? {
+        guard let reader = NodeReader(node, subject: Self.file, sink: sink) else { return nil }
+        defer { reader.finish() }
+        let people = readPeople(reader.value("people"))
+        let known = people.map(\.id)
+        let rotations = readRotations(reader.value("rotations"), people: known)
+        let overrides = readOverrides(reader.array("overrides") ?? [], people: known, rotations: rotations.map(\.id))
+        let transports = readTransports(reader.value("send"))
+        let escalation = readEscalation(reader.value("escalation"), people: people, rotations: rotations, transports: transports)
+        return OnCallSchedule(
+            people: people, rotations: rotations, overrides: overrides, escalation: escalation, transports: transports, timeZone: timeZone)
+    }
+
+    // MARK: - People
+
+    private func readPeople(_ node: JSONNode?) -> [Person] {
+        guard let node else { return [] }
+        guard let members = node.members else {
+            sink.error("\"people\" must be an object { tanaka: { name: \"田中\", line: \"U…\" }, … }, found \(node.kindName)", at: node.location)
+            return []
+        }
+        return members.compactMap { member in
+            guard let reader = NodeReader(member.value, subject: "person \"\(member.key)\"", sink: sink) else { return nil }
+            defer { reader.finish() }
+            var person = Person(id: member.key, name: reader.string("name") ?? member.key)
+            person.line = reader.string("line")
+            person.slack = reader.string("slack")
+            person.email = reader.string("email")
+            if let email = person.email, !email.contains("@"), let at = reader.value("email") {
+                sink.error("person \"\(member.key)\": \"\(email)\" is not a mail address; write email: \"tanaka@example.jp\"", at: at.location)
+            }
+            if let phone = reader.string("phone") {
+                let normal = HalfWidth.normalise(phone)
+                if Self.isE164(normal) {
+                    person.phone = normal
+                } else if let at = reader.value("phone") {
+                    sink.error(
+                        "person \"\(member.key)\": phone \"\(phone)\" is not in E.164; write the country code and number without spaces or dashes, such as \"+819012345678\"",
+                        at: at.location)
+                }
+            }
+            return person
+        }
+    }
+
+    /// `+` then 8 to 15 digits, the first not 0.
+    static func isE164(_ text: String) -> Bool {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count >= 9, scalars.count <= 16, scalars[0] == "+", scalars[1] != "0" else { return false }
+        return scalars.dropFirst().allSatisfy { ("0"..."9").contains($0) }
+    }
+
+    // MARK: - Rotations
+
+    private func readRotations(_ node: JSONNode?, people: [String]) -> [Rotation] {
+        guard let node else { return [] }
+        guard let members = node.members else {
+            sink.error(
+                "\"rotations\" must be an object { primary: { members: [\"tanaka\"], handoff: \"mon 10:00\", every: \"1w\" } }, found \(node.kindName)",
+                at: node.location)
+            return []
+        }
+        return members.compactMap { member in
+            guard let reader = NodeReader(member.value, subject: "rotation \"\(member.key)\"", sink: sink) else { return nil }
+            defer { reader.finish() }
+            let list = reader.stringArray("members") ?? []
+            if list.isEmpty {
+                sink.error(
+                    "rotation \"\(member.key)\" has no members; list who takes shifts, such as members: [\"\(people.first ?? "tanaka")\"]",
+                    at: reader.value("members")?.location ?? member.value.location)
+            }
+            for entry in list where !people.contains(entry.value) { unknownPerson(entry.value, at: entry.location, people: people) }
+            var rotation = Rotation(
+                id: member.key, members: list.map(\.value), handoffWeekday: 2, handoffHour: 10, handoffMinute: 0, everyDays: 7,
+                start: Date(timeIntervalSince1970: 0))
+            if let text = reader.string("handoff") {
+                if let (weekday, hour, minute) = Self.parseHandoff(text) {
+                    (rotation.handoffWeekday, rotation.handoffHour, rotation.handoffMinute) = (weekday, hour, minute)
+                } else {
+                    sink.error(
+                        "rotation \"\(member.key)\": handoff \"\(text)\" is not a time; write a weekday and a local time such as \"mon 10:00\", or \"09:00\" for a daily handoff",
+                        at: reader.value("handoff")!.location)
+                }
+            }
+            if let text = reader.string("every") {
+                if let days = Self.parseEvery(text) {
+                    rotation.everyDays = days
+                } else {
+                    sink.error(
+                        "rotation \"\(member.key)\": every \"\(text)\" is not a shift length; write whole days or weeks such as \"1d\", \"1w\" or \"2w\"",
+                        at: reader.value("every")!.location)
+                }
+            }
+            if rotation.handoffWeekday != nil, rotation.everyDays % 7 != 0, let at = reader.value("every") {
+                sink.error(
+                    "rotation \"\(member.key)\": a handoff on a weekday needs shifts of whole weeks; write every: \"1w\", or a handoff without a weekday (\"10:00\")",
+                    at: at.location)
+            }
+            if let text = reader.string("start") {
+                if let date = LocalTime.parse(text, in: timeZone) {
+                    rotation.start = date
+                } else {
+                    sink.error(
+                        "rotation \"\(member.key)\": start \"\(text)\" is not a date; write a local date such as \"2026-11-30\"",
+                        at: reader.value("start")!.location)
+                }
+            }
+            return rotation
+        }
+    }
+
+    /// `mon 10:00` → (2, 10, 0); `10:00` → (nil, 10, 0).
+    static func parseHandoff(_ text: String) -> (Int?, Int, Int)? {
+        let words = HalfWidth.normalise(text).lowercased().split(separator: " ").map(String.init)
+        guard (1...2).contains(words.count) else { return nil }
+        var weekday: Int?
+        if words.count == 2 {
+            let days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+            guard let index = days.firstIndex(of: String(words[0].prefix(3))) else { return nil }
+            weekday = index + 1
+        }
+        let parts = words.last!.split(separator: ":")
+        guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute) else {
+            return nil
+        }
+        return (weekday, hour, minute)
+    }
+
+    /// `1w` → 7, `3d` → 3.
+    static func parseEvery(_ text: String) -> Int? {
+        let normal = HalfWidth.normalise(text).trimmingCharacters(in: .whitespaces)
+        guard let unit = normal.last, let count = Int(normal.dropLast()), count > 0, count <= 52 * 7 else { return nil }
+        switch unit {
+        case "w": return count * 7
+        case "d": return count
+        default: return nil
+        }
+    }
+
+    // MARK: - Overrides
+
+    private func readOverrides(_ nodes: [JSONNode], people: [String], rotations: [String]) -> [OnCallOverride] {
+        var result: [(OnCallOverride, SourceLocation)] = []
+        for (index, node) in nodes.enumerated() {
+            guard let reader = NodeReader(node, subject: "override \(index + 1)", sink: sink) else { continue }
+            defer { reader.finish() }
+            let rotation = reader.requiredString("rotation", hint: "rotation: \"\(rotations.first ?? "primary")\"")
+            let person = reader.requiredString("person", hint: "person: \"\(people.first ?? "tanaka")\"")
+            let from = time(reader, "from")
+            let to = time(reader, "to")
+            let reason = reader.string("reason") ?? ""
+            if let rotation, !rotations.contains(rotation), let at = reader.value("rotation") {
+                let suggestion = closestMatch(to: rotation, in: rotations).map { "did you mean \"\($0)\"? " } ?? ""
+                sink.error(
+                    "override \(index + 1): unknown rotation \"\(rotation)\"; \(suggestion)rotations: \(rotations.joined(separator: ", "))", at: at.location)
+            }
+            if let person, !people.contains(person), let at = reader.value("person") { unknownPerson(person, at: at.location, people: people) }
+            if let from, let to, to <= from, let at = reader.value("to") {
+                sink.error("override \(index + 1) ends before it starts; \"to\" must be after \"from\"", at: at.location)
+            }
+            guard let rotation, let person, let from, let to, to > from else { continue }
+            let override = OnCallOverride(rotation: rotation, person: person, from: from, to: to, reason: reason)
+            for (other, _) in result where other.rotation == rotation && other.from < to && from < other.to {
+                sink.error(
+                    "override \(index + 1) overlaps another override of rotation \"\(rotation)\" (\(other.person), \(LocalTime.iso8601(other.from, in: timeZone)) to \(LocalTime.iso8601(other.to, in: timeZone))); only one person can cover a rotation at a time, so shorten one of them",
+                    at: node.location)
+            }
+            result.append((override, node.location))
+        }
+        return result.map(\.0)
+    }
+
+    private func time(_ reader: NodeReader, _ key: String) -> Date? {
+        guard let text = reader.requiredString(key, hint: "\(key): \"2026-12-04T18:00\" (local time)") else { return nil }
+        guard let date = LocalTime.parse(text, in: timeZone) else {
+            sink.error("\"\(key)\": \"\(text)\" is not a time; write a local time such as \"2026-12-04T18:00\"", at: reader.value(key)!.location)
+            return nil
+        }
+        return date
+    }
+
+    private func unknownPerson(_ id: String, at location: SourceLocation, people: [String]) {
+        let suggestion = closestMatch(to: id, in: people).map { "did you mean \"\($0)\"? " } ?? ""
+        let list = people.isEmpty ? "add them under people" : "people: \(people.joined(separator: ", "))"
+        sink.error("unknown person \"\(id)\"; \(suggestion)\(list)", at: location)
+    }
+
+    // MARK: - Transports
+
+    private func readTransports(_ node: JSONNode?) -> PageTransports {
+        var transports = PageTransports()
+        guard let node, let reader = NodeReader(node, subject: "send", sink: sink) else { return transports }
+        defer { reader.finish() }
+        func section(_ key: String, _ read: (NodeReader) -> Void) {
+            guard let node = reader.value(key), let inner = NodeReader(node, subject: "send.\(key)", sink: sink) else { return }
+            read(inner)
+            inner.finish()
+        }
+        section("line") { transports.lineToken = credential($0, "token", hint: "token: \"env:LINE_CHANNEL_TOKEN\"") }
+        section("slack") { transports.slackToken = credential($0, "token", hint: "token: \"env:SLACK_BOT_TOKEN\" (a bot token with chat:write)") }
+        section("email") {
+            transports.sendgridKey = credential($0, "apiKey", hint: "apiKey: \"env:SENDGRID_API_KEY\"")
+            transports.emailFrom = $0.requiredString("from", hint: "from: \"detour@example.jp\"")
+        }
+        section("twilio") {
+            transports.twilioAccount = credential($0, "accountSid", hint: "accountSid: \"env:TWILIO_ACCOUNT_SID\"")
+            transports.twilioToken = credential($0, "authToken", hint: "authToken: \"env:TWILIO_AUTH_TOKEN\"")
+            if let from = $0.requiredString("from", hint: "from: \"+815012345678\" (your Twilio number)") {
+                if Self.isE164(HalfWidth.normalise(from)) {
+                    transports.twilioFrom = HalfWidth.normalise(from)
+                } else {
+                    sink.error(
+                        "send.twilio: from \"\(from)\" is not in E.164; write your Twilio number such as \"+815012345678\"", at: $0.value("from")!.location)
+                }
+            }
+        }
+        section("pagerduty") { transports.pagerdutyKey = credential($0, "routingKey", hint: "routingKey: \"env:PAGERDUTY_ROUTING_KEY\"") }
+        return transports
+    }
+
+    private func credential(_ reader: NodeReader, _ key: String, hint: String) -> CredentialField? {
+        ProviderFields(reader: reader, sink: sink, provider: reader.subject).credential(key, hint: hint)
+    }
+
+    // MARK: - Escalation
+
+    private func readEscalation(_ node: JSONNode?, people: [Person], rotations: [Rotation], transports: PageTransports) -> [String: [EscalationLevel]] {
+        guard let node else { return [:] }
+        guard let members = node.members else {
+            sink.error("\"escalation\" must be an object { default: [ { notify: \"primary\", via: [\"line\"], wait: \"10m\" } ] }", at: node.location)
+            return [:]
+        }
+        var policies: [String: [EscalationLevel]] = [:]
+        for member in members {
+            guard case .array(let items) = member.value.value, !items.isEmpty else {
+                sink.error(
+                    "escalation \"\(member.key)\" must be a list of levels [ { notify: \"primary\", via: [\"line\", \"slack\"], wait: \"10m\" }, … ]",
+                    at: member.value.location)
+                continue
+            }
+            policies[member.key] = items.enumerated().compactMap { index, item in
+                readLevel(item, policy: member.key, index: index, last: index == items.count - 1, people: people, rotations: rotations, transports: transports)
+            }
+        }
+        return policies
+    }
+
+    private func readLevel(
+        _ node: JSONNode, policy: String, index: Int, last: Bool, people: [Person], rotations: [Rotation], transports: PageTransports
+    ) -> EscalationLevel? {
+        let subject = "level \(index + 1) of escalation \"\(policy)\""
+        guard let reader = NodeReader(node, subject: subject, sink: sink) else { return nil }
+        defer { reader.finish() }
+        let targets = rotations.map(\.id) + people.map(\.id)
+        let notify = reader.requiredString("notify", hint: "notify: \"\(rotations.first?.id ?? "primary")\" (a rotation or a person)")
+        if let notify, !targets.contains(notify), let at = reader.value("notify") {
+            let suggestion = closestMatch(to: notify, in: targets).map { "did you mean \"\($0)\"? " } ?? ""
+            sink.error(
+                "\(subject): \"\(notify)\" is neither a rotation nor a person; \(suggestion)write one of \(targets.joined(separator: ", "))", at: at.location)
+        }
+        var via: [PageWay] = []
+        for entry in reader.stringArray("via") ?? [] {
+            let (word, location) = (entry.value, entry.location)
+            guard let way = PageWay(rawValue: word) else {
+                let allowed = PageWay.allCases.map(\.rawValue)
+                let suggestion = closestMatch(to: word, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
+                sink.error("\(subject): unknown way \"\(word)\"; \(suggestion)write one of \(allowed.joined(separator: ", "))", at: location)
+                continue
+            }
+            via.append(way)
+            if let missing = Self.missingTransport(way, transports) { sink.error("\(subject): \(missing)", at: location) }
+            let reached = notify.map { id in rotations.first { $0.id == id }?.members ?? [id] } ?? []
+            for id in reached {
+                guard let person = people.first(where: { $0.id == id }), person.address(for: way) == nil else { continue }
+                sink.error(
+                    "\(subject): \(person.name) (\(person.id)) has no \(way == .phone || way == .sms ? "phone" : way.rawValue) to page by \(way.rawValue); add it under people.\(person.id)",
+                    at: location)
+            }
+        }
+        if via.isEmpty, reader.value("via") == nil {
+            sink.error("\(subject) is missing \"via\"; add via: [\"line\", \"slack\"] (line, slack, email, sms, phone, pagerduty)", at: node.location)
+        }
+        let wait = reader.duration("wait")
+        if !last, wait == nil, reader.value("wait") == nil {
+            sink.error("\(subject) needs \"wait\": how long to wait for an acknowledgement before the next level, such as wait: \"10m\"", at: node.location)
+        }
+        guard let notify else { return nil }
+        return EscalationLevel(notify: notify, via: via, wait: wait)
+    }
+
+    /// What is missing under `send` for a way of paging, if anything.
+    static func missingTransport(_ way: PageWay, _ transports: PageTransports) -> String? {
+        switch way {
+        case .line where transports.lineToken == nil: "paging by line needs send: { line: { token: \"env:LINE_CHANNEL_TOKEN\" } }"
+        case .slack where transports.slackToken == nil: "paging by slack needs send: { slack: { token: \"env:SLACK_BOT_TOKEN\" } }"
+        case .email where transports.sendgridKey == nil:
+            "paging by email needs send: { email: { apiKey: \"env:SENDGRID_API_KEY\", from: \"detour@example.jp\" } }"
+        case .sms where transports.twilioAccount == nil, .phone where transports.twilioAccount == nil:
+            "paging by \(way.rawValue) needs send: { twilio: { accountSid: \"env:TWILIO_ACCOUNT_SID\", authToken: \"env:TWILIO_AUTH_TOKEN\", from: \"+815012345678\" } }"
+        case .pagerduty where transports.pagerdutyKey == nil: "paging by pagerduty needs send: { pagerduty: { routingKey: \"env:PAGERDUTY_ROUTING_KEY\" } }"
+        default: nil
+        }
+    }
+
+    /// Warns about a `send` credential that is not available where `check` runs, and refuses one too short to mask.
+    func checkCredentials(_ schedule: OnCallSchedule?, environment: [String: String], root: String) {
+        let resolver = SecretResolver(environment: environment, workspaceRoot: root)
+        for (reference, location) in schedule?.transports.credentials ?? [] {
+            if let value = resolver.peek(reference), value.count < Redactor.minimumLength {
+                sink.error(
+                    "the credential in \(reference) is only \(value.count) characters long; one shorter than \(Redactor.minimumLength) cannot be masked safely; set \(reference) to the real token",
+                    at: location)
+            } else if !resolver.isAvailable(reference) {
+                sink.warning("\(reference) is not available here; set it where detour runs, or pages by that way fail", at: location)
+            }
+        }
+    }
+
+    /// Every `page` step names a policy of the file.
+    func checkPages(_ playbooks: [Playbook], schedule: OnCallSchedule?) {
+        for playbook in playbooks {
+            for step in playbook.steps + playbook.recovery {
+                guard case .provider(let action) = step.action, let page = action as? PageAction else { continue }
+                guard let schedule else {
+                    sink.error(
+                        "step \"\(step.id)\" of playbook \"\(playbook.id)\" pages by escalation \"\(page.escalation)\", but there is no oncall.json5; add one at the workspace root (see docs/workspace.md)",
+                        at: page.location)
+                    continue
+                }
+                if schedule.escalation[page.escalation] == nil {
+                    let names = schedule.escalation.keys.sorted()
+                    let suggestion = closestMatch(to: page.escalation, in: names).map { "did you mean \"\($0)\"? " } ?? ""
+                    sink.error(
+                        "step \"\(step.id)\" of playbook \"\(playbook.id)\": unknown escalation \"\(page.escalation)\"; \(suggestion)oncall.json5 has \(names.isEmpty ? "none" : names.joined(separator: ", "))",
+                        at: page.location)
+                }
+            }
+        }
+    }
+}

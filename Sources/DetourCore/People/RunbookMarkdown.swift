@@ -1,0 +1,70 @@
+import Foundation
+
+/// The runbook as Markdown (`runbook.md`).
+public struct RunbookMarkdown: Sendable {
+    /// The runbook.
+    public var runbook: Runbook
+
+    /// Creates the renderer.
+    public init(runbook: Runbook) { self.runbook = runbook }
+
+    /// The document.
+    public func render() -> String {
+        let words = RunbookWords(runbook.language)
+        var out = ["# \(words.title)", "", "\(words.generated): \(runbook.generated)", ""]
+        for section in runbook.sections {
+            let channel = section.channel
+            out += ["## \(channel.name) (\(channel.id))", "", "\(channel.url)", "", "### \(words.signs)", ""]
+            out += section.probes.map { "- \($0)" } + section.thresholds.map { "- \($0)" }
+            out += ["", "### \(words.contacts)", ""]
+            out += section.escalation.isEmpty ? ["- \(words.noPage)"] : section.escalation.enumerated().map { "\($0.offset + 1). \($0.element)" }
+            for duty in section.duties { out.append("- \(duty.rotation): \(words.now) \(duty.now) / \(words.next) \(duty.next)") }
+            out += ["", "### \(words.templates)", ""]
+            if section.templates.isEmpty { out.append("- \(words.none)") }
+            for template in section.templates {
+                let measure = "\(template.length) / \(template.limit)\(template.fits ? "" : " — \(words.tooLong)")"
+                out += ["- `\(template.step)` (\(template.provider), \(measure))", ""]
+                out += template.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  > \($0)" }
+                out.append("")
+            }
+            out += ["### \(words.switching)", ""]
+            if section.switchSteps.isEmpty { out.append("- \(words.none)") }
+            for (index, step) in section.switchSteps.enumerated() {
+                out.append("\(index + 1). `\(step.step)` (\(step.provider)): \(step.change)\(step.undo.map { " — \(words.undo): \($0)" } ?? "")")
+            }
+            out += ["", "### \(words.byHand)", "", "```sh"] + section.commands + ["```", ""]
+            out += ["### \(words.marketplace)", ""]
+            if channel.contacts.isEmpty { out.append("- \(words.noContacts)") }
+            for contact in channel.contacts {
+                let ways = [contact.phone, contact.email, contact.url].compactMap { $0 }.joined(separator: ", ")
+                out.append("- \(contact.name): \(ways)\(contact.note.map { " (\($0))" } ?? "")")
+            }
+            out.append("")
+        }
+        out += ["## \(words.checklist)", ""] + runbook.checklist.map { "- [ ] \($0)" }
+        return out.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The runbook's headings in Japanese and English, declared once for both renderers.
+struct RunbookWords {
+    let title, generated, signs, contacts, templates, switching, byHand, marketplace, checklist: String
+    let now, next, undo, none, noPage, noContacts, tooLong: String
+
+    init(_ language: Runbook.Language) {
+        switch language {
+        case .ja:
+            (title, generated, signs, contacts) = ("障害対応マニュアル", "作成", "障害の兆候", "社内連絡フロー")
+            (templates, switching, byHand, marketplace, checklist) = ("お客様向け文面", "切り替え手順", "手動で使うコマンド", "モールの問い合わせ先", "セール当日のチェックリスト")
+            (now, next, undo, none) = ("今:", "次:", "元に戻す", "なし")
+            (noPage, noContacts, tooLong) = ("呼び出し（page）の手順はありません", "未登録（チャネルファイルの contacts に追加）", "長すぎます")
+        case .en:
+            (title, generated, signs, contacts) = ("Response manual", "Generated", "Signs of failure", "Internal contact flow")
+            (templates, switching, byHand, marketplace, checklist) = (
+                "Customer templates", "Switch procedure", "Commands to run by hand", "The marketplace's own contacts", "Sale-day checklist"
+            )
+            (now, next, undo, none) = ("now:", "next:", "undo", "none")
+            (noPage, noContacts, tooLong) = ("no page step", "none yet (add contacts to the channel file)", "too long")
+        }
+    }
+}
