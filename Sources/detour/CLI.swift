@@ -10,7 +10,7 @@ enum CLI {
         CommandEntry(RestoreCommand.self), CommandEntry(HoldCommand.self), CommandEntry(ReleaseCommand.self),
         CommandEntry(ApproveCommand.self), CommandEntry(RetryCommand.self), CommandEntry(DrillCommand.self), CommandEntry(ReportCommand.self),
         CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self), CommandEntry(LogCommand.self),
-        CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
+        CommandEntry(DemoCommand.self), CommandEntry(SimulateCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
     ]
 
     /// Options every command accepts.
