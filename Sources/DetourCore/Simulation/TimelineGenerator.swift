@@ -1,7 +1,7 @@
 import Foundation
 
-/// SplitMix64: a small, fast, seeded generator; the same seed gives the same numbers everywhere.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+/// A SplitMix64 generator: small, fast and seeded; the same seed gives the same numbers everywhere.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// Starts from a seed.
@@ -52,7 +52,7 @@ public struct TimelineGenerator: Sendable {
 
     /// The year's timeline.
     public func timeline() -> Timeline {
-        var random = SplitMix64(seed: seed)
+        var random = SeededRandom(seed: seed)
         let zone = workspace.settings.timeZone
         func day(_ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0, year: Int? = nil) -> Date {
             var calendar = Calendar(identifier: .gregorian)
