@@ -77,6 +77,8 @@ public struct Simulator: Sendable {
             sandbox.addStorefront(channel.id, healthyBody: Self.healthyPage(channel))
             sandbox.setStorefront(channel.id, failing: nil)
         }
+        // A provider left failing by an earlier run (a sweep) answers normally again.
+        for fault in timeline.providerFaults { for host in fault.hosts { sandbox.failProvider(host: host, status: nil) } }
         try? FileManager.default.removeItem(atPath: stateDirectory)
         let start = timeline.runStart
         let end = timeline.runEnd
