@@ -201,6 +201,19 @@ final class SimulateCommandTests {
         #expect(sent.count == 4)
     }
 
+    @Test func theHTMLPageEscapesEveryText() throws {
+        try workspace.write(
+            "timeline.json5",
+            #"{ events: [{ channel: "mall-a", from: "2025-03-04T10:00", to: "2025-03-04T11:00", shape: "503", note: "<script>alert('x')</script> & co" }] }"#
+        )
+        let result = try detour(["simulate", "timeline.json5", "--html", "page.html"])
+        #expect(result.status == 0, "\(result.output)")
+        let page = try String(contentsOfFile: workspace.root + "/page.html", encoding: .utf8)
+        #expect(page.contains("503 (&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co)"))
+        #expect(!page.contains("<script>"))
+        #expect(page.contains("Aモール店で障害が発生しています"))
+    }
+
     @Test func aTimelineMistakeNamesItsPlaceAndTheFix() throws {
         try workspace.write(
             "timeline.json5",

@@ -36,7 +36,8 @@ public struct SimulationHTML: Sendable {
         page += "</tr>\n"
         for outage in result.outages {
             let cells = [
-                outage.channelName, result.time(outage.event.from), outage.event.shape.description, outage.confirmed.map(result.time) ?? "—",
+                outage.channelName, result.time(outage.event.from),
+                outage.event.shape.description + (outage.event.note.isEmpty ? "" : " (\(outage.event.note))"), outage.confirmed.map(result.time) ?? "—",
                 outage.mitigated.map(result.time) ?? "—", outage.recovered.map(result.time) ?? "—",
             ]
             page += "<tr>" + cells.map { "<td>\(text($0))</td>" }.joined()
