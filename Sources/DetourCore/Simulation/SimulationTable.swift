@@ -71,6 +71,7 @@ public struct SimulationTable: Sendable {
         return "+" + Elapsed.text(max(0, date.timeIntervalSince(start)))
     }
 
+    /// `2` or `2.5`: a multiplier as people write it.
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }

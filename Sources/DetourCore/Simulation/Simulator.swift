@@ -226,6 +226,7 @@ struct FaultTransitions {
     private var changes: [(time: Date, order: Int, change: Change)]
     private var next = 0
 
+    /// The changes of a timeline, in time order.
     init(_ timeline: Timeline) {
         var changes: [(time: Date, order: Int, change: Change)] = []
         // Ends sort before starts at the same instant: one event may follow another directly.
@@ -265,6 +266,7 @@ final class SimulationLog: @unchecked Sendable {
     private var sent: [SimulatedNotice] = []
     private var verdicts: [ChannelVerdict] = []
 
+    /// Creates a log that knows which steps of the workspace's playbooks reach customers.
     init(workspace: Workspace, clock: ManualClock) {
         self.clock = clock
         var steps: [String: (provider: String, isPublic: Bool)] = [:]

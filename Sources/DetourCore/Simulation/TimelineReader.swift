@@ -253,7 +253,9 @@ public struct TimelineReader {
 enum CSVRows {
     /// One row: the line it starts on and its cells.
     struct Row {
+        /// The line the row starts on.
         var line: Int
+        /// Each cell's text and the column it starts at.
         var cells: [(text: String, column: Int)]
     }
 

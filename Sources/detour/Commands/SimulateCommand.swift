@@ -28,7 +28,7 @@ struct SimulateCommand: Command {
         OptionSpec(name: "html", short: nil, value: "FILE", help: "also write a self-contained HTML page"),
     ]
     static let arguments = [
-        ArgumentSpec(name: "TIMELINE", help: "the events to run through (.json5 or .csv)", repeating: true, required: false)
+        ArgumentSpec(name: "TIMELINE", help: "the events to run through (.json5 or .csv); KEY=VALUE words may follow", repeating: true, required: false)
     ]
 
     let timelinePath: String?
@@ -181,14 +181,18 @@ struct SimulateCommand: Command {
 
 /// The sandbox server as the simulator's fakes: each timeline shape as a storefront mode.
 struct SandboxFakes: SimulationSandbox {
+    /// The running sandbox.
     let server: SandboxServer
 
+    /// The sandbox's base URL.
     var baseURL: String { server.baseURL }
 
+    /// Creates a healthy storefront.
     func addStorefront(_ name: String, healthyBody: String) {
         server.addStorefront(name, healthyBody: healthyBody)
     }
 
+    /// Switches a storefront to the mode that shows a shape.
     func setStorefront(_ name: String, failing shape: FaultShape?) {
         switch shape {
         case nil:
@@ -209,9 +213,11 @@ struct SandboxFakes: SimulationSandbox {
         }
     }
 
+    /// Makes a provider host fail, or answer normally again.
     func failProvider(host: String, status: Int?) {
         server.failProvider(host: host, status: status)
     }
 
+    /// How many provider requests the sandbox received.
     func requestCount() -> Int { server.requests().count }
 }
