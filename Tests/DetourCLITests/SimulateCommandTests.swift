@@ -23,7 +23,7 @@ final class SimulateCommandTests {
                 "channels/\(id).json5",
                 """
                 { name: "\(name)", kind: "\(kind)", url: "https://\(id).example/",
-                  probes: [{ name: "item", url: "\(base)/store/\(id)/item", expect: { status: "2xx", bodyContains: "買い物かご" } }],
+                  probes: [{ name: "item", url: "\(base)/store/\(id)/item", timeout: "2s", expect: { status: "2xx", bodyContains: "買い物かご" } }],
                   schedule: { every: "1m", confirmEvery: "10s", failAfter: 3, recoverAfter: 2 },
                   revenue: { perHour: \(perHour) }, alternates: ["\(id == "own" ? "mall-a" : "own")"] }
                 """)
@@ -199,6 +199,46 @@ final class SimulateCommandTests {
         #expect(Set(sent) == Set(told))
         #expect(sent.count == told.count)
         #expect(sent.count == 4)
+    }
+
+    @Test func aCSVTimelineRunsLikeTheSameJSON5One() throws {
+        try workspace.write("timeline.json5", Self.smallTimeline)
+        try workspace.write(
+            "timeline.csv",
+            """
+            channel,from,to,shape,note
+            mall-a,2025-03-04T10:00,2025-03-04T12:00,503,"RMS障害, 全面"
+            mall-b,2025-03-04T11:00,2025-03-04T11:30,503,
+            mall-b,2025-03-04T14:00:20,2025-03-04T14:00:40,blip,
+
+            """)
+        let fromJSON5 = try json(try detour(["simulate", "timeline.json5", "--json"]))
+        let fromCSV = try json(try detour(["simulate", "timeline.csv", "--json"]))
+        // The CSV has no sale: mall A's first hour is not doubled.
+        #expect((fromCSV["totals"] as? [String: Any])?["moneyWithout"] as? Double == 135_000)
+        #expect((fromJSON5["totals"] as? [String: Any])?["moneyWithout"] as? Double == 195_000)
+        #expect((fromCSV["outages"] as? [[String: Any]])?.first?["note"] as? String == "RMS障害, 全面")
+        #expect(
+            (fromCSV["outages"] as? [[String: Any]])?.map { $0["confirmed"] as? String }
+                == (fromJSON5["outages"] as? [[String: Any]])?.map { $0["confirmed"] as? String })
+    }
+
+    @Test func aProviderThatFailsLeavesTheOutageUnmitigated() throws {
+        try workspace.write(
+            "timeline.json5",
+            """
+            { events: [
+                { channel: "mall-a", from: "2025-03-04T10:00", to: "2025-03-04T11:00", shape: "refused" },
+                { provider: "line", from: "2025-03-04T09:30", to: "2025-03-04T12:00", answer: 400 },
+            ] }
+            """)
+        let outage = try #require((try json(try detour(["simulate", "timeline.json5", "--json"]))["outages"] as? [[String: Any]])?.first)
+        // LINE refuses the notice for good (400): failover never completes, the whole hour is unmitigated.
+        #expect(outage["confirmed"] as? String == "2025-03-04T10:00:20+09:00")
+        #expect(outage["mitigated"] is NSNull)
+        #expect(outage["unmitigatedMinutes"] as? Double == 60)
+        #expect(outage["moneyWith"] as? Double == 60_000)
+        #expect((outage["notices"] as? [Any])?.isEmpty == true)
     }
 
     @Test func theHTMLPageEscapesEveryText() throws {

@@ -37,7 +37,8 @@ public struct Simulator: Sendable {
     }
 
     /// The workspace as the run sees it: settings overridden, the timeline's sales in the
-    /// calendar, every probe pointed at its channel's sandbox storefront.
+    /// calendar, every probe pointed at its channel's sandbox storefront, providers at their
+    /// public hosts (which the redirect sends to the sandbox's fakes).
     public func simulatedWorkspace() throws -> Workspace {
         var simulated = workspace
         for override in overrides {
@@ -59,6 +60,8 @@ public struct Simulator: Sendable {
             return channel
         }
         simulated.settings.calendar.sales = (workspace.settings.calendar.sales + timeline.sales).sorted { $0.from < $1.from }
+        // Each provider is the sandbox's fake of its public API, found by its public host.
+        simulated.settings.providers = [:]
         return simulated
     }
 
