@@ -4,7 +4,7 @@ import Foundation
 /// fakes, and accounts for every outage: what Detour did, when, and what it was worth.
 ///
 /// Nothing leaves the machine: every probe goes to a sandbox storefront, every step request to the
-/// sandbox's provider fakes, and every credential is a stand-in. The state lives in a folder of
+/// sandbox's provider fakes, and every `env:` credential is a stand-in. The state lives in a folder of
 /// its own, never the workspace's.
 public struct Simulator: Sendable {
     /// The workspace as the merchant wrote it.

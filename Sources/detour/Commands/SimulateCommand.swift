@@ -11,7 +11,7 @@ struct SimulateCommand: Command {
         TIMELINE is a .json5 or .csv file of events: a channel, from, to and a shape (503, timeout,
         refused, maintenance-page, slow:4s, blip, captcha), or a provider failure
         { provider: "line", from, to, answer: 500 }. --generate seed:N makes a year at random instead.
-        Every storefront and provider is a sandbox fake on 127.0.0.1 and every credential a stand-in:
+        Every storefront and provider is a sandbox fake on 127.0.0.1 and every env: credential a stand-in:
         nothing leaves the machine, and the workspace's state folder is not touched.
         --settings and --sweep take KEY=VALUE words (every, confirmEvery, failAfter, recoverAfter,
         settle; CHANNEL.KEY for one channel), several after one option.
