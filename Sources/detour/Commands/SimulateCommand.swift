@@ -22,7 +22,7 @@ struct SimulateCommand: Command {
         OptionSpec(name: "sweep", short: nil, value: "KEY=V1,V2", help: "run every combination, like failAfter=2,3,4 confirmEvery=5s,10s,30s"),
         OptionSpec(name: "generate", short: nil, value: "seed:N", help: "make a year of outages at random from a seed instead of reading TIMELINE"),
         OptionSpec(name: "year", short: nil, value: "YYYY", help: "with --generate: the year (default: last year)"),
-        OptionSpec(name: "save", short: nil, value: "FILE", help: "with --generate: also write the timeline as JSON5, to edit and run again"),
+        OptionSpec(name: "save", short: nil, value: "FILE", help: "with --generate: write the timeline as JSON5 instead of running it, to edit and run"),
         OptionSpec(name: "json", short: nil, value: nil, help: "print JSON instead of a table"),
         OptionSpec(name: "csv", short: nil, value: nil, help: "print CSV instead of a table"),
         OptionSpec(name: "html", short: nil, value: "FILE", help: "also write a self-contained HTML page"),
@@ -91,6 +91,9 @@ struct SimulateCommand: Command {
         if timelinePath == nil && seed == nil { throw UsageError(description: "give a TIMELINE file, or --generate seed:42 for a year made at random") }
         if timelinePath != nil && seed != nil { throw UsageError(description: "give a TIMELINE file or --generate, not both") }
         if seed == nil && (year != nil || save != nil) { throw UsageError(description: "--year and --save go with --generate seed:N") }
+        if save != nil && (json || csv || html != nil || sweep != nil) {
+            throw UsageError(description: "--save writes the timeline without running it; run the saved file for --json, --csv, --html or --sweep")
+        }
         if sweep != nil && html != nil { throw UsageError(description: "--html shows one run; leave it out with --sweep, or use --settings") }
     }
 
@@ -112,7 +115,8 @@ struct SimulateCommand: Command {
                     console.err("error: \(error.message)")
                     return .failure
                 }
-                console.err("wrote \(save)")
+                console.err("wrote \(save); run it with: detour simulate \(save)")
+                return .ok
             }
         } else {
             do {
