@@ -11,7 +11,7 @@ public enum CLI {
         CommandEntry(ApproveCommand.self), CommandEntry(AckCommand.self), CommandEntry(RetryCommand.self), CommandEntry(DrillCommand.self),
         CommandEntry(ReportCommand.self), CommandEntry(ReviewCommand.self),
         CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self), CommandEntry(LogCommand.self),
-        CommandEntry(OnCallCommand.self), CommandEntry(RunbookCommand.self), CommandEntry(DemoCommand.self), CommandEntry(SandboxCommand.self),
+        CommandEntry(OnCallCommand.self), CommandEntry(RunbookCommand.self), CommandEntry(DemoCommand.self), CommandEntry(SimulateCommand.self), CommandEntry(SandboxCommand.self),
         CommandEntry(StateCommand.self),
     ]
 

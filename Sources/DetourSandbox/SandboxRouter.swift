@@ -78,6 +78,8 @@ struct SandboxRouter: Sendable {
             return .html(
                 302, "<html><body><a href=\"\(location)\">メンテナンス中</a></body></html>",
                 headers: [SandboxHeader("Location", location)])
+        case .timeout, .refused, .captcha:
+            return fault(store, run: run)
         }
     }
 

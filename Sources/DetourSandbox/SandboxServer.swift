@@ -78,7 +78,18 @@ public final class SandboxServer: Sendable {
         state.slowDelay = d
     }
 
+    /// Sets how long one `.slow` storefront waits before answering (nil: the server's slow delay).
+    public func setSlowDelay(_ d: Duration?, for storefront: String) {
+        state.setSlowDelay(d, for: storefront)
+    }
+
     // MARK: - Provider endpoints
+
+    /// Makes every request to a provider host answer `status` (a provider outage); nil ends it.
+    /// A host starting with a dot matches its subdomains (`.myshopify.com`).
+    public func failProvider(host: String, status: Int?) {
+        state.failHost(host, status: status)
+    }
 
     /// Queues `count` copies of `response` for requests to `path` (matched without query), FIFO.
     public func enqueue(_ response: ScriptedResponse, forPath path: String, count: Int = 1) {

@@ -14,6 +14,8 @@ final class SandboxState: @unchecked Sendable {
     private var slow: Duration = .seconds(3)
     /// Fake provider APIs; nil answers every unscripted provider request with `200 {}`.
     private var fakes: ProviderFakes?
+    /// Provider hosts that answer one status whatever is asked (a provider outage).
+    private var hostFailures = ProviderFailures()
 
     /// Creates or updates a storefront; hosts are added, mode and hits are kept.
     func addStorefront(_ name: String, hosts: [String], healthyBody: String?) {
@@ -51,8 +53,20 @@ final class SandboxState: @unchecked Sendable {
             var store = storefronts[name] ?? Storefront(name: name)
             store.hits += 1
             storefronts[name] = store
-            return (store, slow)
+            // A captcha is served once; the next request finds the shop again.
+            if store.mode == .captcha { storefronts[name]?.mode = .healthy }
+            return (store, store.slowDelay ?? slow)
         }
+    }
+
+    /// Sets how long one `.slow` storefront waits (nil: the server's slow delay).
+    func setSlowDelay(_ delay: Duration?, for name: String) {
+        lock.withLock { storefronts[name, default: Storefront(name: name)].slowDelay = delay }
+    }
+
+    /// Makes a provider host answer `status` to everything, or answer normally again (nil).
+    func failHost(_ host: String, status: Int?) {
+        lock.withLock { hostFailures.set(host, status: status) }
     }
 
     /// The delay applied by `.slow` storefronts.
@@ -81,6 +95,8 @@ final class SandboxState: @unchecked Sendable {
             if var queue = scripts[request.path], !queue.isEmpty {
                 response = queue.removeFirst()
                 scripts[request.path] = queue.isEmpty ? nil : queue
+            } else if let status = hostFailures.status(forHost: request.host) {
+                response = ProviderFailures.response(status)
             } else if let answer = fakes?.answer(request) {
                 response = answer
             }

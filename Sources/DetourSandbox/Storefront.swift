@@ -8,6 +8,12 @@ public enum StorefrontMode: String, Sendable, CaseIterable, Codable {
     case slow
     /// 302 to the sandbox's maintenance page.
     case maintenance
+    /// Never answers: the client gives up at its own timeout.
+    case timeout
+    /// Closes the connection without answering.
+    case refused
+    /// One 503 with a bot check page, then healthy again.
+    case captcha
 }
 
 /// The state of one fake storefront.
@@ -20,6 +26,8 @@ struct Storefront: Sendable {
     var mode: StorefrontMode = .healthy
     /// How many requests were routed to this storefront.
     var hits = 0
+    /// How long `.slow` waits for this storefront; nil for the server's slow delay.
+    var slowDelay: Duration? = nil
 
     /// Creates a healthy storefront, with the default shop page unless `healthyBody` is given.
     init(name: String, healthyBody: String? = nil) {

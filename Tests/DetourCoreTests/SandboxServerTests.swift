@@ -228,15 +228,49 @@ struct SandboxStorefrontTests {
         defer { server.stop() }
         server.addStorefront("shop", healthyBody: "<html>custom</html>")
         server.setSlowDelay(.milliseconds(10))
-        for mode in StorefrontMode.allCases {
+        // `.timeout` holds a request until the client gives up; the test below covers it.
+        let answering = StorefrontMode.allCases.filter { $0 != .timeout }
+        for mode in answering {
             server.setMode(mode, for: "shop")
-            _ = try RawHTTPClient.request("GET", port: port, path: "/store/shop")
+            // `.refused` closes the connection without an answer.
+            _ = try? RawHTTPClient.request("GET", port: port, path: "/store/shop")
         }
         server.setMode(.healthy, for: "shop")
         let response = try RawHTTPClient.request("GET", port: port, path: "/store/shop/")
         #expect(response.body == "<html>custom</html>")
-        #expect(server.hits("shop") == StorefrontMode.allCases.count + 1)
+        #expect(server.hits("shop") == answering.count + 1)
         #expect(server.hits("never-seen") == 0)
+    }
+
+    /// Checks the failure modes a simulation uses: no answer, a closed connection, one bot page, a failing provider.
+    @Test("timeout, refused, captcha and provider failures")
+    func failureModes() throws {
+        let (server, port) = try startedServer()
+        defer { server.stop() }
+        server.enableProviderFakes()
+        server.setMode(.captcha, for: "shop")
+        let captcha = try RawHTTPClient.request("GET", port: port, path: "/store/shop/item")
+        #expect(captcha.status == 503)
+        #expect(captcha.body.contains("captcha"))
+        #expect(try RawHTTPClient.request("GET", port: port, path: "/store/shop/item").status == 200, "a captcha is served once")
+        server.setMode(.refused, for: "shop")
+        #expect(throws: (any Error).self) { try RawHTTPClient.request("GET", port: port, path: "/store/shop/item") }
+        server.setMode(.timeout, for: "shop")
+        let fd = try RawHTTPClient.connect(port: port, timeout: 1)
+        defer { close(fd) }
+        RawHTTPClient.write(fd, Array("GET /store/shop/item HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+        #expect(RawHTTPClient.readAll(fd).isEmpty, "no answer within the client's 1 s")
+        server.setSlowDelay(.milliseconds(200), for: "slowshop")
+        server.setMode(.slow, for: "slowshop")
+        let started = ContinuousClock.now
+        #expect(try RawHTTPClient.request("GET", port: port, path: "/store/slowshop/").status == 200)
+        #expect(ContinuousClock.now - started >= .milliseconds(200))
+        server.failProvider(host: "api.line.me", status: 500)
+        #expect(try RawHTTPClient.request("POST", port: port, path: "/ext/api.line.me/v2/bot/message/broadcast", body: "{}").status == 500)
+        server.failProvider(host: "api.line.me", status: nil)
+        #expect(try RawHTTPClient.request("POST", port: port, path: "/ext/api.line.me/v2/bot/message/broadcast", body: "{}").status != 500)
+        server.failProvider(host: ".myshopify.com", status: 503)
+        #expect(try RawHTTPClient.request("POST", port: port, path: "/ext/matcha-do.myshopify.com/admin/api/graphql.json", body: "{}").status == 503)
     }
 
     /// Checks that down storefront answers 503 Service Unavailable.

@@ -102,6 +102,12 @@ public actor Engine {
             try store.saveSnapshot(state)
             return
         }
+        try await advance(with: verdicts, at: now)
+        try store.saveSnapshot(state)
+    }
+
+    /// The part of a pass after probing: health from the verdicts, incidents, scheduled runs, steps.
+    func advance(with verdicts: [ChannelVerdict], at now: Date) async throws {
         for verdict in verdicts {
             dependencies.observer(.probed(verdict, at: now))
             // A degraded spell's notice follows from the journaled health (IncidentMachine.noticesDue).
@@ -110,7 +116,6 @@ public actor Engine {
         for event in machine.reconcile(at: now) { try record(event, at: now) }
         for event in PassPlanner(workspace: workspace, state: state).scheduleFires(at: now, stamp: machine.stamp) { try record(event, at: now) }
         try await drive()
-        try store.saveSnapshot(state)
     }
 
     /// When the next pass has work.
