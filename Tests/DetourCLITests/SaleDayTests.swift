@@ -78,7 +78,7 @@ final class SaleDayTests {
     func promoSwitches() -> [String] { sandbox.requests(path: "/shop/promotions/failover").map(\.body) }
 
     func opened(_ channel: String) throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let text = try workspace.journalText()
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .filter { $0["type"] as? String == "incident.opened" && $0["channel"] as? String == channel && $0["trigger"] as? String == "probe" }
     }

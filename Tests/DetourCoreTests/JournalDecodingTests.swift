@@ -19,7 +19,7 @@ struct JournalDecodingTests {
         health.lastFailure = "カート: \"503\"\\ \n\t\u{1}"
         return [
             JournalRecord(
-                ts: time, event: .channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: "wentDown", evidence: "item page: 503 😱"))),
+                ts: time, event: .channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: .wentDown, evidence: "item page: 503 😱"))),
             JournalRecord(ts: time, event: .channelHealth(ChannelHealthChanged(channel: "own-site", health: ChannelHealth(), change: nil, evidence: nil))),
             JournalRecord(
                 ts: time,
@@ -54,7 +54,7 @@ struct JournalDecodingTests {
         let evidence = ProbeEvidence(
             probe: "cart", status: 503, latencyMs: 12,
             failure: ProbeFailure(kind: .http, detail: "status 503", expected: "2xx", actual: "503"), slow: nil)
-        var changed = ChannelHealthChanged(channel: "rakuten", health: ChannelHealth(), change: "suspected", evidence: "cart: 503")
+        var changed = ChannelHealthChanged(channel: "rakuten", health: ChannelHealth(), change: .suspected, evidence: "cart: 503")
         changed.probes = [evidence]
         var finished = StepFinished(incident: "r-1", step: "p/mc", phase: .failover, attempt: 1, outcome: .progressed, status: 200, error: nil, durationMs: 5)
         finished.outputs = ["campaign": "c-42"]
@@ -148,5 +148,31 @@ struct JournalDecodingTests {
     ])
     func badLinesAreRejected(line: String) {
         #expect(throws: (any Error).self) { try JournalCoding.decode(Data(line.utf8)) }
+    }
+
+    /// The table of record types names exactly the fields of each record's type, so the encoder,
+    /// both decoders and this table never drift apart.
+    @Test func theTableOfRecordTypesMatchesTheirFields() throws {
+        let samples = Self.records + Self.fullRecords + JournalSegmentTests.outage("t", opened: Self.time, resolved: Self.time)
+        for record in samples {
+            let fields = Mirror(reflecting: record.event.payload).children.compactMap(\.label).sorted()
+            #expect(fields == record.event.recordType.fields, "\(record.event.type)")
+            let line = try JournalCoding.encode(record)
+            let keys = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]).keys
+            #expect(Set(keys).isSubset(of: ["ts", "type"] + record.event.recordType.fields), "\(line)")
+            #expect(JournalRecordType(name: record.event.type) == record.event.recordType)
+        }
+    }
+
+    /// A health change is journaled by its name; `restored` is one of them.
+    @Test(arguments: [HealthChange.wentDown, .recovered, .restored, .maintenanceStarted])
+    func healthChangesAreTyped(change: HealthChange) throws {
+        // Milliseconds exact in binary, so the time survives the journal's precision.
+        let time = Date(timeIntervalSince1970: 1_795_000_000.125)
+        let record = JournalRecord(ts: time, event: .channelHealth(ChannelHealthChanged(channel: "c", health: ChannelHealth(), change: change)))
+        let line = try JournalCoding.encode(record)
+        #expect(line.contains("\"change\":\"\(change.rawValue)\""))
+        #expect(try JournalCoding.decode(Data(line.utf8)) == record)
+        #expect(try JournalCoding.decodeWithFoundation(Data(line.utf8)) == record)
     }
 }

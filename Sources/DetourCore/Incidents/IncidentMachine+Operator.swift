@@ -13,7 +13,7 @@ extension IncidentMachine {
     /// An incident by id, or an error that lists the open ones.
     func incident(named id: String) throws(EngineError) -> Incident {
         if let incident = state.incident(id) { return incident }
-        let open = state.incidents.filter { $0.status != .resolved }.map(\.id)
+        let open = state.unresolvedIncidents.map(\.id)
         let suggestion = closestMatch(to: id, in: open).map { "did you mean \"\($0)\"? " } ?? ""
         throw EngineError(description: "no incident \"\(id)\"; \(suggestion)open incidents: \(open.isEmpty ? "none" : open.joined(separator: ", "))")
     }
@@ -73,7 +73,7 @@ extension IncidentMachine {
         health.lastSuccessAt = stillFailing ? state.channels[id]?.lastSuccessAt : now
         health.lastProbeAt = now
         health.nextDueAt = stillFailing ? now : now.addingTimeInterval(workspace.schedule(for: channel, at: now).every.timeInterval)
-        events.append(.channelHealth(ChannelHealthChanged(channel: id, health: health, change: "restored", evidence: verdict?.reason.map(mask))))
+        events.append(.channelHealth(ChannelHealthChanged(channel: id, health: health, change: .restored, evidence: verdict?.reason.map(mask))))
         return events
     }
 

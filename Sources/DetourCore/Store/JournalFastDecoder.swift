@@ -56,23 +56,17 @@ enum JournalFastDecoder {
         return try? record(members)
     }
 
-    /// The keys each record type may have on the fast path. A line with any other key (a field
-    /// added later, a type not listed) goes to JSONDecoder instead, so no field is ever dropped.
-    private static let knownKeys: [String: [String]] = [
-        "channel.health": ["ts", "type", "channel", "health", "change", "evidence", "probes"],
-        "incident.opened": [
-            "ts", "type", "incident", "channel", "trigger", "by", "reason", "firstFailureAt", "lastSuccessAt", "playbook", "revenuePerHour", "saleMultiplier",
-        ],
-        "step.started": ["ts", "type", "incident", "step", "phase", "attempt", "idempotencyKey", "request"],
-        "step.finished": ["ts", "type", "incident", "step", "phase", "attempt", "outcome", "status", "error", "durationMs", "outputs", "retryAt", "note"],
-        "incident.mitigated": ["ts", "type", "incident"],
-        "incident.recovering": ["ts", "type", "incident", "trigger", "recoveredAt", "by", "reason"],
-        "incident.resolved": ["ts", "type", "incident"],
-        "workspace.invalid": ["ts", "type", "errors", "files", "fingerprint", "lastGoodAt"],
-        "workspace.valid": ["ts", "type", "fixed"],
+    /// The record types this decoder builds; their keys come from `JournalRecordType.fields`, and a
+    /// line with any other key (a field added later) goes to JSONDecoder instead, so no field is ever dropped.
+    private static let handled: [JournalRecordType] = [
+        .channelHealth, .incidentOpened, .stepStarted, .stepFinished, .incidentMitigated, .incidentRecovering, .incidentResolved, .workspaceInvalid,
+        .workspaceValid,
     ]
+    private static let knownKeys: [String: [String]] = Dictionary(uniqueKeysWithValues: handled.map { ($0.name, ["ts", "type"] + $0.fields) })
     private static let evidenceKeys: [String] = ["probe", "status", "latencyMs", "failure", "slow"]
     private static let failureKeys: [String] = ["kind", "detail", "expected", "actual"]
+    private static let saleKeys: [String] = ["name", "from", "to", "multiplier"]
+    private static let noticeKeys: [String] = ["provider", "kind"]
     // Arrays, not sets: a dozen short keys compare faster than they hash.
     private static let healthKeys: [String] = [
         "state", "consecutiveFailures", "consecutiveSuccesses", "lastSuccessAt", "firstFailureAt", "downAt", "recoveringAt", "lastProbeAt",
@@ -82,46 +76,48 @@ enum JournalFastDecoder {
     private static func record(_ m: Members) throws -> JournalRecord {
         let ts = try date(m["ts"])
         let event: JournalEvent
-        let type = try string(m["type"])
-        guard let known = knownKeys[type], m.items.allSatisfy({ known.contains($0.0) }) else { throw Failure() }
+        let name = try string(m["type"])
+        guard let known = knownKeys[name], m.items.allSatisfy({ known.contains($0.0) }), let type = JournalRecordType(name: name) else { throw Failure() }
         switch type {
-        case "channel.health":
+        case .channelHealth:
             event = .channelHealth(
                 ChannelHealthChanged(
-                    channel: try string(m["channel"]), health: try health(m["health"]), change: try optionalString(m["change"]),
+                    channel: try string(m["channel"]), health: try health(m["health"]), change: try optionalRaw(m["change"]),
                     evidence: try optionalString(m["evidence"]), probes: try probes(m["probes"])))
-        case "incident.opened":
+        case .incidentOpened:
             event = .incidentOpened(
                 IncidentOpened(
                     incident: try string(m["incident"]), channel: try string(m["channel"]), trigger: try raw(m["trigger"]), by: try optionalString(m["by"]),
                     reason: try string(m["reason"]), firstFailureAt: try optionalDate(m["firstFailureAt"]), lastSuccessAt: try optionalDate(m["lastSuccessAt"]),
-                    playbook: try optionalString(m["playbook"]), revenuePerHour: try optionalDouble(m["revenuePerHour"]),
-                    saleMultiplier: try optionalDouble(m["saleMultiplier"])))
-        case "step.started":
+                    playbook: try optionalString(m["playbook"]), follows: try optionalString(m["follows"]), quiet: try optionalBool(m["quiet"]),
+                    revenuePerHour: try optionalDouble(m["revenuePerHour"]), saleMultiplier: try optionalDouble(m["saleMultiplier"]),
+                    sales: try sales(m["sales"])))
+        case .stepStarted:
             event = .stepStarted(
                 StepStarted(
                     incident: try string(m["incident"]), step: try string(m["step"]), phase: try raw(m["phase"]), attempt: try int(m["attempt"]),
                     idempotencyKey: try string(m["idempotencyKey"]), request: try string(m["request"])))
-        case "step.finished":
+        case .stepFinished:
             event = .stepFinished(
                 StepFinished(
                     incident: try string(m["incident"]), step: try string(m["step"]), phase: try raw(m["phase"]), attempt: try int(m["attempt"]),
                     outcome: try raw(m["outcome"]), status: try optionalInt(m["status"]), error: try optionalString(m["error"]),
                     durationMs: try int(m["durationMs"]), outputs: try stringMap(m["outputs"]), retryAt: try optionalDate(m["retryAt"]),
-                    note: try optionalString(m["note"])))
-        case "incident.mitigated": event = .incidentMitigated(IncidentReference(incident: try string(m["incident"])))
-        case "incident.recovering":
+                    note: try optionalString(m["note"]), holds: try optionalString(m["holds"]), heldFrom: try optionalString(m["heldFrom"]),
+                    notice: try notice(m["notice"])))
+        case .incidentMitigated: event = .incidentMitigated(IncidentReference(incident: try string(m["incident"])))
+        case .incidentRecovering:
             event = .incidentRecovering(
                 IncidentRecovering(
                     incident: try string(m["incident"]), trigger: try raw(m["trigger"]), recoveredAt: try date(m["recoveredAt"]),
-                    by: try optionalString(m["by"]), reason: try optionalString(m["reason"])))
-        case "incident.resolved": event = .incidentResolved(IncidentReference(incident: try string(m["incident"])))
-        case "workspace.invalid":
+                    by: try optionalString(m["by"]), reason: try optionalString(m["reason"]), forced: try optionalBool(m["forced"])))
+        case .incidentResolved: event = .incidentResolved(IncidentReference(incident: try string(m["incident"])))
+        case .workspaceInvalid:
             event = .workspaceInvalid(
                 WorkspaceInvalid(
                     errors: try int(m["errors"]), files: try strings(m["files"]), fingerprint: try string(m["fingerprint"]),
                     lastGoodAt: try optionalDate(m["lastGoodAt"])))
-        case "workspace.valid": event = .workspaceValid(WorkspaceValid(fixed: try string(m["fixed"])))
+        case .workspaceValid: event = .workspaceValid(WorkspaceValid(fixed: try string(m["fixed"])))
         default: throw Failure()
         }
         return JournalRecord(ts: ts, event: event)
@@ -137,6 +133,39 @@ enum JournalFastDecoder {
                 probe: try string(m["probe"]), status: try optionalInt(m["status"]), latencyMs: try int(m["latencyMs"]),
                 failure: try probeFailure(m["failure"]), slow: try optionalString(m["slow"]))
         }
+    }
+
+    private static func sales(_ value: Value?) throws -> [RecordedSale]? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        guard case .array(let items) = value else { throw Failure() }
+        return try items.map { item in
+            guard let m = item.object, m.items.allSatisfy({ saleKeys.contains($0.0) }), let multiplier = try optionalDouble(m["multiplier"]) else {
+                throw Failure()
+            }
+            return RecordedSale(name: try string(m["name"]), from: try date(m["from"]), to: try date(m["to"]), multiplier: multiplier)
+        }
+    }
+
+    private static func notice(_ value: Value?) throws -> NoticeMark? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        guard let m = value.object, m.items.allSatisfy({ noticeKeys.contains($0.0) }) else { throw Failure() }
+        return NoticeMark(provider: try string(m["provider"]), kind: try raw(m["kind"]))
+    }
+
+    private static func optionalBool(_ value: Value?) throws -> Bool? {
+        guard let value else { return nil }
+        switch value {
+        case .null: return nil
+        case .bool(let flag): return flag
+        default: throw Failure()
+        }
+    }
+
+    private static func optionalRaw<T: RawRepresentable>(_ value: Value?) throws -> T? where T.RawValue == String {
+        guard let value, case .null = value else { return try value.map(raw) }
+        return nil
     }
 
     private static func probeFailure(_ value: Value?) throws -> ProbeFailure? {

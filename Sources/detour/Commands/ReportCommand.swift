@@ -75,7 +75,9 @@ struct ReportCommand: Command {
                 return .usage
             }
             let filter = ReportFilter(since: from, until: to, channels: channels)
-            let report = LostSaleReport(state: try session.readState(), workspace: workspace, now: now, filter: filter, recompute: recompute)
+            // Only the journal's months from --since on are read when there is no snapshot to start from.
+            let state = try StateStore(directory: session.stateDirectory).loadState(reportingSince: from)
+            let report = LostSaleReport(state: state, workspace: workspace, now: now, filter: filter, recompute: recompute)
             if let html {
                 let path = html.hasPrefix("/") ? html : FileManager.default.currentDirectoryPath + "/" + html
                 try OutputFile.write(Data(context.console.redactor.mask(ReportHTML(report: report).render()).utf8), to: path)

@@ -1,0 +1,183 @@
+import Foundation
+
+/// The journal's record types, declared once: each type's name, its fields and the schema
+/// version it appeared in. The encoder, both decoders and the tests all read this table.
+public enum JournalRecordType: String, Sendable, CaseIterable {
+    case channelHealth = "channel.health"
+    case incidentOpened = "incident.opened"
+    case stepStarted = "step.started"
+    case stepFinished = "step.finished"
+    case incidentMitigated = "incident.mitigated"
+    case incidentRecovering = "incident.recovering"
+    case incidentResolved = "incident.resolved"
+    case channelHeld = "channel.held"
+    case channelReleased = "channel.released"
+    case incidentApproved = "incident.approved"
+    case monitorOffline = "monitor.offline"
+    case monitorOnline = "monitor.online"
+    case incidentRelapsed = "incident.relapsed"
+    case stepRetried = "step.retried"
+    case workspaceInvalid = "workspace.invalid"
+    case workspaceValid = "workspace.valid"
+
+    /// The `type` field of the line.
+    public var name: String { rawValue }
+
+    /// The fields after `ts` and `type`, in the order `encode` writes them (sorted).
+    public var fields: [String] {
+        switch self {
+        case .channelHealth: ["change", "channel", "evidence", "health", "probes"]
+        case .incidentOpened:
+            [
+                "by", "channel", "firstFailureAt", "follows", "incident", "lastSuccessAt", "playbook", "quiet", "reason", "revenuePerHour", "saleMultiplier",
+                "sales", "trigger",
+            ]
+        case .stepStarted: ["attempt", "idempotencyKey", "incident", "phase", "request", "step"]
+        case .stepFinished:
+            ["attempt", "durationMs", "error", "heldFrom", "holds", "incident", "note", "notice", "outcome", "outputs", "phase", "retryAt", "status", "step"]
+        case .incidentMitigated, .incidentResolved, .incidentRelapsed: ["incident"]
+        case .incidentRecovering: ["by", "forced", "incident", "reason", "recoveredAt", "trigger"]
+        case .channelHeld: ["by", "channel", "reason", "until"]
+        case .channelReleased: ["by", "channel"]
+        case .incidentApproved: ["automatic", "by", "incident"]
+        case .monitorOffline, .monitorOnline: ["canaries", "channels", "evidence"]
+        case .stepRetried: ["by", "incident", "step"]
+        case .workspaceInvalid: ["errors", "files", "fingerprint", "lastGoodAt"]
+        case .workspaceValid: ["fixed"]
+        }
+    }
+
+    /// The schema version the type first appeared in.
+    public var since: Int { 1 }
+
+    /// The type named by a line's `type` field.
+    public init?(name: String) { self.init(rawValue: name) }
+
+    /// Decodes a line of this type with the general decoder.
+    func event(_ line: Data, _ decoder: JSONDecoder) throws -> JournalEvent {
+        switch self {
+        case .channelHealth: .channelHealth(try decoder.decode(ChannelHealthChanged.self, from: line))
+        case .incidentOpened: .incidentOpened(try decoder.decode(IncidentOpened.self, from: line))
+        case .stepStarted: .stepStarted(try decoder.decode(StepStarted.self, from: line))
+        case .stepFinished: .stepFinished(try decoder.decode(StepFinished.self, from: line))
+        case .incidentMitigated: .incidentMitigated(try decoder.decode(IncidentReference.self, from: line))
+        case .incidentRecovering: .incidentRecovering(try decoder.decode(IncidentRecovering.self, from: line))
+        case .incidentResolved: .incidentResolved(try decoder.decode(IncidentReference.self, from: line))
+        case .channelHeld: .channelHeld(try decoder.decode(ChannelHeld.self, from: line))
+        case .channelReleased: .channelReleased(try decoder.decode(ChannelReleased.self, from: line))
+        case .incidentApproved: .incidentApproved(try decoder.decode(IncidentApproved.self, from: line))
+        case .monitorOffline: .monitorOffline(try decoder.decode(MonitorStatus.self, from: line))
+        case .monitorOnline: .monitorOnline(try decoder.decode(MonitorStatus.self, from: line))
+        case .incidentRelapsed: .incidentRelapsed(try decoder.decode(IncidentReference.self, from: line))
+        case .stepRetried: .stepRetried(try decoder.decode(StepRetried.self, from: line))
+        case .workspaceInvalid: .workspaceInvalid(try decoder.decode(WorkspaceInvalid.self, from: line))
+        case .workspaceValid: .workspaceValid(try decoder.decode(WorkspaceValid.self, from: line))
+        }
+    }
+}
+
+extension JournalEvent {
+    /// The record type.
+    public var recordType: JournalRecordType {
+        switch self {
+        case .channelHealth: .channelHealth
+        case .incidentOpened: .incidentOpened
+        case .stepStarted: .stepStarted
+        case .stepFinished: .stepFinished
+        case .incidentMitigated: .incidentMitigated
+        case .incidentRecovering: .incidentRecovering
+        case .incidentResolved: .incidentResolved
+        case .channelHeld: .channelHeld
+        case .channelReleased: .channelReleased
+        case .incidentApproved: .incidentApproved
+        case .monitorOffline: .monitorOffline
+        case .monitorOnline: .monitorOnline
+        case .incidentRelapsed: .incidentRelapsed
+        case .stepRetried: .stepRetried
+        case .workspaceInvalid: .workspaceInvalid
+        case .workspaceValid: .workspaceValid
+        }
+    }
+
+    /// The `type` field of the line.
+    public var type: String { recordType.name }
+
+    /// The record's fields, for the encoder.
+    var payload: any Encodable {
+        switch self {
+        case .channelHealth(let value): value
+        case .incidentOpened(let value): value
+        case .stepStarted(let value): value
+        case .stepFinished(let value): value
+        case .incidentMitigated(let value), .incidentResolved(let value), .incidentRelapsed(let value): value
+        case .incidentRecovering(let value): value
+        case .channelHeld(let value): value
+        case .channelReleased(let value): value
+        case .incidentApproved(let value): value
+        case .monitorOffline(let value), .monitorOnline(let value): value
+        case .stepRetried(let value): value
+        case .workspaceInvalid(let value): value
+        case .workspaceValid(let value): value
+        }
+    }
+}
+
+/// The journal's schema version, written as the first line of every segment.
+///
+/// Version 1 is the single `journal.jsonl` of earlier releases (no schema line); version 2 keeps
+/// the journal in monthly segments, each starting with `{"type":"journal.schema","version":2}`.
+public enum JournalSchema {
+    /// The version this release writes, and the newest it reads.
+    public static let version = 2
+    /// The `type` of the schema line.
+    public static let lineType = "journal.schema"
+
+    /// The schema line, without the newline.
+    static var line: String { "{\"type\":\"\(lineType)\",\"version\":\(version)}" }
+
+    private struct Line: Decodable {
+        var type: String
+        var version: Int
+    }
+
+    /// The version a line declares, or nil when it is not a well-formed schema line (a damaged one is quarantined like any bad line).
+    static func version(of line: UnsafeRawBufferPointer) -> Int? {
+        let prefix = "{\"type\":\"\(lineType)\""
+        guard line.count >= prefix.utf8.count, line.starts(with: prefix.utf8) else { return nil }
+        return (try? JSONDecoder().decode(Line.self, from: Data(line)))?.version
+    }
+}
+
+/// Journal times: ISO 8601 in UTC with milliseconds (`2026-11-25T01:02:03.456Z`), configured once.
+public enum JournalDates {
+    /// The one format.
+    public static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// The text for a time.
+    public static func text(_ date: Date) -> String { date.formatted(style) }
+}
+
+extension JSONEncoder {
+    /// Detour's encoder for the journal, the snapshot and lock files: sorted keys, `JournalDates`.
+    static var detour: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(JournalDates.text(date))
+        }
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    /// Reads what `JSONEncoder.detour` writes.
+    static var detour: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            return try JournalDates.style.parse(text)
+        }
+        return decoder
+    }
+}
