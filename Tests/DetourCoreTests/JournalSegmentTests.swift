@@ -68,6 +68,20 @@ final class JournalSegmentTests {
         #expect(try store.records().records.count == 3)
     }
 
+    /// A daemon and an operator's command share the folder: once one has started a newer segment,
+    /// the other, reading before it writes as every pass does, never goes back to the older one.
+    @Test func aSegmentAnotherProcessStartedIsNeverWrittenBehind() throws {
+        let daemon = try store()
+        let command = try store()
+        try daemon.append(Self.outage("a", opened: Self.day(11, 30, hour: 23), resolved: Self.day(11, 30, hour: 23))[0])
+        try command.append(Self.outage("b", opened: Self.day(12, 1), resolved: Self.day(12, 1))[0])
+        _ = try daemon.records(from: try daemon.loadState().journalPosition)
+        let position = try daemon.append(Self.outage("c", opened: Self.day(11, 30, hour: 23), resolved: Self.day(11, 30, hour: 23))[1])
+        #expect(position.segment == "journal/2026-12.jsonl")
+        #expect(try daemon.rebuildState().incidents.map(\.id) == ["c"])
+        #expect(try daemon.records().records.count == 3)
+    }
+
     /// Folding pass by pass (snapshot, then what is new) gives the same state as replaying every segment.
     @Test func foldingTheJournalEqualsARebuild() throws {
         let store = try store()
@@ -140,8 +154,10 @@ final class JournalSegmentTests {
         #expect(state.incidents.map(\.id) == ["long", "november"])
         #expect(state.incident("long")?.openedAt == Self.day(10, 31, hour: 20))
         #expect(warnings.isEmpty, "September is not read: \(warnings)")
-        #expect(try store.loadState(reportingSince: nil).incidents.count == 3)
+        let everything = try store.loadState(reportingSince: nil)
         #expect(warnings.count == 1, "a report over everything reads September")
+        #expect(everything.incidents.count == 3)
+        #expect(everything.incidents == (try store.rebuildState()).incidents, "health lines passed over change no incident")
     }
 
     @Test func aTornLineLongerThanTheTailBlockIsCutOff() throws {

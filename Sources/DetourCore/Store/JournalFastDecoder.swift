@@ -164,8 +164,9 @@ enum JournalFastDecoder {
     }
 
     private static func optionalRaw<T: RawRepresentable>(_ value: Value?) throws -> T? where T.RawValue == String {
-        guard let value, case .null = value else { return try value.map(raw) }
-        return nil
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        return try raw(value) as T
     }
 
     private static func probeFailure(_ value: Value?) throws -> ProbeFailure? {

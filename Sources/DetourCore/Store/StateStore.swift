@@ -17,6 +17,9 @@ public final class StateStore {
     /// The folder.
     public let directory: String
     private var appendDescriptor: Int32 = -1
+    /// The segment `appendDescriptor` is open on.
+    private var descriptorSegment: String?
+    /// The newest segment known; records never go to an earlier one.
     private var appendSegment: String?
     private let warn: (String) -> Void
 
@@ -205,12 +208,13 @@ public final class StateStore {
     private func openSegment(for date: Date) throws -> (Int32, String, Bool) {
         if appendSegment == nil { appendSegment = try segments().last { $0 != JournalPosition.legacySegment } }
         let wanted = max(appendSegment ?? "", Self.segment(for: date))
-        if appendDescriptor >= 0, appendSegment == wanted { return (appendDescriptor, wanted, false) }
+        if appendDescriptor >= 0, descriptorSegment == wanted { return (appendDescriptor, wanted, false) }
         if appendDescriptor >= 0 { close(appendDescriptor) }
         appendDescriptor = -1
         try makeSegmentFolder()
         let descriptor = try openPrivate(path(of: wanted), O_WRONLY | O_APPEND | O_CREAT)
         appendDescriptor = descriptor
+        descriptorSegment = wanted
         appendSegment = wanted
         let isNew = lseek(descriptor, 0, SEEK_END) == 0
         if isNew { syncFolder(segmentFolder) }
@@ -298,6 +302,8 @@ public final class StateStore {
     /// a warning, and skipped: one bad line never stops the rest of the history from counting.
     public func forEachRecord(from position: JournalPosition = .start, _ body: (JournalRecord) -> Void) throws -> JournalPosition {
         let all = try segments()
+        // Another process (an operator's command between passes) may have started a newer segment.
+        if let newest = all.last, newest != JournalPosition.legacySegment, let current = appendSegment, newest > current { appendSegment = newest }
         let later: ArraySlice<String>
         var end = position
         if let index = all.firstIndex(of: position.segment) {
@@ -313,14 +319,17 @@ public final class StateStore {
     }
 
     /// Hands every record of the given segments to `body`, in order; returns the place after the last.
-    func forEachRecord(in segments: [String], _ body: (JournalRecord) -> Void) throws -> JournalPosition {
+    func forEachRecord(in segments: [String], skipping skipped: JournalRecordType? = nil, _ body: (JournalRecord) -> Void) throws -> JournalPosition {
         var end = JournalPosition.start
-        for segment in segments { end = JournalPosition(segment: segment, offset: try read(segment, from: 0, body)) }
+        for segment in segments { end = JournalPosition(segment: segment, offset: try read(segment, from: 0, skipping: skipped, body)) }
         return end
     }
 
     /// Reads one segment from a byte offset; returns the offset after its last complete line.
-    private func read(_ segment: String, from offset: Int, _ body: (JournalRecord) -> Void) throws -> Int {
+    ///
+    /// Lines of the `skipped` type, in the form `encode` writes, are passed over without being decoded.
+    private func read(_ segment: String, from offset: Int, skipping skipped: JournalRecordType? = nil, _ body: (JournalRecord) -> Void) throws -> Int {
+        let skippedPrefix = skipped.map { Array("\",\"type\":\"\($0.name)\"".utf8) }
         let path = path(of: segment)
         // One byte before the offset too: only 0 or the start of a line is a place the journal was ever read up to.
         guard offset >= 0 else { throw SnapshotMismatch(position: JournalPosition(segment: segment, offset: offset), size: 0) }
@@ -353,6 +362,8 @@ public final class StateStore {
                                     "\(path) was written by a newer detour (journal schema \(version)); this one reads up to schema \(JournalSchema.version); "
                                     + "upgrade detour")
                         }
+                    } else if let skippedPrefix, Self.hasType(line, skippedPrefix) {
+                        // Not needed by the caller: not decoded at all.
                     } else {
                         batch.append((lineNumber, position..<newline))
                     }
@@ -367,6 +378,13 @@ public final class StateStore {
             return position - skip
         }
         return offset + consumed
+    }
+
+    /// Whether a line as `encode` writes it (`{"ts":"<24 characters>","type":"…"`) has the type whose `","type":"name"` is given.
+    private static func hasType(_ line: UnsafeRawBufferPointer, _ typeField: [UInt8]) -> Bool {
+        // `{"ts":"` is 7 bytes and the time 24: the type field starts at byte 31.
+        guard line.count > 31 + typeField.count, line[0] == UInt8(ascii: "{"), line[1] == UInt8(ascii: "\"") else { return false }
+        return UnsafeRawBufferPointer(rebasing: line[31..<(31 + typeField.count)]).elementsEqual(typeField)
     }
 
     /// Lines decoded together: large enough to spread over the cores, small enough to bound memory.
@@ -461,25 +479,27 @@ public final class StateStore {
         }
     }
 
-    /// The state for a report from `since` on.
+    /// The incidents a report from `since` on needs (nil: all of them), in a state for reading only.
     ///
     /// With a usable snapshot, that is the snapshot and what is new (every incident is in it).
     /// Without one, only the segments from `since`'s month on are replayed, and earlier ones only
     /// while a record in them names an incident opened before: a report over the last month of a
-    /// ten-year journal reads a month or two. The result is for reading; it is never saved.
+    /// ten-year journal reads a month or two. Health lines are passed over undecoded, so the
+    /// state's channel health is not current; it is never saved.
     public func loadState(reportingSince since: Date?) throws -> DetourState {
-        guard let since else { return try loadState() }
         if var state = try readSnapshot() {
             do {
                 state.journalPosition = try forEachRecord(from: state.journalPosition) { state.apply($0) }
                 return state
-            } catch is SnapshotMismatch {}
+            } catch let mismatch as SnapshotMismatch {
+                warn("\(snapshotPath) \(mismatch.description); rebuilt the state from \(journalDescription)")
+            }
         }
-        var (earlier, chosen) = try segments(since: since)
+        var (earlier, chosen) = try since.map { try segments(since: $0) } ?? ([], try segments())
         while true {
             var state = DetourState()
             var unknown = false
-            state.journalPosition = try forEachRecord(in: chosen) { record in
+            state.journalPosition = try forEachRecord(in: chosen, skipping: .channelHealth) { record in
                 if let id = record.event.incidentReference, state.incident(id) == nil { unknown = true }
                 state.apply(record)
             }
