@@ -249,39 +249,10 @@ enum JournalFastDecoder {
     /// `2026-11-25T04:41:00.001Z`, exactly as `encode` writes it; anything else falls back.
     private static func date(_ value: Value?) throws -> Date {
         var text = try string(value)
-        return try text.withUTF8 { try date(utf8: $0) }
+        guard let date = text.withUTF8(JournalDates.date(utf8:)) else { throw Failure() }
+        return date
     }
 
-    private static func date(utf8: UnsafeBufferPointer<UInt8>) throws -> Date {
-        guard utf8.count == 24, utf8[4] == 0x2D, utf8[7] == 0x2D, utf8[10] == 0x54, utf8[13] == 0x3A, utf8[16] == 0x3A, utf8[19] == 0x2E, utf8[23] == 0x5A
-        else { throw Failure() }
-        func digits(_ from: Int, _ count: Int) throws -> Int {
-            var number = 0
-            for index in from..<(from + count) {
-                let digit = Int(utf8[index]) - 0x30
-                guard digit >= 0, digit <= 9 else { throw Failure() }
-                number = number * 10 + digit
-            }
-            return number
-        }
-        let year = try digits(0, 4), month = try digits(5, 2), day = try digits(8, 2)
-        let hour = try digits(11, 2), minute = try digits(14, 2), second = try digits(17, 2), millis = try digits(20, 3)
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { throw Failure() }
-        // Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
-        return Date(timeIntervalSince1970: Double(seconds) + Double(millis) / 1_000)
-    }
-
-    /// A strict JSON reader over bytes: objects, strings, numbers, booleans and null.
-    ///
-    /// It keeps open arrays and objects on its own stack rather than recursing, so a line of a
-    /// million `[` costs a failed parse, never the thread's stack.
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0

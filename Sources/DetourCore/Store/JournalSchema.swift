@@ -155,6 +155,46 @@ public enum JournalDates {
 
     /// The text for a time.
     public static func text(_ date: Date) -> String { date.formatted(style) }
+
+    /// The time in a text: the journal's own form read without a formatter (snapshots hold hundreds), any other ISO 8601 form through `style`.
+    public static func date(_ text: String) throws -> Date {
+        var text = text
+        if let date = text.withUTF8(date(utf8:)) { return date }
+        return try style.parse(text)
+    }
+
+    /// Parses exactly the form `text` writes (`2026-11-25T04:41:00.001Z`) without a formatter; nil for any other form.
+    static func date(utf8: UnsafeBufferPointer<UInt8>) -> Date? {
+        guard utf8.count == 24, utf8[4] == 0x2D, utf8[7] == 0x2D, utf8[10] == 0x54, utf8[13] == 0x3A, utf8[16] == 0x3A, utf8[19] == 0x2E, utf8[23] == 0x5A
+        else { return nil }
+        func digits(_ from: Int, _ count: Int) -> Int? {
+            var number = 0
+            for index in from..<(from + count) {
+                let digit = Int(utf8[index]) - 0x30
+                guard digit >= 0, digit <= 9 else { return nil }
+                number = number * 10 + digit
+            }
+            return number
+        }
+        guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2), let hour = digits(11, 2), let minute = digits(14, 2),
+            let second = digits(17, 2), let millis = digits(20, 3)
+        else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
+        // Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
+        return Date(timeIntervalSince1970: Double(seconds) + Double(millis) / 1_000)
+    }
+
+    /// A strict JSON reader over bytes: objects, strings, numbers, booleans and null.
+    ///
+    /// It keeps open arrays and objects on its own stack rather than recursing, so a line of a
+    /// million `[` costs a failed parse, never the thread's stack.
 }
 
 extension JSONEncoder {
@@ -175,8 +215,7 @@ extension JSONDecoder {
     static var detour: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return try JournalDates.style.parse(text)
+            try JournalDates.date(decoder.singleValueContainer().decode(String.self))
         }
         return decoder
     }
