@@ -15,23 +15,16 @@ public enum JournalCoding {
         var type: String
     }
 
-    /// Decodes one line; throws for a line that is not a known record.
-    public static func decode(_ line: Data) throws -> JournalRecord {
-        if let record = JournalFastDecoder.decode(line) { return record }
-        return try decodeWithFoundation(line)
-    }
-
-    /// Decodes one line held in memory without copying it unless the fast path declines it.
+    /// Decodes one line held in memory.
     static func decode(_ line: UnsafeRawBufferPointer) throws -> JournalRecord {
-        if let record = JournalFastDecoder.decode(line) { return record }
-        return try decodeWithFoundation(Data(line))
+        try decode(Data(line))
     }
 
     /// Deeper than any record: a line nested further is damage, and is refused before a decoder recurses into it.
     static let maxDepth = 32
 
-    /// The general decoder (two `JSONDecoder` passes): for lines the fast one does not take.
-    static func decodeWithFoundation(_ line: Data) throws -> JournalRecord {
+    /// Decodes one line (the header, then the fields its type has); throws for a line that is not a known record.
+    public static func decode(_ line: Data) throws -> JournalRecord {
         guard nestingDepth(line, limit: maxDepth) <= maxDepth else {
             throw JournalError(message: "nested more than \(maxDepth) levels deep")
         }

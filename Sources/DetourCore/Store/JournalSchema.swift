@@ -1,7 +1,7 @@
 import Foundation
 
 /// The journal's record types, declared once: each type's name, its fields and the schema
-/// version it appeared in. The encoder, both decoders and the tests all read this table.
+/// version it appeared in. The encoder, the decoder and the tests all read this table.
 public enum JournalRecordType: String, Sendable, CaseIterable {
     case channelHealth = "channel.health"
     case incidentOpened = "incident.opened"
@@ -53,7 +53,7 @@ public enum JournalRecordType: String, Sendable, CaseIterable {
     /// The type named by a line's `type` field.
     public init?(name: String) { self.init(rawValue: name) }
 
-    /// Decodes a line of this type with the general decoder.
+    /// Decodes a line of this type.
     func event(_ line: Data, _ decoder: JSONDecoder) throws -> JournalEvent {
         switch self {
         case .channelHealth: .channelHealth(try decoder.decode(ChannelHealthChanged.self, from: line))
@@ -153,13 +153,56 @@ public enum JournalDates {
     /// The one format.
     public static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    /// The text for a time.
-    public static func text(_ date: Date) -> String { date.formatted(style) }
+    /// The text for a time, to the millisecond below it; reading the text back and writing it again gives the same text.
+    public static func text(_ date: Date) -> String {
+        let time = date.timeIntervalSince1970
+        // Years 1970–2242 keep a millisecond exact to well under a microsecond; others go through the formatter.
+        guard time >= 0, time < 8_589_934_592 else { return date.formatted(style) }
+        var seconds = Int(time.rounded(.down))
+        // A time read from `…456Z` may sit a hair below it: a microsecond of slack keeps it at 456.
+        var millis = Int(((time - Double(seconds)) * 1_000 + 0.001).rounded(.down))
+        if millis >= 1_000 {
+            seconds += 1
+            millis -= 1_000
+        }
+        // The civil date of a day count (Howard Hinnant's civil_from_days).
+        let days = seconds / 86_400
+        let secondOfDay = seconds % 86_400
+        let z = days + 719_468
+        let era = z / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int, at index: Int, digits: Int) {
+            var value = value
+            for offset in stride(from: digits - 1, through: 0, by: -1) {
+                bytes[index + offset] = UInt8(0x30 + value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        put(month, at: 5, digits: 2)
+        put(day, at: 8, digits: 2)
+        put(secondOfDay / 3_600, at: 11, digits: 2)
+        put(secondOfDay / 60 % 60, at: 14, digits: 2)
+        put(secondOfDay % 60, at: 17, digits: 2)
+        put(millis, at: 20, digits: 3)
+        for (index, byte) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+            bytes[index] = UInt8(ascii: byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// The time in a text: the journal's own form read without a formatter (snapshots hold hundreds), any other ISO 8601 form through `style`.
     public static func date(_ text: String) throws -> Date {
         var text = text
-        if let date = text.withUTF8(date(utf8:)) { return date }
+        // Outside the years `text` writes itself, the formatter writes and so reads, so a time read back is written the same.
+        if let date = text.withUTF8(date(utf8:)), date.timeIntervalSince1970 >= 0, date.timeIntervalSince1970 < 8_589_934_592 { return date }
         return try style.parse(text)
     }
 
