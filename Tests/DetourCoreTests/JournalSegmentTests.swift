@@ -182,6 +182,70 @@ final class JournalSegmentTests {
                 == "\(store.path(of: "journal/2027-01.jsonl")) was written by a newer detour (journal schema 9); this one reads up to schema 2; upgrade detour")
     }
 
+    // MARK: - The snapshot's history
+
+    func historyFiles(_ store: StateStore) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: store.directory).filter { $0.hasPrefix("history-") }.sorted()
+    }
+
+    func snapshotIncidents(_ store: StateStore) throws -> Int {
+        let snapshot = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: store.snapshotPath))) as? [String: Any]
+        return (snapshot?["incidents"] as? [Any])?.count ?? -1
+    }
+
+    /// Resolved incidents go to a history file written only when they change, so a pass writes only what is current.
+    @Test func resolvedIncidentsLeaveTheSnapshotForAHistoryFile() throws {
+        let store = try store()
+        var state = DetourState()
+        func record(_ records: [JournalRecord]) throws {
+            for record in records {
+                state.journalPosition = try store.append(record)
+                state.apply(record)
+            }
+        }
+        try record(Self.outage("a", opened: Self.day(11, 1), resolved: Self.day(11, 1, hour: 1)))
+        try record(Self.outage("b", opened: Self.day(11, 2), resolved: Self.day(11, 2, hour: 1)))
+        try record(Array(Self.outage("c", opened: Self.day(11, 3), resolved: Self.day(11, 3, hour: 1)).prefix(5)))
+        try store.saveSnapshot(state)
+        #expect(try historyFiles(store) == ["history-00000002.json"])
+        #expect(try snapshotIncidents(store) == 1, "only the open incident is in state.json")
+        #expect(try store.loadState() == state)
+
+        // A pass that changes only what is current leaves the history file as it was.
+        let history = store.directory + "/history-00000002.json"
+        #expect(try FileManager.default.attributesOfItem(atPath: history)[.posixPermissions] as? Int == 0o600)
+        let before = try FileManager.default.attributesOfItem(atPath: history)[.systemFileNumber] as? Int
+        try record([Self.outage("c", opened: Self.day(11, 3), resolved: Self.day(11, 3, hour: 1))[0]])
+        try store.saveSnapshot(state)
+        #expect(try FileManager.default.attributesOfItem(atPath: history)[.systemFileNumber] as? Int == before, "not rewritten")
+
+        // A late record about a resolved incident rewrites it; resolving the open one moves it over.
+        try record([
+            JournalRecord(
+                ts: Self.day(11, 3, hour: 2),
+                event: .stepFinished(
+                    StepFinished(incident: "a", step: "p/late", phase: .recovery, attempt: 1, outcome: .succeeded, status: 200, error: nil, durationMs: 1)))
+        ])
+        try store.saveSnapshot(state)
+        #expect(try StateStore(directory: store.directory).loadState() == state)
+        try record(Array(Self.outage("c", opened: Self.day(11, 3), resolved: Self.day(11, 3, hour: 1)).suffix(2)))
+        try store.saveSnapshot(state)
+        #expect(try historyFiles(store) == ["history-00000003.json"])
+        #expect(try snapshotIncidents(store) == 0)
+        #expect(try StateStore(directory: store.directory).loadState() == state)
+        #expect(warnings.isEmpty, "\(warnings)")
+    }
+
+    @Test func aSnapshotWhoseHistoryFileIsGoneIsRebuilt() throws {
+        let store = try store()
+        for record in Self.outage("a", opened: Self.day(11, 1), resolved: Self.day(11, 1, hour: 1)) { try store.append(record) }
+        try store.saveSnapshot(try store.rebuildState())
+        try FileManager.default.removeItem(atPath: store.directory + "/history-00000001.json")
+        #expect(try store.loadState() == (try store.rebuildState()))
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("history-00000001.json, which holds its resolved incidents, is missing") == true, "\(warnings)")
+    }
+
     // MARK: - The index
 
     @Test func lookupsOverTenThousandResolvedIncidentsAnswerAsAScanWould() throws {

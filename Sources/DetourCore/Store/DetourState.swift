@@ -156,11 +156,26 @@ public struct DetourState: Sendable, Codable, Equatable {
 
     private mutating func update(_ id: String, _ change: (inout Incident) -> Void) {
         guard let position = index.byID[id] else { return }
+        // A change to a resolved incident is a change to the history the snapshot keeps apart.
+        if incidents[position].resolvedAt != nil { index.historyRevision += 1 }
         change(&incidents[position])
     }
 
+    /// Counts changes to resolved incidents, so a store knows when the history it keeps apart changed.
+    var historyRevision: Int { index.historyRevision }
+
+    /// How many incidents from the start are resolved: the history a snapshot keeps in its own file.
+    var resolvedPrefix: Int { index.unresolved.first ?? incidents.count }
+
+    /// Puts the incidents kept apart back before the snapshot's own.
+    mutating func prepend(_ history: [Incident]) {
+        incidents = history + incidents
+        index = IncidentIndex()
+        for (position, incident) in incidents.enumerated() { index.add(incident, at: position) }
+    }
+
     private enum CodingKeys: String, CodingKey {
-        case channels, incidents, journalOffset, journalSegment, holds, monitorOfflineSince, lastNotices, workspaceInvalid
+        case channels, incidents, journalOffset, journalSegment, holds, monitorOfflineSince, lastNotices, workspaceInvalid, history
     }
 
     /// Reads a snapshot and builds the index from its incidents.
@@ -178,10 +193,15 @@ public struct DetourState: Sendable, Codable, Equatable {
     }
 
     /// Writes a snapshot (without the index).
-    public func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws { try encode(to: encoder, history: nil) }
+
+    /// Writes a snapshot whose first `history.count` incidents are kept in another file, named by `history`.
+    func encode(to encoder: any Encoder, history: HistoryMark?) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(channels, forKey: .channels)
-        try container.encode(incidents, forKey: .incidents)
+        let current: ArraySlice<Incident> = incidents.dropFirst(history?.count ?? 0)
+        try container.encode(Array(current), forKey: .incidents)
+        try container.encodeIfPresent(history, forKey: .history)
         try container.encode(journalOffset, forKey: .journalOffset)
         try container.encodeIfPresent(journalSegment, forKey: .journalSegment)
         try container.encode(holds, forKey: .holds)
@@ -189,6 +209,26 @@ public struct DetourState: Sendable, Codable, Equatable {
         try container.encode(lastNotices, forKey: .lastNotices)
         try container.encodeIfPresent(workspaceInvalid, forKey: .workspaceInvalid)
     }
+}
+
+/// Where a snapshot's resolved history is: how many incidents, the last one's id, and its file.
+struct HistoryMark: Codable, Equatable {
+    /// How many incidents from the start.
+    var count: Int
+    /// The last of them.
+    var last: String
+
+    /// The file in the state folder (`history-00000070.json`): a new name for each new count, so
+    /// a run killed between writing it and the snapshot leaves the old pair intact.
+    var file: String { String(format: "history-%08d.json", count) }
+}
+
+/// A snapshot's resolved history, in its own file.
+struct HistoryFile: Codable {
+    /// Which history it is.
+    var mark: HistoryMark
+    /// The incidents.
+    var incidents: [Incident]
 }
 
 /// A place in the journal: a segment, and a byte offset in it at the start of a line.
@@ -237,6 +277,9 @@ private struct IncidentIndex: Sendable, Equatable {
         if incident.isOutage { lastOutage[incident.channel] = position }
         if incident.trigger == .probe { probeOutages.insert(ProbeOutageKey(channel: incident.channel, firstFailureAt: incident.firstFailureAt)) }
     }
+
+    /// Changes to resolved incidents so far.
+    var historyRevision = 0
 
     mutating func resolve(_ position: Int) {
         if let found = unresolved.lastIndex(of: position) { unresolved.remove(at: found) }

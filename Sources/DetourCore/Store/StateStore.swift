@@ -17,6 +17,8 @@ public final class StateStore {
     /// The folder.
     public let directory: String
     private var appendDescriptor: Int32 = -1
+    /// The history file this store last read or wrote, and the state's history revision then.
+    private var savedHistory: (mark: HistoryMark, revision: Int)?
     /// The segment `appendDescriptor` is open on.
     private var descriptorSegment: String?
     /// The newest segment known; records never go to an earlier one.
@@ -465,6 +467,10 @@ public final class StateStore {
         }
     }
 
+    private struct SnapshotHistory: Decodable {
+        var history: HistoryMark?
+    }
+
     /// The snapshot, nil (with a warning when damaged) when there is none to use.
     private func readSnapshot() throws -> DetourState? {
         guard let data = try readPrivate(snapshotPath) else { return nil }
@@ -472,7 +478,20 @@ public final class StateStore {
             guard JournalCoding.nestingDepth(data, limit: JournalCoding.maxDepth) <= JournalCoding.maxDepth else {
                 throw JournalError(message: "nested more than \(JournalCoding.maxDepth) levels deep")
             }
-            return try JSONDecoder.detour.decode(DetourState.self, from: data)
+            let decoder = JSONDecoder.detour
+            var state = try decoder.decode(DetourState.self, from: data)
+            savedHistory = nil
+            if let mark = try decoder.decode(SnapshotHistory.self, from: data).history {
+                let path = directory + "/" + mark.file
+                guard let history = try readPrivate(path) else { throw JournalError(message: "\(path), which holds its resolved incidents, is missing") }
+                let file = try decoder.decode(HistoryFile.self, from: history)
+                guard file.mark == mark, file.incidents.count == mark.count, file.incidents.last?.id == mark.last else {
+                    throw JournalError(message: "\(path) does not hold the resolved incidents it names")
+                }
+                state.prepend(file.incidents)
+                savedHistory = (mark, state.historyRevision)
+            }
+            return state
         } catch {
             warn("\(snapshotPath) is unreadable (\(JournalCoding.reason(error))); rebuilt the state from \(journalDescription)")
             return nil
@@ -516,13 +535,39 @@ public final class StateStore {
     }
 
     /// Writes the snapshot atomically (temporary file, then rename), readable by the user only.
+    ///
+    /// The resolved incidents at the start go to a file of their own (`history-00000070.json`),
+    /// written only when they change: a pass writes only what is current.
     public func saveSnapshot(_ state: DetourState) throws {
-        let data = try JSONEncoder.detour.encode(state)
+        let count = state.resolvedPrefix
+        let mark = count == 0 ? nil : HistoryMark(count: count, last: state.incidents[count - 1].id)
+        let changed = savedHistory?.mark != mark || savedHistory?.revision != state.historyRevision
         do {
+            if let mark, changed {
+                let file = HistoryFile(mark: mark, incidents: Array(state.incidents[..<count]))
+                try OutputFile.replace(directory + "/" + mark.file, with: try JSONEncoder.detour.encode(file), mode: 0o600)
+            }
+            let encoder = JSONEncoder.detour
+            let data = try encoder.encode(SnapshotWithHistory(state: state, history: mark))
             try OutputFile.replace(snapshotPath, with: data, mode: 0o600)
-        } catch {
+            savedHistory = mark.map { ($0, state.historyRevision) }
+        } catch let error as OutputFileError {
             throw JournalError(message: error.description)
         }
+        // History files the snapshot no longer names: left by an earlier count.
+        guard changed else { return }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in files where name.hasPrefix("history-") && name.hasSuffix(".json") && name != mark?.file {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
+    /// Encodes a state with its resolved history left to the history file.
+    private struct SnapshotWithHistory: Encodable {
+        var state: DetourState
+        var history: HistoryMark?
+
+        func encode(to encoder: any Encoder) throws { try state.encode(to: encoder, history: history) }
     }
 }
 
