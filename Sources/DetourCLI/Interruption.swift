@@ -73,7 +73,7 @@ extension WorkspaceSession {
     func leftAfterInterruption(again command: String?) -> String {
         guard let state = try? readState() else { return "interrupted; run 'detour status' to see what is left, and 'detour tick' to finish it" }
         var lines: [String] = []
-        for incident in state.incidents where incident.status != .resolved {
+        for incident in state.unresolvedIncidents {
             let pending = workspace.pendingSteps(of: incident)
             guard !pending.isEmpty else { continue }
             let count = pending.count

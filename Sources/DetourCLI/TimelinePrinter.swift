@@ -46,18 +46,17 @@ struct TimelinePrinter: Sendable {
             let evidence = event.evidence.map { " — \($0)" } ?? ""
             let text: String
             switch event.change {
-            case "suspected"?: text = "suspect: failure 1 of \(failAfter)\(evidence)"
-            case "cleared"?: text = "up again (a blip; nothing posted)"
-            case "wentDown"?: text = "DOWN: outage confirmed after \(event.health.consecutiveFailures) failures\(evidence)"
-            case "recovering"?: text = "answering again; confirming recovery"
-            case "relapsed"?: text = "failed again while recovering\(evidence)"
-            case "recovered"?: text = "UP: recovery confirmed"
-            case "degraded"?: text = "degraded: answering, but slowly\(evidence)"
-            case "undegraded"?: text = "fast again"
-            case "maintenanceStarted"?: text = "planned maintenance started\(evidence) (no incident, not counted as lost sales)"
-            case "maintenanceEnded"?: text = "planned maintenance ended; probing again"
-            case "restored"?: text = "restored by an operator; health starts afresh"
-            case let change?: text = change
+            case .suspected?: text = "suspect: failure 1 of \(failAfter)\(evidence)"
+            case .cleared?: text = "up again (a blip; nothing posted)"
+            case .wentDown?: text = "DOWN: outage confirmed after \(event.health.consecutiveFailures) failures\(evidence)"
+            case .recovering?: text = "answering again; confirming recovery"
+            case .relapsed?: text = "failed again while recovering\(evidence)"
+            case .recovered?: text = "UP: recovery confirmed"
+            case .degraded?: text = "degraded: answering, but slowly\(evidence)"
+            case .undegraded?: text = "fast again"
+            case .maintenanceStarted?: text = "planned maintenance started\(evidence) (no incident, not counted as lost sales)"
+            case .maintenanceEnded?: text = "planned maintenance ended; probing again"
+            case .restored?: text = "restored by an operator; health starts afresh"
             case nil:
                 // Only confirmation progress is worth a line; a channel known to be down stays quiet.
                 guard event.health.state == .suspect else { return }

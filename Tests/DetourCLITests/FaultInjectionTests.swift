@@ -114,7 +114,7 @@ final class FaultInjectionTests {
 
     /// The journal as a run killed right after a record of `type` would leave it.
     func truncateJournal(before type: String) throws {
-        let path = workspace.root + "/.detour/journal.jsonl"
+        let path = try #require(workspace.journalSegments.last)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         let keep = lines.prefix { !$0.contains("\"type\":\"\(type)\"") }
         try (keep.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)

@@ -32,7 +32,7 @@ final class HostileProviderTests {
     }
 
     func journal() throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let text = try workspace.journalText()
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 

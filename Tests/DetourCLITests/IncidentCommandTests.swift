@@ -77,7 +77,7 @@ final class IncidentCommandTests {
         let failover = try detour("failover", "mall", "--reason", "test", at: "20:00:00")
         #expect(failover.status == 0, "\(failover.output)")
         #expect(broadcasts.count == 1, "the pass does not sit on the lock for 25 s")
-        let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let journal = try workspace.journalText()
         #expect(journal.contains(#""retryAt":"2026-12-04T11:00:25"#), "\(journal)")
         try detour("tick", at: "20:00:15")
         #expect(broadcasts.count == 1, "not before the provider's time (10 s away: longer than a pass waits)")

@@ -91,7 +91,8 @@ final class ManualControlTests {
         try detour("tick", at: "01:00:00")
         try detour("tick", at: "01:01:00")
         let before = try detour("status").stdout
-        let path = workspace.root + "/.detour/journal.jsonl"
+        let path = try #require(workspace.journalSegments.last)
+        let segment = "journal/" + URL(fileURLWithPath: path).lastPathComponent
         var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.count >= 3)
         lines.insert("{\"ts\":\"garbage", at: 1)
@@ -103,13 +104,13 @@ final class ManualControlTests {
         #expect(
             result.stderr.contains("warning: \(path):2: unreadable journal line (not JSON), skipped and copied to \(workspace.root)/.detour/journal.quarantine")
         )
-        #expect(try String(contentsOfFile: workspace.root + "/.detour/journal.quarantine", encoding: .utf8) == "2\t{\"ts\":\"garbage\n")
+        #expect(try String(contentsOfFile: workspace.root + "/.detour/journal.quarantine", encoding: .utf8) == "\(segment):2\t{\"ts\":\"garbage\n")
     }
 
     /// State damaged in ways seen in the field: every command still runs, and says what it repaired.
     @Test(arguments: [
-        ("snapshot offset -100000000", "state.json points at journal byte -100000000, which cannot be; rebuilt the state from"),
-        ("snapshot offset past the end", "past the journal's end"),
+        ("snapshot offset -100000000", "byte -100000000, which cannot be; rebuilt the state from"),
+        ("snapshot offset past the end", "past the segment's end"),
         ("a line of 200,000 [", "unreadable journal line (nested more than 32 levels deep)"),
         ("an unknown record type", "unreadable journal line (unknown record type \"incident.teleported\")"),
         ("a torn last line", ""),
@@ -119,7 +120,7 @@ final class ManualControlTests {
         try detour("tick", at: "01:00:00")
         try detour("tick", at: "01:01:00")
         let before = try detour("status").stdout
-        let journal = workspace.root + "/.detour/journal.jsonl"
+        let journal = try #require(workspace.journalSegments.last)
         let snapshot = workspace.root + "/.detour/state.json"
         var text = try String(contentsOfFile: journal, encoding: .utf8)
         switch damage {

@@ -289,7 +289,7 @@ final class OnCallEscalationTests {
         #expect(csv.last?.hasSuffix(",2026-11-27T03:12:00+09:00,鈴木,700") == true, "\(csv)")
 
         // Secrets never show.
-        let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let journal = try workspace.journalText()
         for secret in environment.values { #expect(!journal.contains(secret)) }
     }
 }

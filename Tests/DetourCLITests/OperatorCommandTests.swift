@@ -139,7 +139,7 @@ final class OperatorCommandTests {
         let state = NSTemporaryDirectory() + "detour-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         #expect(try DetourBinary.run(["--workspace", workspace.root, "--state-dir", state, "hold", "rakuten", "--indefinitely"], in: elsewhere).status == 0)
-        #expect(FileManager.default.fileExists(atPath: state + "/journal.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: state + "/journal"))
         #expect(try DetourBinary.run(["-w"], in: elsewhere).status == 64)
     }
 

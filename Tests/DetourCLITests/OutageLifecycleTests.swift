@@ -121,9 +121,8 @@ final class OutageLifecycleTests {
 
         // The secret was sent, but appears in no output and no state file.
         var everything = [csv, table, status.output, confirm.output, recovered.output, try detour("log").output, try detour("status", "--json").output]
-        for file in ["journal.jsonl", "state.json"] {
-            everything.append(try String(contentsOfFile: workspace.root + "/.detour/" + file, encoding: .utf8))
-        }
+        everything.append(try workspace.journalText())
+        everything.append(try String(contentsOfFile: workspace.root + "/.detour/state.json", encoding: .utf8))
         #expect(!everything.contains { $0.contains(secret) })
     }
 

@@ -66,7 +66,7 @@ final class ProbingTests {
     }
 
     func journal() throws -> String {
-        try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        try workspace.journalText()
     }
 
     func posts() -> [String] { sandbox.requests(path: notice).map(\.body) }

@@ -62,7 +62,7 @@ final class ProviderActionTests {
     }
 
     func journal() throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let text = try workspace.journalText()
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
@@ -160,7 +160,7 @@ final class ProviderActionTests {
         #expect(event["dedup_key"] as? String == "mall-20261127-100000")
         #expect((event["payload"] as? [String: Any])?["severity"] as? String == "critical")
 
-        let journalText = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let journalText = try workspace.journalText()
         #expect(journalText.contains("failover done for mall"))
 
         let restore = try detour("restore", "mall", at: "10:30:00")

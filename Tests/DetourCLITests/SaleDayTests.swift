@@ -78,7 +78,7 @@ final class SaleDayTests {
     func promoSwitches() -> [String] { sandbox.requests(path: "/shop/promotions/failover").map(\.body) }
 
     func opened(_ channel: String) throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let text = try workspace.journalText()
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .filter { $0["type"] as? String == "incident.opened" && $0["channel"] as? String == channel && $0["trigger"] as? String == "probe" }
     }
@@ -158,7 +158,7 @@ final class SaleDayTests {
             "every channel's messages alternate, none twice")
         #expect(try detour("status", at: "20:28:00").stdout.contains("No open incidents."))
         #expect(tickStatuses.allSatisfy { $0 == 0 || $0 == 3 }, "no tick ever stopped monitoring")
-        let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let journal = try workspace.journalText()
         #expect(journal.components(separatedBy: #""type":"workspace.invalid""#).count == 2, "journaled once")
         #expect(journal.contains(#""type":"workspace.valid""#))
 

@@ -48,7 +48,7 @@ final class SecretMaskingTests {
         let result = try DetourBinary.run(
             ["failover", "mall", "--reason", "test"], in: workspace.root, environment: ["SHOP_TOKEN": Self.secret, "DETOUR_NOW": "2026-12-02T01:00:00+09:00"])
         #expect(sandbox.requests(path: "/shop/cut").count == 1, "\(result.output)")
-        let journal = try String(contentsOfFile: workspace.root + "/.detour/journal.jsonl", encoding: .utf8)
+        let journal = try workspace.journalText()
         let snapshot = try String(contentsOfFile: workspace.root + "/.detour/state.json", encoding: .utf8)
         let log = try DetourBinary.run(["log"], in: workspace.root, environment: ["SHOP_TOKEN": Self.secret])
         for (place, text) in [("output", result.output), ("journal", journal), ("state.json", snapshot), ("log", log.output)] {

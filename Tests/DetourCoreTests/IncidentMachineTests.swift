@@ -368,7 +368,7 @@ enum MachineFixtures {
         health.state = .degraded
         health.degradedAt = rig.now
         health.slowReason = "item: slow: 4.2 s (maxLatency 3 s)"
-        rig.apply([.channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: "degraded"))])
+        rig.apply([.channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: .degraded))])
         rig.drive()
         rig.apply([.monitorOffline(MonitorStatus(channels: ["rakuten", "yahoo", "own"], canaries: 1))])
         rig.drive()

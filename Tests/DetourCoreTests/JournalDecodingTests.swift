@@ -3,7 +3,7 @@ import Testing
 
 @testable import DetourCore
 
-/// The one-pass journal decoder reads exactly what the general decoder reads.
+/// Journal lines read back exactly as they were written, by the table of record types.
 struct JournalDecodingTests {
     static let time = Date(timeIntervalSince1970: 1_795_000_000.123)
 
@@ -19,7 +19,7 @@ struct JournalDecodingTests {
         health.lastFailure = "カート: \"503\"\\ \n\t\u{1}"
         return [
             JournalRecord(
-                ts: time, event: .channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: "wentDown", evidence: "item page: 503 😱"))),
+                ts: time, event: .channelHealth(ChannelHealthChanged(channel: "rakuten", health: health, change: .wentDown, evidence: "item page: 503 😱"))),
             JournalRecord(ts: time, event: .channelHealth(ChannelHealthChanged(channel: "own-site", health: ChannelHealth(), change: nil, evidence: nil))),
             JournalRecord(
                 ts: time,
@@ -54,7 +54,7 @@ struct JournalDecodingTests {
         let evidence = ProbeEvidence(
             probe: "cart", status: 503, latencyMs: 12,
             failure: ProbeFailure(kind: .http, detail: "status 503", expected: "2xx", actual: "503"), slow: nil)
-        var changed = ChannelHealthChanged(channel: "rakuten", health: ChannelHealth(), change: "suspected", evidence: "cart: 503")
+        var changed = ChannelHealthChanged(channel: "rakuten", health: ChannelHealth(), change: .suspected, evidence: "cart: 503")
         changed.probes = [evidence]
         var finished = StepFinished(incident: "r-1", step: "p/mc", phase: .failover, attempt: 1, outcome: .progressed, status: 200, error: nil, durationMs: 5)
         finished.outputs = ["campaign": "c-42"]
@@ -95,22 +95,6 @@ struct JournalDecodingTests {
         #expect(try JournalCoding.decode(line) == record, "\(String(decoding: line, as: UTF8.self))")
     }
 
-    /// The lines a busy journal is made of stay on the fast path, evidence and outputs included.
-    @Test(arguments: 0..<3)
-    func commonFullLinesTakeTheFastPath(index: Int) throws {
-        let line = Data(try JournalCoding.encode(Self.fullRecords[index]).utf8)
-        #expect(JournalFastDecoder.decode(line) == Self.fullRecords[index])
-    }
-
-    /// New record types and fields are read by both decoders alike, not only through the fallback.
-    @Test(arguments: 7..<11)
-    func workspaceRecordsAndJournaledRatesTakeBothPaths(index: Int) throws {
-        let record = Self.fullRecords[index]
-        let line = Data(try JournalCoding.encode(record).utf8)
-        #expect(JournalFastDecoder.decode(line) == record, "\(String(decoding: line, as: UTF8.self))")
-        #expect(try JournalCoding.decodeWithFoundation(line) == record)
-    }
-
     /// The state folds the workspace records: invalid until the next valid.
     @Test func theStateKnowsWhetherTheWorkspaceIsValid() {
         var state = DetourState()
@@ -124,11 +108,9 @@ struct JournalDecodingTests {
     }
 
     @Test(arguments: records.indices)
-    func fastAndGeneralDecodersAgree(index: Int) throws {
+    func everyRecordReadsBackAsWritten(index: Int) throws {
         let line = Data(try JournalCoding.encode(Self.records[index]).utf8)
-        let fast = try #require(JournalFastDecoder.decode(line), "the fast decoder declined \(String(decoding: line, as: UTF8.self))")
-        #expect(fast == (try JournalCoding.decodeWithFoundation(line)))
-        #expect(try JournalCoding.decode(line) == fast)
+        #expect(try JournalCoding.encode(JournalCoding.decode(line)) == String(decoding: line, as: UTF8.self))
     }
 
     @Test(arguments: [
@@ -148,5 +130,46 @@ struct JournalDecodingTests {
     ])
     func badLinesAreRejected(line: String) {
         #expect(throws: (any Error).self) { try JournalCoding.decode(Data(line.utf8)) }
+    }
+
+    /// The table of record types names exactly the fields of each record's type, so the encoder,
+    /// the decoder and this table never drift apart.
+    @Test func theTableOfRecordTypesMatchesTheirFields() throws {
+        let samples = Self.records + Self.fullRecords + JournalSegmentTests.outage("t", opened: Self.time, resolved: Self.time)
+        for record in samples {
+            let fields = Mirror(reflecting: record.event.payload).children.compactMap(\.label).sorted()
+            #expect(fields == record.event.recordType.fields, "\(record.event.type)")
+            let line = try JournalCoding.encode(record)
+            let keys = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]).keys
+            #expect(Set(keys).isSubset(of: ["ts", "type"] + record.event.recordType.fields), "\(line)")
+            #expect(JournalRecordType(name: record.event.type) == record.event.recordType)
+        }
+    }
+
+    /// A health change is journaled by its name; `restored` is one of them.
+    @Test(arguments: [HealthChange.wentDown, .recovered, .restored, .maintenanceStarted])
+    func healthChangesAreTyped(change: HealthChange) throws {
+        // Milliseconds exact in binary, so the time survives the journal's precision.
+        let time = Date(timeIntervalSince1970: 1_795_000_000.125)
+        let record = JournalRecord(ts: time, event: .channelHealth(ChannelHealthChanged(channel: "c", health: ChannelHealth(), change: change)))
+        let line = try JournalCoding.encode(record)
+        #expect(line.contains("\"change\":\"\(change.rawValue)\""))
+        #expect(try JournalCoding.decode(Data(line.utf8)) == record)
+    }
+
+    /// Times are written to the millisecond and read back to the same text, however they were made.
+    @Test func timesReadBackAndWrittenAgainKeepTheirText() throws {
+        var changed: [String] = []
+        for step in 0..<20_000 {
+            let text = JournalDates.text(Date(timeIntervalSince1970: 1_600_000_000 + Double(step) * 12_345.678_901_3))
+            if JournalDates.text(try JournalDates.date(text)) != text { changed.append(text) }
+        }
+        #expect(changed.isEmpty, "\(changed.prefix(5))")
+        for text in ["1970-01-01T00:00:00.000Z", "2026-11-18T11:06:40.125Z", "2028-02-29T23:59:59.999Z", "2026-12-31T15:00:00.001Z"] {
+            let date = try JournalDates.date(text)
+            #expect(JournalDates.text(date) == text)
+            #expect(abs(date.timeIntervalSince(try JournalDates.style.parse(text))) < 0.000_001, "the time the ISO 8601 parser reads")
+        }
+        #expect(JournalDates.text(Date(timeIntervalSince1970: 1_795_000_000.123_9)) == "2026-11-18T11:06:40.123Z", "to the millisecond below")
     }
 }

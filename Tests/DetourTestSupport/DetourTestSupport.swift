@@ -153,3 +153,18 @@ public func eventually(within limit: Duration = .seconds(30), _ condition: () ->
     }
     return condition()
 }
+
+extension TemporaryWorkspace {
+    /// The journal's segment files in `.detour`, oldest first (an earlier release's single `journal.jsonl` first).
+    public var journalSegments: [String] {
+        let state = root + "/.detour"
+        let legacy = FileManager.default.fileExists(atPath: state + "/journal.jsonl") ? [state + "/journal.jsonl"] : []
+        let segments = ((try? FileManager.default.contentsOfDirectory(atPath: state + "/journal")) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+        return legacy + segments.map { state + "/journal/" + $0 }
+    }
+
+    /// Every journal line of every segment, in order.
+    public func journalText() throws -> String {
+        try journalSegments.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
+    }
+}

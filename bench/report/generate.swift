@@ -1,10 +1,12 @@
 // Writes a workspace and a year of synthetic journal history for timing `detour report`.
 //
-// usage: generate DIR [EVENTS]   (default 100000 events)
+// usage: generate DIR [EVENTS] [BASE_URL]   (default 100000 events; probes at https://<channel>.example)
 //
 // Four malls and the own site; every mall has 15–20 outages a year of 2–6 hours (health every
 // minute while down, failover and recovery steps), and every channel has short blips
 // (suspected → cleared) until the journal holds EVENTS lines. Deterministic (fixed seed).
+// The journal is written as Detour keeps it: monthly segments in .detour/journal/, each starting
+// with its schema line; each probe's result is kept once, on the line of the change it explains.
 import Foundation
 
 struct Generator {
@@ -21,11 +23,13 @@ struct Generator {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: generate DIR [EVENTS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: generate DIR [EVENTS] [BASE_URL]\n".utf8))
     exit(64)
 }
 let root = arguments[1]
 let target = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
+let base = arguments.count > 3 ? arguments[3] : nil
+func url(_ id: String, _ path: String) -> String { base.map { "\($0)/store/\(id)/\(path)" } ?? "https://\(id).example/shop/\(path)" }
 let fm = FileManager.default
 try? fm.removeItem(atPath: root)
 for folder in ["channels", "playbooks", ".detour"] { try fm.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true) }
@@ -49,8 +53,8 @@ for (id, name, perHour) in malls {
     write(
         "channels/\(id).json5",
         """
-        { name: "\(name)", kind: "mall", url: "https://\(id).example/shop/",
-          probes: [{ name: "item page", url: "https://\(id).example/shop/item", expect: { status: "2xx" } }],
+        { name: "\(name)", kind: "mall", url: "\(url(id, ""))",
+          probes: [{ name: "item page", url: "\(url(id, "item"))", expect: { status: "2xx" } }],
           revenue: { perHour: \(perHour), byHour: [0.3,0.2,0.1,0.1,0.1,0.2,0.4,0.7,0.9,1,1.1,1.2,1.3,1.1,1,1,1.1,1.2,1.4,1.6,1.8,1.7,1.3,0.7],
                      byWeekday: { sat: 1.3, sun: 1.4 }, recapture: { "own-site": 0.3 } },
           alternates: ["own-site"] }
@@ -59,8 +63,8 @@ for (id, name, perHour) in malls {
 write(
     "channels/own-site.json5",
     """
-    { name: "公式オンラインショップ", kind: "own-site", url: "https://shop.example/",
-      probes: [{ name: "top", url: "https://shop.example/" }], revenue: { perHour: 60000 }, alternates: ["rakuten"] }
+    { name: "公式オンラインショップ", kind: "own-site", url: "\(url("own-site", ""))",
+      probes: [{ name: "top", url: "\(url("own-site", ""))" }], revenue: { perHour: 60000 }, alternates: ["rakuten"] }
     """)
 
 let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
@@ -104,7 +108,7 @@ for (id, _, _) in malls {
         func h(_ ts: Date, _ change: String?, _ body: String, withEvidence: Bool = true) {
             let changeField = change.map { "\"change\":\"\($0)\"," } ?? ""
             let evidenceField = withEvidence ? "\"evidence\":\"\(evidence)\"," : ""
-            let probesField = withEvidence ? "," + probes : ""
+            let probesField = withEvidence && change != nil ? "," + probes : ""
             lines.append(
                 (ts, "{\"ts\":\"\(t(ts))\",\"type\":\"channel.health\",\(changeField)\"channel\":\"\(id)\",\(evidenceField)\"health\":\(body)\(probesField)}"))
         }
@@ -213,6 +217,25 @@ while lines.count < target {
     }
 }
 lines.sort { $0.0 < $1.0 }
-let text = lines.map(\.1).joined(separator: "\n") + "\n"
-try! text.write(toFile: root + "/.detour/journal.jsonl", atomically: true, encoding: .utf8)
-print("wrote \(lines.count) journal lines (\(text.utf8.count / 1024) KiB) to \(root)/.detour/journal.jsonl")
+// Monthly segments, by the UTC month of each record, as Detour writes them.
+try! fm.createDirectory(atPath: root + "/.detour/journal", withIntermediateDirectories: true)
+var bytes = 0
+var order: [String] = []
+var pending = ""
+func flush() {
+    guard let name = order.last else { return }
+    bytes += pending.utf8.count
+    try! pending.write(toFile: root + "/.detour/journal/\(name).jsonl", atomically: true, encoding: .utf8)
+    pending = ""
+}
+for (ts, line) in lines {
+    let name = String(t(ts).prefix(7))
+    if name != order.last {
+        flush()
+        order.append(name)
+        pending = #"{"type":"journal.schema","version":2}"# + "\n"
+    }
+    pending += line + "\n"
+}
+flush()
+print("wrote \(lines.count) journal lines (\(bytes / 1024) KiB) in \(order.count) segments to \(root)/.detour/journal/")

@@ -13,7 +13,7 @@ swiftc -O bench/report/generate.swift -o "$work/generate"
 detour="$(swift build -c release --static-swift-stdlib --show-bin-path)/detour"
 cd "$work/ws"
 "$detour" check >/dev/null
-echo "journal: $(wc -l < .detour/journal.jsonl) lines, $(du -h .detour/journal.jsonl | cut -f1)"
+echo "journal: $(cat .detour/journal/*.jsonl | wc -l) lines in $(ls .detour/journal | wc -l) segments, $(du -sh .detour/journal | cut -f1)"
 echo "outages: $("$detour" report --csv | tail -n +2 | wc -l)"
 for format in table csv json html; do
   case $format in

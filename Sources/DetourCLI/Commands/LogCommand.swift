@@ -6,16 +6,28 @@ struct LogCommand: Command {
     static let name = "log"
     static let abstract = "Print the journal readably: health changes, incidents, every step attempt"
     static let json = Flag("json", help: "print the raw JSON lines")
-    static let options: [any OptionDeclaration] = [json]
+    static let lines = Option.string("lines", short: "n", value: "N", help: "only the last N records (reads only the journal's latest months)")
+    static let options: [any OptionDeclaration] = [json, lines]
 
     let json: Bool
+    let last: Int?
 
-    init(_ parsed: ParsedArguments) { json = parsed.flag(Self.json) }
+    init(_ parsed: ParsedArguments) throws(UsageError) {
+        json = parsed.flag(Self.json)
+        if let text = try parsed.value(Self.lines) {
+            guard let count = Int(text), count > 0, count <= 10_000_000 else {
+                throw UsageError(description: "-n \"\(text)\" is not a number of records; write a whole number such as -n 50")
+            }
+            last = count
+        } else {
+            last = nil
+        }
+    }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let store = try StateStore(directory: session.stateDirectory)
-        let records = try store.records().records
+        let records = try last.map { try store.lastRecords($0) } ?? store.records().records
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
         for record in records {
             if json {
@@ -32,7 +44,7 @@ struct LogCommand: Command {
         switch record.event {
         case .channelHealth(let e):
             return
-                "\(time)  \(record.event.type)  \(e.channel) \(e.health.state.rawValue)\(e.change.map { " (\($0))" } ?? "")\(e.evidence.map { " — \($0)" } ?? "")"
+                "\(time)  \(record.event.type)  \(e.channel) \(e.health.state.rawValue)\(e.change.map { " (\($0.rawValue))" } ?? "")\(e.evidence.map { " — \($0)" } ?? "")"
         case .incidentOpened(let e):
             return
                 "\(time)  \(record.event.type)  \(e.incident) \(e.channel) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.follows.map { " (follows \($0))" } ?? ""): \(e.reason)"

@@ -68,7 +68,8 @@ struct ReportCommand: Command {
         if let from, let to, to < from { throw UsageError(description: "--until is before --since; swap them") }
         for id in channels { _ = try id.resolve(in: workspace) }
         let filter = ReportFilter(since: from, until: to, channels: channels.map(\.id))
-        let state = try session.readState()
+        // Only the journal's months from --since on are read when there is no snapshot to start from.
+        let state = try StateStore(directory: session.stateDirectory).loadState(reportingSince: from)
         let report = LostSaleReport(state: state, workspace: workspace, now: now, filter: filter, recompute: recompute)
         if kpi {
             let kpis = KPIReport(report: report, state: state, period: by.flatMap(KPIReport.Period.init(rawValue:)) ?? .month)

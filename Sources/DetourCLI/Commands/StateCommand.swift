@@ -29,7 +29,7 @@ struct StateCommand: Command {
         try store.saveSnapshot(state)
         let open = state.incidents.filter { $0.status != .resolved }.count
         context.console.out(
-            "rebuilt \(store.snapshotPath) from \(state.journalOffset) journal bytes: \(state.incidents.count) incidents (\(open) open), \(state.channels.count) channels"
+            "rebuilt \(store.snapshotPath) from \(try store.segments().count) journal segments: \(state.incidents.count) incidents (\(open) open), \(state.channels.count) channels"
         )
         return .ok
     }

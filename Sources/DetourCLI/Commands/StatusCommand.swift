@@ -15,7 +15,7 @@ struct StatusCommand: Command {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let state = try session.readState()
         let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
-        let open = state.incidents.filter { $0.status != .resolved }
+        let open = state.unresolvedIncidents
         let now = (try? session.clock().now()) ?? Date()
         if json {
             context.console.document(statusJSON(session, state, open, now: now).jsonText + "\n")

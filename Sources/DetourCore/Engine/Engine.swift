@@ -127,9 +127,9 @@ public actor Engine {
 
     /// Applies records other processes (an operator's `failover`) journaled since the last look.
     public func refresh() throws {
-        let (records, end) = try store.records(from: state.journalOffset)
+        let (records, end) = try store.records(from: state.journalPosition)
         for record in records { machine.apply(record) }
-        machine.setJournalOffset(end)
+        machine.setJournalPosition(end)
     }
 
     /// Starts the pass clock: no new step after `maxPassDuration`.
@@ -180,10 +180,11 @@ public actor Engine {
                 continue
             }
             guard let providerCall else {
-                // Nothing to send (`log`): the journal line is the whole effect.
-                let line = (action as? LogAction).flatMap { try? $0.line(environment) }.map(dependencies.secrets.redactor.mask)
-                try started(call, request: "log", at: now)
-                let done = StepAttempt(outcome: .succeeded, status: nil, error: nil, duration: .zero, note: line)
+                // Nothing to send (`log`): the action's local effect, journaled, is the whole effect.
+                let mask = dependencies.secrets.redactor.mask
+                let effect = try? action.localEffect(environment)
+                try started(call, request: mask(effect?.request ?? "\(action.name): nothing to send"), at: now)
+                let done = StepAttempt(outcome: .succeeded, status: nil, error: nil, duration: .zero, note: effect?.note.map(mask))
                 for event in machine.answered(call, done, at: now) { try record(event, at: now) }
                 continue
             }
@@ -222,9 +223,9 @@ public actor Engine {
     /// Journals (fsync'ed) and then applies a record.
     func record(_ event: JournalEvent, at time: Date) throws {
         let record = JournalRecord(ts: time, event: event)
-        let offset = try store.append(record)
+        let position = try store.append(record)
         machine.apply(record)
-        machine.setJournalOffset(offset)
+        machine.setJournalPosition(position)
         dependencies.observer(.journaled(record))
     }
 
@@ -245,7 +246,7 @@ extension Engine {
             }
             // The window's `maintenance` notice follows from the journaled health (IncidentMachine.noticesDue).
             try record(
-                .channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: HealthChangeName.name(change), evidence: note)), at: now)
+                .channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: change, evidence: note)), at: now)
         }
     }
 
@@ -296,15 +297,5 @@ extension ChannelVerdict {
                 guard let kind = result.failure?.kind else { return false }
                 return kind == .dns || kind == .connect || kind == .tls || kind == .timeout
             }
-    }
-}
-
-/// An error whose description is written for the operator: shown as is, never as a dump.
-public protocol DetourError: Error, Sendable, CustomStringConvertible {}
-
-extension Error {
-    /// The text to show a person: our own errors' descriptions, Foundation's localized text otherwise.
-    public var message: String {
-        (self as? any DetourError)?.description ?? localizedDescription
     }
 }

@@ -104,7 +104,7 @@ public struct Rehearsal: Sendable {
                 outputs: outputs)
             do {
                 guard let call = try action.call(environment) else {
-                    let line = (action as? LogAction).flatMap { try? $0.line(environment) }
+                    let line = (try? action.localEffect(environment))?.note
                     notes.append("journal only: \(secrets.redactor.mask(line ?? ""))")
                     result.append(
                         RehearsedStep(phase: planned.phase, key: planned.key, provider: action.name, request: nil, note: notes.joined(separator: "; ")))

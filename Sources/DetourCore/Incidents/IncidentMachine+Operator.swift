@@ -13,7 +13,7 @@ extension IncidentMachine {
     /// An incident by id, or an error that lists the open ones.
     func incident(named id: String) throws(EngineError) -> Incident {
         if let incident = state.incident(id) { return incident }
-        let open = state.incidents.filter { $0.status != .resolved }.map(\.id)
+        let open = state.unresolvedIncidents.map(\.id)
         let suggestion = closestMatch(to: id, in: open).map { "did you mean \"\($0)\"? " } ?? ""
         throw EngineError(description: "no incident \"\(id)\"; \(suggestion)open incidents: \(open.isEmpty ? "none" : open.joined(separator: ", "))")
     }
@@ -68,7 +68,7 @@ extension IncidentMachine {
         health.lastProbeAt = now
         health.nextDueAt = stillFailing ? now : now.addingTimeInterval(workspace.schedule(for: channel, at: now).every.timeInterval)
         var events: [JournalEvent] = [
-            .channelHealth(ChannelHealthChanged(channel: id, health: health, change: "restored", evidence: verdict?.reason.map(mask)))
+            .channelHealth(ChannelHealthChanged(channel: id, health: health, change: .restored, evidence: verdict?.reason.map(mask)))
         ]
         if incident.recoveringAt == nil || incident.restoredBy == nil {
             events.append(

@@ -65,8 +65,8 @@ struct IncidentMachine: Sendable {
     /// Folds one journaled record into the state.
     mutating func apply(_ record: JournalRecord) { state.apply(record) }
 
-    /// Sets the journal offset the state reflects.
-    mutating func setJournalOffset(_ offset: Int) { state.journalOffset = offset }
+    /// Sets the place in the journal the state reflects.
+    mutating func setJournalPosition(_ position: JournalPosition) { state.journalPosition = position }
 
     /// Replaces the channel health kept only in the snapshot (a healthy round changes only timestamps).
     mutating func setHealth(_ health: ChannelHealth, for channel: String) { state.channels[channel] = health }
@@ -85,9 +85,10 @@ struct IncidentMachine: Sendable {
             state.channels[channel.id] = health
             return ([], nil)
         }
-        let evidence = verdict.evidence
+        // Each probe's result is kept once, with the change it explains; later failing rounds keep the one-line reason.
+        let evidence = change == nil ? [] : verdict.evidence
         let record = ChannelHealthChanged(
-            channel: channel.id, health: health, change: change.map(HealthChangeName.name), evidence: verdict.reason.map(mask),
+            channel: channel.id, health: health, change: change, evidence: verdict.reason.map(mask),
             probes: evidence.isEmpty ? nil : evidence)
         return ([.channelHealth(record)], change)
     }
@@ -115,7 +116,7 @@ struct IncidentMachine: Sendable {
             } else if health.state == .down || health.state == .recovering, state.hold(on: channel.id, at: now) == nil {
                 // Never down without an open incident: a restore resets health, so a channel down
                 // again (or still) after its incident ended is a new outage.
-                let previous = state.incidents.last { $0.channel == channel.id && $0.isOutage }
+                let previous = state.lastOutage(of: channel.id)
                 let follows = previous.flatMap { $0.forcedRestore ? $0.id : nil }
                 var opened = IncidentOpened(
                     incident: newIncidentID(channel: channel.id, at: now), channel: channel.id, trigger: .probe, by: nil,
@@ -262,8 +263,7 @@ struct IncidentMachine: Sendable {
         var derived = noticesDue(scope: scope)
         if case .all = scope { derived = reconcile(at: now) + failureNotices() + derived }
         if !derived.isEmpty { return MachineOutlook(work: .journal(derived), wakeAt: nil) }
-        let unresolved = state.incidents.filter { incident in
-            guard incident.status != .resolved else { return false }
+        let unresolved = state.unresolvedIncidents.filter { incident in
             switch scope {
             case .all: return true
             case .internalNotices: return incident.trigger == .notice
@@ -508,8 +508,8 @@ struct IncidentMachine: Sendable {
     /// Cooldown for notice and scheduled runs: the same step is not posted again within it.
     private func legacyCooldownSkip(_ planned: PlannedStep, of incident: Incident) -> String? {
         guard let cooldown = planned.playbook.cooldown else { return nil }
-        let earlier = state.incidents.last { other in
-            other.channel == incident.channel && other.id != incident.id && other.openedAt <= incident.openedAt
+        let earlier = state.lastIncident(of: incident.channel) { other in
+            other.id != incident.id && other.openedAt <= incident.openedAt
                 && other.steps[planned.key]?.outcome == .succeeded
         }
         guard let earlier, incident.openedAt.timeIntervalSince(earlier.resolvedAt ?? earlier.openedAt) < cooldown.timeInterval else { return nil }
@@ -518,7 +518,7 @@ struct IncidentMachine: Sendable {
 
     /// A shared effect another open incident already holds is joined instead of sent again.
     private func join(_ effect: String, planned: PlannedStep, incident: Incident, at now: Date) -> StepDecision? {
-        for other in state.incidents where other.id != incident.id && other.status != .resolved && other.isOutage {
+        for other in state.unresolvedIncidents where other.id != incident.id && other.isOutage {
             let plan = IncidentPlan(workspace: workspace, incident: other)
             for theirs in plan.failover where theirs.holdKey == effect {
                 guard let record = other.steps[theirs.key] else { continue }
@@ -546,8 +546,8 @@ struct IncidentMachine: Sendable {
 
     /// Open incidents other than `incident` that hold a shared effect and have not let it go.
     func holders(of effect: String, except incident: String) -> [Incident] {
-        state.incidents.filter { other in
-            other.id != incident && other.status != .resolved
+        state.unresolvedIncidents.filter { other in
+            other.id != incident
                 && other.steps.contains { key, record in
                     record.holds == effect && record.outcome == .succeeded && !(other.steps[key + "/undo"]?.isSettled ?? false)
                 }
@@ -647,24 +647,5 @@ struct IncidentMachine: Sendable {
         let ms = duration.components.seconds.multipliedReportingOverflow(by: 1_000)
         guard !ms.overflow else { return Int.max }
         return Int(clamping: ms.partialValue + duration.components.attoseconds / 1_000_000_000_000_000)
-    }
-}
-
-/// The journal's names for health changes (`wentDown`, `recovered`, …), declared once.
-enum HealthChangeName {
-    /// The name journaled for a change.
-    static func name(_ change: HealthChange) -> String {
-        switch change {
-        case .suspected: "suspected"
-        case .cleared: "cleared"
-        case .wentDown: "wentDown"
-        case .recovering: "recovering"
-        case .relapsed: "relapsed"
-        case .recovered: "recovered"
-        case .degraded: "degraded"
-        case .undegraded: "undegraded"
-        case .maintenanceStarted: "maintenanceStarted"
-        case .maintenanceEnded: "maintenanceEnded"
-        }
     }
 }

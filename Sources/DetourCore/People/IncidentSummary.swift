@@ -103,8 +103,7 @@ public struct IncidentSummary: Sendable {
     /// Duration, money at risk and what was done, in one paragraph (a ticket's closing comment).
     public var outcome: String {
         let end = incident.recoveringAt ?? incident.resolvedAt ?? incident.openedAt
-        var state = DetourState()
-        state.incidents = [incident]
+        let state = DetourState(incidents: [incident])
         let window = LostSaleReport(state: state, workspace: workspace, now: end).windows.first
         let minutes = Int((end.timeIntervalSince(incident.outageStart) / 60).rounded())
         let money = window.map { $0.moneyAtRisk.formatted } ?? "-"

@@ -24,6 +24,22 @@ public protocol ProviderAction: Sendable {
     func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict
     /// For a rehearsal of a multi-call action: stand-in outputs after `call`, or nil when it was the last call.
     func rehearsalOutputs(after call: ProviderCall) -> [String: String]?
+    /// What the step does when `call` sends nothing (`log` writes a journal line); nil when it does nothing.
+    func localEffect(_ environment: CallEnvironment) throws(StepError) -> LocalEffect?
+}
+
+/// A step's whole effect when nothing is sent: what the journal says it did.
+public struct LocalEffect: Sendable, Equatable {
+    /// What was done, in place of a request (`log: 楽天市場店 is down`).
+    public var request: String
+    /// The line for the step's record.
+    public var note: String?
+
+    /// Creates the effect.
+    public init(request: String, note: String?) {
+        self.request = request
+        self.note = note
+    }
 }
 
 extension ProviderAction {
@@ -35,6 +51,9 @@ extension ProviderAction {
 
     /// Single-call actions have nothing more to rehearse.
     public func rehearsalOutputs(after call: ProviderCall) -> [String: String]? { nil }
+
+    /// Actions that send requests have no local effect.
+    public func localEffect(_ environment: CallEnvironment) throws(StepError) -> LocalEffect? { nil }
 
     /// Every env variable the action reads (references and `{{env.X}}`).
     public var environmentNames: Set<String> {

@@ -13,7 +13,7 @@ public enum HealthState: String, Sendable, Codable, CaseIterable {
 }
 
 /// A change worth acting on, returned by `ChannelHealth.record`.
-public enum HealthChange: Sendable, Equatable {
+public enum HealthChange: String, Sendable, Equatable, Codable {
     /// The first failure after being up.
     case suspected
     /// A suspect channel answered again: it was a blip.
@@ -34,6 +34,8 @@ public enum HealthChange: Sendable, Equatable {
     case maintenanceStarted
     /// A planned window ended; probing starts afresh.
     case maintenanceEnded
+    /// An operator restored the channel (`detour restore`); health starts afresh.
+    case restored
 }
 
 /// The health of one channel: a pure state machine driven by probe results and the time.

@@ -36,8 +36,7 @@ public struct IncidentReview: Sendable {
 
     /// The lost-sale window of the incident.
     public var window: LostSaleWindow? {
-        var state = DetourState()
-        state.incidents = [incident]
+        let state = DetourState(incidents: [incident])
         return LostSaleReport(state: state, workspace: workspace, now: now).windows.first
     }
 

@@ -53,7 +53,7 @@ public struct IncidentTimeline: Sendable {
                     entries.append(Entry(time: record.ts, kind: .probe, text: "probe failed: \(evidence)"))
                 }
                 if let change = event.change {
-                    entries.append(Entry(time: record.ts, kind: .state, text: "health \(health.state.rawValue) (\(change); \(counts))"))
+                    entries.append(Entry(time: record.ts, kind: .state, text: "health \(health.state.rawValue) (\(change.rawValue); \(counts))"))
                 } else if event.evidence == nil {
                     entries.append(Entry(time: record.ts, kind: .state, text: "health \(health.state.rawValue) (\(counts))"))
                 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything that happens, as recorded in `journal.jsonl`; the state is a fold over these.
+/// Everything that happens, as recorded in the journal's segments; the state is a fold over these.
 public enum JournalEvent: Sendable, Equatable {
     /// A channel's health changed state or counters.
     case channelHealth(ChannelHealthChanged)
@@ -39,29 +39,6 @@ public enum JournalEvent: Sendable, Equatable {
     /// Someone acknowledged an incident's page (`detour ack`): escalation stops.
     case incidentAcknowledged(IncidentAcknowledged)
 
-    /// The `type` field of the line.
-    public var type: String {
-        switch self {
-        case .channelHealth: "channel.health"
-        case .incidentOpened: "incident.opened"
-        case .stepStarted: "step.started"
-        case .stepFinished: "step.finished"
-        case .incidentMitigated: "incident.mitigated"
-        case .incidentRecovering: "incident.recovering"
-        case .incidentResolved: "incident.resolved"
-        case .channelHeld: "channel.held"
-        case .channelReleased: "channel.released"
-        case .incidentApproved: "incident.approved"
-        case .monitorOffline: "monitor.offline"
-        case .monitorOnline: "monitor.online"
-        case .incidentRelapsed: "incident.relapsed"
-        case .stepRetried: "step.retried"
-        case .workspaceInvalid: "workspace.invalid"
-        case .workspaceValid: "workspace.valid"
-        case .incidentPaged: "incident.paged"
-        case .incidentAcknowledged: "incident.acknowledged"
-        }
-    }
 }
 
 /// `channel.health`: the channel's full health after a change, with the evidence.
@@ -71,7 +48,7 @@ public struct ChannelHealthChanged: Sendable, Codable, Equatable {
     /// Its health after the change.
     public var health: ChannelHealth
     /// The change, when the state moved (`wentDown`, `recovered`, …).
-    public var change: String?
+    public var change: HealthChange?
     /// Why the probe round failed, if it did.
     public var evidence: String?
     /// Each failing (or slow) critical probe: class, expected and actual.

@@ -4,24 +4,39 @@ import Foundation
     import Glibc
 #endif
 
-/// The state folder: an append-only journal (the truth), a snapshot (a cache) and a lock.
+/// The state folder: an append-only journal in monthly segments (the truth), a snapshot (a cache) and a lock.
 ///
-/// Every file it creates is private to the user (0600) and the folder it creates is 0700: the
+/// Records go to `journal/2026-11.jsonl`, named after the month (UTC) of the record's time, and never
+/// to a segment before the last one. The single `journal.jsonl` of earlier releases is read as the
+/// first segment and never written again. The snapshot names the segment and byte offset it
+/// reflects, so a pass reads only what was written after it.
+///
+/// Every file it creates is private to the user (0600) and the folders it creates are 0700: the
 /// journal and the snapshot hold provider answers. No file in it is opened through a symbolic link.
 public final class StateStore {
     /// The folder.
     public let directory: String
-    private var journalDescriptor: Int32 = -1
+    private var appendDescriptor: Int32 = -1
+    /// The history file this store last read or wrote, and the state's history revision then.
+    private var savedHistory: (mark: HistoryMark, revision: Int)?
+    /// The segment `appendDescriptor` is open on.
+    private var descriptorSegment: String?
+    /// The newest segment known; records never go to an earlier one.
+    private var appendSegment: String?
     private let warn: (String) -> Void
 
-    /// The journal's path.
-    public var journalPath: String { directory + "/journal.jsonl" }
+    /// The folder of journal segments.
+    public var segmentFolder: String { directory + "/journal" }
+    /// The single journal of earlier releases, read as the first segment.
+    public var legacyJournalPath: String { directory + "/" + JournalPosition.legacySegment }
     /// The snapshot's path.
     public var snapshotPath: String { directory + "/state.json" }
     /// The lock file's path.
     public var lockPath: String { directory + "/lock" }
     /// Where journal lines that cannot be read are copied, with their line numbers.
     public var quarantinePath: String { directory + "/journal.quarantine" }
+    /// What a rebuild reads, for messages.
+    public var journalDescription: String { "the journal (\(segmentFolder))" }
 
     /// Opens (and creates, 0700) the state folder; `warn` hears about repaired damage (standard error by default).
     public init(directory: String, warn: @escaping (String) -> Void = StateStore.printWarning) throws(JournalError) {
@@ -36,7 +51,7 @@ public final class StateStore {
     }
 
     deinit {
-        if journalDescriptor >= 0 { close(journalDescriptor) }
+        if appendDescriptor >= 0 { close(appendDescriptor) }
     }
 
     /// Writes `warning: …` to standard error.
@@ -88,21 +103,23 @@ public final class StateStore {
         return JournalError(message: "cannot open \(path): \(OutputFile.describe(code))")
     }
 
-    /// A state file's bytes, nil when it does not exist; never through a symbolic link.
-    private func readPrivate(_ path: String) throws(JournalError) -> Data? {
+    /// A state file's bytes from `offset` on (and the file's size), nil when it does not exist; never through a symbolic link.
+    private func readPrivate(_ path: String, from offset: Int = 0) throws(JournalError) -> (data: Data, size: Int)? {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
             throw Self.openError(path, errno)
         }
         defer { close(descriptor) }
-        // Sized from fstat and read in few calls: a year of journal is tens of megabytes.
+        // Sized from fstat and read in few calls: a month of journal is megabytes.
         var info = stat()
-        var data = Data(count: fstat(descriptor, &info) == 0 ? max(Int(info.st_size), 0) + 1 : 1 << 16)
+        let size = fstat(descriptor, &info) == 0 ? max(Int(info.st_size), 0) : 0
+        guard offset <= size else { return (Data(), size) }
+        var data = Data(count: size - offset + 1)
         var filled = 0
         while true {
             if filled == data.count { data.count *= 2 }
-            let result = data.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            let result = data.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, $0.count - filled, off_t(offset + filled)) }
             if result < 0 {
                 if errno == EINTR { continue }
                 throw JournalError(message: "cannot read \(path): \(OutputFile.describe(errno))")
@@ -111,7 +128,56 @@ public final class StateStore {
             filled += result
         }
         data.count = filled
-        return data
+        return (data, max(size, offset + filled))
+    }
+
+    private func readPrivate(_ path: String) throws(JournalError) -> Data? {
+        try readPrivate(path, from: 0)?.data
+    }
+
+    // MARK: - Segments
+
+    /// The journal's segments, oldest first, as paths in the state folder (`journal/2026-11.jsonl`).
+    public func segments() throws(JournalError) -> [String] {
+        var names: [String] = []
+        var info = stat()
+        if lstat(legacyJournalPath, &info) == 0 { names.append(JournalPosition.legacySegment) }
+        guard lstat(segmentFolder, &info) == 0 else { return names }
+        if info.st_mode & S_IFMT == S_IFLNK { throw Self.openError(segmentFolder, ELOOP) }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw JournalError(
+                message: "\(segmentFolder) is not a folder; detour keeps its journal there and never follows links; move it away and run the command again")
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: segmentFolder)) ?? []
+        // `YYYY-MM.jsonl` sorts by time; anything else in the folder is not a segment.
+        names += files.filter(Self.isSegmentName).sorted().map { "journal/" + $0 }
+        return names
+    }
+
+    /// The full path of a segment.
+    public func path(of segment: String) -> String { directory + "/" + segment }
+
+    /// The segment a record written at `date` goes to, when no later segment exists.
+    public static func segment(for date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let parts = calendar.dateComponents([.year, .month], from: date)
+        return String(format: "journal/%04d-%02d.jsonl", parts.year ?? 1970, parts.month ?? 1)
+    }
+
+    private static func isSegmentName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count == 13, name.hasSuffix(".jsonl"), bytes[4] == UInt8(ascii: "-") else { return false }
+        return bytes[0..<4].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && bytes[5..<7].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// The segments that can hold records from `since` on, with the earlier ones (oldest first) to fall back on.
+    func segments(since: Date) throws(JournalError) -> (earlier: [String], from: [String]) {
+        let all = try segments()
+        // A segment holds no record later than its month: the clock may go back, never a segment.
+        let first = Self.segment(for: since)
+        let split = all.firstIndex { $0 != JournalPosition.legacySegment && $0 >= first } ?? all.count
+        return (Array(all[..<split]), Array(all[split...]))
     }
 
     /// The daemon lock's path: held by `detour watch` for its whole life, beside the per-pass run lock.
@@ -140,97 +206,220 @@ public final class StateStore {
     // MARK: - Journal
 
     /// Appends one record and fsyncs it before returning: the caller may then act on it.
+    /// Returns the place after it.
     @discardableResult
-    public func append(_ record: JournalRecord) throws -> Int {
-        let line = try JournalCoding.encode(record) + "\n"
-        let descriptor = try openJournal()
+    public func append(_ record: JournalRecord) throws -> JournalPosition {
+        let (descriptor, segment, isNew) = try openSegment(for: record.ts)
+        let line = (isNew ? JournalSchema.line + "\n" : "") + (try JournalCoding.encode(record)) + "\n"
+        let path = path(of: segment)
         var bytes = Array(line.utf8)
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
             if result < 0 {
                 if errno == EINTR { continue }
-                throw JournalError(message: "cannot write \(journalPath): \(OutputFile.describe(errno))")
+                throw JournalError(message: "cannot write \(path): \(OutputFile.describe(errno))")
             }
             written += result
         }
         bytes.removeAll()
         guard fsync(descriptor) == 0 else {
-            throw JournalError(message: "cannot fsync \(journalPath): \(OutputFile.describe(errno))")
+            throw JournalError(message: "cannot fsync \(path): \(OutputFile.describe(errno))")
         }
-        return Int(lseek(descriptor, 0, SEEK_END))
+        return JournalPosition(segment: segment, offset: Int(lseek(descriptor, 0, SEEK_END)))
     }
 
-    private func openJournal() throws(JournalError) -> Int32 {
-        if journalDescriptor >= 0 { return journalDescriptor }
-        journalDescriptor = try openPrivate(journalPath, O_WRONLY | O_APPEND | O_CREAT)
-        return journalDescriptor
+    /// The descriptor of the segment a record at `date` goes to, and whether it is new (empty).
+    private func openSegment(for date: Date) throws -> (Int32, String, Bool) {
+        if appendSegment == nil { appendSegment = try segments().last { $0 != JournalPosition.legacySegment } }
+        let wanted = max(appendSegment ?? "", Self.segment(for: date))
+        if appendDescriptor >= 0, descriptorSegment == wanted { return (appendDescriptor, wanted, false) }
+        if appendDescriptor >= 0 { close(appendDescriptor) }
+        appendDescriptor = -1
+        try makeSegmentFolder()
+        let descriptor = try openPrivate(path(of: wanted), O_WRONLY | O_APPEND | O_CREAT)
+        appendDescriptor = descriptor
+        descriptorSegment = wanted
+        appendSegment = wanted
+        let isNew = lseek(descriptor, 0, SEEK_END) == 0
+        if isNew { syncFolder(segmentFolder) }
+        return (descriptor, wanted, isNew)
+    }
+
+    private func makeSegmentFolder() throws(JournalError) {
+        if mkdir(segmentFolder, 0o700) == 0 {
+            syncFolder(directory)
+            return
+        }
+        var info = stat()
+        if errno == EEXIST, lstat(segmentFolder, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { throw Self.openError(segmentFolder, ELOOP) }
+        guard errno == EEXIST, lstat(segmentFolder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw JournalError(
+                message: "cannot create \(segmentFolder) (\(OutputFile.describe(errno))); detour keeps its journal there and never follows links; "
+                    + "move what is there away and run the command again")
+        }
+    }
+
+    /// Makes a new file's name durable: the folder that lists it is fsynced too.
+    private func syncFolder(_ path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
     }
 
     /// Cuts off a last line left half-written by a killed run, so the next append starts clean.
+    ///
+    /// Only the end of the last segment is read.
     public func repairTornTail() throws(JournalError) {
-        guard let data = try readPrivate(journalPath), let last = data.last, last != UInt8(ascii: "\n") else { return }
-        let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
-        let descriptor = try openPrivate(journalPath, O_WRONLY)
+        guard let segment = try segments().last else { return }
+        let path = path(of: segment)
+        let descriptor = try openPrivate(path, O_RDWR)
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return }
+        var end = Int(info.st_size)
+        var byte: UInt8 = 0
+        guard end > 0, pread(descriptor, &byte, 1, off_t(end - 1)) == 1, byte != UInt8(ascii: "\n") else { return }
+        // Back from the end, a block at a time, to the last newline.
+        var keep = 0
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        search: while end > 0 {
+            let start = max(0, end - block.count)
+            let count = block.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, end - start, off_t(start)) }
+            guard count == end - start else { throw JournalError(message: "cannot read \(path): \(OutputFile.describe(errno))") }
+            for index in stride(from: count - 1, through: 0, by: -1) where block[index] == UInt8(ascii: "\n") {
+                keep = start + index + 1
+                break search
+            }
+            end = start
+        }
         guard ftruncate(descriptor, off_t(keep)) == 0 else {
-            throw JournalError(message: "cannot repair \(journalPath): \(OutputFile.describe(errno))")
+            throw JournalError(message: "cannot repair \(path): \(OutputFile.describe(errno))")
         }
     }
 
-    /// Every record from a byte offset on, with the offset after the last complete line.
-    public func records(from offset: Int = 0) throws -> (records: [JournalRecord], end: Int) {
+    /// Every record from a place on, with the place after the last complete line.
+    public func records(from position: JournalPosition = .start) throws -> (records: [JournalRecord], end: JournalPosition) {
         var records: [JournalRecord] = []
-        let end = try forEachRecord(from: offset) { records.append($0) }
+        let end = try forEachRecord(from: position) { records.append($0) }
         return (records, end)
     }
 
-    /// Hands every record from a byte offset on to `body`, in order, without keeping them all;
-    /// returns the offset after the last complete line.
+    /// The last `count` records, reading only the last segments.
+    public func lastRecords(_ count: Int) throws -> [JournalRecord] {
+        guard count > 0 else { return [] }
+        var found: [[JournalRecord]] = []
+        var total = 0
+        for segment in try segments().reversed() where total < count {
+            var records: [JournalRecord] = []
+            _ = try read(segment, from: 0) { records.append($0) }
+            found.append(records)
+            total += records.count
+        }
+        return Array(found.reversed().joined().suffix(count))
+    }
+
+    /// Hands every record from a place on to `body`, in order, without keeping them all; returns
+    /// the place after the last complete line. Segments before the place are not read.
     ///
     /// A line that cannot be read is copied to `journal.quarantine` with its line number, named in
     /// a warning, and skipped: one bad line never stops the rest of the history from counting.
-    public func forEachRecord(from offset: Int = 0, _ body: (JournalRecord) -> Void) throws -> Int {
-        guard let data = try readPrivate(journalPath) else {
-            guard offset == 0 else { throw SnapshotMismatch(offset: offset, journalSize: 0) }
+    public func forEachRecord(from position: JournalPosition = .start, _ body: (JournalRecord) -> Void) throws -> JournalPosition {
+        let all = try segments()
+        // Another process (an operator's command between passes) may have started a newer segment.
+        if let newest = all.last, newest != JournalPosition.legacySegment, let current = appendSegment, newest > current { appendSegment = newest }
+        let later: ArraySlice<String>
+        var end = position
+        if let index = all.firstIndex(of: position.segment) {
+            end.offset = try read(position.segment, from: position.offset, body)
+            later = all[(index + 1)...]
+        } else {
+            // A segment that is not there yet (a new state folder) can only be read from its start.
+            guard position.offset == 0 else { throw SnapshotMismatch(position: position, size: nil) }
+            later = all[...].drop { $0 <= position.segment }
+        }
+        for segment in later { end = JournalPosition(segment: segment, offset: try read(segment, from: 0, body)) }
+        return end
+    }
+
+    /// Hands every record of the given segments to `body`, in order; returns the place after the last.
+    func forEachRecord(in segments: [String], skipping skipped: JournalRecordType? = nil, _ body: (JournalRecord) -> Void) throws -> JournalPosition {
+        var end = JournalPosition.start
+        for segment in segments { end = JournalPosition(segment: segment, offset: try read(segment, from: 0, skipping: skipped, body)) }
+        return end
+    }
+
+    /// Reads one segment from a byte offset; returns the offset after its last complete line.
+    ///
+    /// Lines of the `skipped` type, in the form `encode` writes, are passed over without being decoded.
+    private func read(_ segment: String, from offset: Int, skipping skipped: JournalRecordType? = nil, _ body: (JournalRecord) -> Void) throws -> Int {
+        let skippedPrefix = skipped.map { Array("\",\"type\":\"\($0.name)\"".utf8) }
+        let path = path(of: segment)
+        // One byte before the offset too: only 0 or the start of a line is a place the journal was ever read up to.
+        guard offset >= 0 else { throw SnapshotMismatch(position: JournalPosition(segment: segment, offset: offset), size: 0) }
+        let start = max(offset - 1, 0)
+        guard let contents = try readPrivate(path, from: start) else {
+            guard offset == 0 else { throw SnapshotMismatch(position: JournalPosition(segment: segment, offset: offset), size: nil) }
             return 0
         }
-        // Only 0 or the start of a line is a place the journal was ever read up to.
-        guard offset >= 0, offset <= data.count, offset == 0 || data[data.startIndex + offset - 1] == UInt8(ascii: "\n") else {
-            throw SnapshotMismatch(offset: offset, journalSize: data.count)
+        let (data, size) = contents
+        guard offset <= size, offset == 0 || data.first == UInt8(ascii: "\n") else {
+            throw SnapshotMismatch(position: JournalPosition(segment: segment, offset: offset), size: size)
         }
+        let skip = offset - start
         // Raw bytes and memchr: iterating `Data` byte by byte costs more than decoding the lines.
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> Int in
+        let consumed = try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> Int in
             guard let base = raw.baseAddress else { return 0 }
             var lineNumber = 0
-            var start = 0
-            while start < offset, let newline = memchr(base + start, 0x0A, offset - start) {
-                lineNumber += 1
-                start = base.distance(to: UnsafeRawPointer(newline)) + 1
-            }
-            start = offset
+            var position = skip
             var batch: [(line: Int, range: Range<Int>)] = []
             batch.reserveCapacity(Self.batchSize)
-            while start < raw.count, let found = memchr(base + start, 0x0A, raw.count - start) {
+            while position < raw.count, let found = memchr(base + position, 0x0A, raw.count - position) {
                 let newline = base.distance(to: UnsafeRawPointer(found))
                 lineNumber += 1
-                if newline > start { batch.append((lineNumber, start..<newline)) }
-                start = newline + 1
+                if newline > position {
+                    let line = UnsafeRawBufferPointer(rebasing: raw[position..<newline])
+                    if let version = JournalSchema.version(of: line) {
+                        guard version <= JournalSchema.version else {
+                            throw JournalError(
+                                message:
+                                    "\(path) was written by a newer detour (journal schema \(version)); this one reads up to schema \(JournalSchema.version); "
+                                    + "upgrade detour")
+                        }
+                    } else if let skippedPrefix, Self.hasType(line, skippedPrefix) {
+                        // Not needed by the caller: not decoded at all.
+                    } else {
+                        batch.append((lineNumber, position..<newline))
+                    }
+                }
+                position = newline + 1
                 if batch.count == Self.batchSize {
-                    decode(batch, in: raw, body)
+                    decode(batch, in: raw, segment: segment, linesBefore: offset, body)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            decode(batch, in: raw, body)
-            return start
+            decode(batch, in: raw, segment: segment, linesBefore: offset, body)
+            return position - skip
         }
+        return offset + consumed
+    }
+
+    /// Whether a line as `encode` writes it (`{"ts":"<24 characters>","type":"…"`) has the type whose `","type":"name"` is given.
+    private static func hasType(_ line: UnsafeRawBufferPointer, _ typeField: [UInt8]) -> Bool {
+        // `{"ts":"` is 7 bytes and the time 24: the type field starts at byte 31.
+        guard line.count > 31 + typeField.count, line[0] == UInt8(ascii: "{"), line[1] == UInt8(ascii: "\"") else { return false }
+        return UnsafeRawBufferPointer(rebasing: line[31..<(31 + typeField.count)]).elementsEqual(typeField)
     }
 
     /// Lines decoded together: large enough to spread over the cores, small enough to bound memory.
     private static let batchSize = 8_192
 
     /// Decodes a batch of lines on every core (lines are independent), then hands them on in order.
-    private func decode(_ batch: [(line: Int, range: Range<Int>)], in raw: UnsafeRawBufferPointer, _ body: (JournalRecord) -> Void) {
+    private func decode(
+        _ batch: [(line: Int, range: Range<Int>)], in raw: UnsafeRawBufferPointer, segment: String, linesBefore offset: Int,
+        _ body: (JournalRecord) -> Void
+    ) {
         guard !batch.isEmpty else { return }
         var results = [Result<JournalRecord, Error>?](repeating: nil, count: batch.count)
         results.withUnsafeMutableBufferPointer { slots in
@@ -250,15 +439,24 @@ public final class StateStore {
             switch result {
             case .success(let record)?: body(record)
             case .failure(let error)?:
-                quarantine(line: batch[index].line, bytes: UnsafeRawBufferPointer(rebasing: raw[batch[index].range]), reason: JournalCoding.reason(error))
+                // Line numbers count from the segment's start; the lines before the offset are counted only now, when one is bad.
+                let line = batch[index].line + linesBefore(offset, in: segment)
+                quarantine(
+                    line: line, segment: segment, bytes: UnsafeRawBufferPointer(rebasing: raw[batch[index].range]), reason: JournalCoding.reason(error))
             case nil: break
             }
         }
     }
 
+    private func linesBefore(_ offset: Int, in segment: String) -> Int {
+        guard offset > 0, let data = try? readPrivate(path(of: segment)) else { return 0 }
+        return data.prefix(offset).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    }
+
     /// Copies an unreadable line to `journal.quarantine` (once) and says so.
-    private func quarantine(line: Int, bytes: UnsafeRawBufferPointer, reason: String) {
-        let entry = Data("\(line)\t".utf8) + Data(bytes) + Data("\n".utf8)
+    private func quarantine(line: Int, segment: String, bytes: UnsafeRawBufferPointer, reason: String) {
+        let place = segment == JournalPosition.legacySegment ? "\(line)" : "\(segment):\(line)"
+        let entry = Data("\(place)\t".utf8) + Data(bytes) + Data("\n".utf8)
         var copied = false
         do {
             let existing = try readPrivate(quarantinePath) ?? Data()
@@ -273,7 +471,7 @@ public final class StateStore {
         }
         let kept = copied ? "copied to \(quarantinePath)" : "could not be copied to \(quarantinePath)"
         warn(
-            "\(journalPath):\(line): unreadable journal line (\(reason)), skipped and \(kept); the rest of the journal was replayed. "
+            "\(path(of: segment)):\(line): unreadable journal line (\(reason)), skipped and \(kept); the rest of the journal was replayed. "
                 + "If the line matters, restore it by hand; otherwise delete \(quarantinePath)")
     }
 
@@ -282,56 +480,152 @@ public final class StateStore {
     /// The state: the snapshot plus every journal record after it, or a full replay when the
     /// snapshot is missing, unreadable or inconsistent with the journal.
     public func loadState() throws -> DetourState {
-        guard let data = try readPrivate(snapshotPath) else { return try rebuildState() }
-        let snapshot: DetourState
+        guard var state = try readSnapshot() else { return try rebuildState() }
+        do {
+            state.journalPosition = try forEachRecord(from: state.journalPosition) { state.apply($0) }
+            return state
+        } catch let mismatch as SnapshotMismatch {
+            warn("\(snapshotPath) \(mismatch.description); rebuilt the state from \(journalDescription)")
+            return try rebuildState()
+        }
+    }
+
+    private struct SnapshotHistory: Decodable {
+        var history: HistoryMark?
+    }
+
+    /// The snapshot, nil (with a warning when damaged) when there is none to use.
+    private func readSnapshot() throws -> DetourState? {
+        guard let data = try readPrivate(snapshotPath) else { return nil }
         do {
             guard JournalCoding.nestingDepth(data, limit: JournalCoding.maxDepth) <= JournalCoding.maxDepth else {
                 throw JournalError(message: "nested more than \(JournalCoding.maxDepth) levels deep")
             }
-            snapshot = try JSONDecoder.detour.decode(DetourState.self, from: data)
-        } catch {
-            warn("\(snapshotPath) is unreadable (\(JournalCoding.reason(error))); rebuilt the state from \(journalPath)")
-            return try rebuildState()
-        }
-        var state = snapshot
-        do {
-            let end = try forEachRecord(from: state.journalOffset) { state.apply($0) }
-            state.journalOffset = end
+            let decoder = JSONDecoder.detour
+            var state = try decoder.decode(DetourState.self, from: data)
+            savedHistory = nil
+            if let mark = try decoder.decode(SnapshotHistory.self, from: data).history {
+                let path = directory + "/" + mark.file
+                guard let history = try readPrivate(path) else { throw JournalError(message: "\(path), which holds its resolved incidents, is missing") }
+                let file = try decoder.decode(HistoryFile.self, from: history)
+                guard file.mark == mark, file.incidents.count == mark.count, file.incidents.last?.id == mark.last else {
+                    throw JournalError(message: "\(path) does not hold the resolved incidents it names")
+                }
+                state.prepend(file.incidents)
+                savedHistory = (mark, state.historyRevision)
+            }
             return state
-        } catch let mismatch as SnapshotMismatch {
-            warn("\(snapshotPath) \(mismatch.description); rebuilt the state from \(journalPath)")
-            return try rebuildState()
+        } catch {
+            warn("\(snapshotPath) is unreadable (\(JournalCoding.reason(error))); rebuilt the state from \(journalDescription)")
+            return nil
         }
     }
 
-    /// The state from the journal alone.
+    /// The incidents a report from `since` on needs (nil: all of them), in a state for reading only.
+    ///
+    /// With a usable snapshot, that is the snapshot and what is new (every incident is in it).
+    /// Without one, only the segments from `since`'s month on are replayed, and earlier ones only
+    /// while a record in them names an incident opened before: a report over the last month of a
+    /// ten-year journal reads a month or two. Health lines are passed over undecoded, so the
+    /// state's channel health is not current; it is never saved.
+    public func loadState(reportingSince since: Date?) throws -> DetourState {
+        if var state = try readSnapshot() {
+            do {
+                state.journalPosition = try forEachRecord(from: state.journalPosition) { state.apply($0) }
+                return state
+            } catch let mismatch as SnapshotMismatch {
+                warn("\(snapshotPath) \(mismatch.description); rebuilt the state from \(journalDescription)")
+            }
+        }
+        var (earlier, chosen) = try since.map { try segments(since: $0) } ?? ([], try segments())
+        while true {
+            var state = DetourState()
+            var unknown = false
+            state.journalPosition = try forEachRecord(in: chosen, skipping: .channelHealth) { record in
+                if let id = record.event.incidentReference, state.incident(id) == nil { unknown = true }
+                state.apply(record)
+            }
+            guard unknown, let previous = earlier.popLast() else { return state }
+            chosen.insert(previous, at: 0)
+        }
+    }
+
+    /// The state from the journal alone: every segment, oldest first.
     public func rebuildState() throws -> DetourState {
         var state = DetourState()
-        let end = try forEachRecord { state.apply($0) }
-        state.journalOffset = end
+        state.journalPosition = try forEachRecord { state.apply($0) }
         return state
     }
 
     /// Writes the snapshot atomically (temporary file, then rename), readable by the user only.
+    ///
+    /// The resolved incidents at the start go to a file of their own (`history-00000070.json`),
+    /// written only when they change: a pass writes only what is current.
     public func saveSnapshot(_ state: DetourState) throws {
-        let data = try JSONEncoder.detour.encode(state)
+        let count = state.resolvedPrefix
+        let mark = count == 0 ? nil : HistoryMark(count: count, last: state.incidents[count - 1].id)
+        let changed = savedHistory?.mark != mark || savedHistory?.revision != state.historyRevision
         do {
+            if let mark, changed {
+                let file = HistoryFile(mark: mark, incidents: Array(state.incidents[..<count]))
+                try OutputFile.replace(directory + "/" + mark.file, with: try JSONEncoder.detour.encode(file), mode: 0o600)
+            }
+            let encoder = JSONEncoder.detour
+            let data = try encoder.encode(SnapshotWithHistory(state: state, history: mark))
             try OutputFile.replace(snapshotPath, with: data, mode: 0o600)
-        } catch {
+            savedHistory = mark.map { ($0, state.historyRevision) }
+        } catch let error as OutputFileError {
             throw JournalError(message: error.description)
+        }
+        // History files the snapshot no longer names: left by an earlier count.
+        guard changed else { return }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in files where name.hasPrefix("history-") && name.hasSuffix(".json") && name != mark?.file {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
+    /// Encodes a state with its resolved history left to the history file.
+    private struct SnapshotWithHistory: Encodable {
+        var state: DetourState
+        var history: HistoryMark?
+
+        func encode(to encoder: any Encoder) throws { try state.encode(to: encoder, history: history) }
+    }
+}
+
+extension JournalPosition {
+    /// Before the first record.
+    public static let start = JournalPosition(segment: JournalPosition.legacySegment, offset: 0)
+}
+
+extension JournalEvent {
+    /// The incident a record about an existing incident names (not `incident.opened`).
+    var incidentReference: String? {
+        switch self {
+        case .stepStarted(let event): event.incident
+        case .stepFinished(let event): event.incident
+        case .incidentMitigated(let event), .incidentResolved(let event), .incidentRelapsed(let event): event.incident
+        case .incidentRecovering(let event): event.incident
+        case .incidentApproved(let event): event.incident
+        case .stepRetried(let event): event.incident
+        default: nil
         }
     }
 }
 
-/// A snapshot whose journal offset cannot be a place the journal was read up to.
+/// A snapshot whose journal place cannot be a place the journal was read up to.
 struct SnapshotMismatch: DetourError {
-    var offset: Int
-    var journalSize: Int
+    var position: JournalPosition
+    /// The segment's size; nil when the segment is not there.
+    var size: Int?
 
     var description: String {
-        if offset < 0 { return "points at journal byte \(offset), which cannot be" }
-        if offset > journalSize { return "points at journal byte \(offset), past the journal's end (\(journalSize) bytes)" }
-        return "points at journal byte \(offset), which is not the start of a line"
+        let place = "points at \(position)"
+        guard let size else { return "\(place), which is not in the journal" }
+        if position.offset < 0 { return "\(place), which cannot be" }
+        if position.offset > size { return "\(place), past the segment's end (\(size) bytes)" }
+        return "\(place), which is not the start of a line"
     }
 }
 
@@ -388,29 +682,4 @@ public final class RunLock {
     }
 
     deinit { release() }
-}
-
-extension JSONEncoder {
-    /// Sorted keys, ISO-8601 dates with milliseconds.
-    static var detour: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    /// Reads what `JSONEncoder.detour` writes.
-    static var detour: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
-        }
-        return decoder
-    }
 }

@@ -21,6 +21,12 @@ public struct LogAction: ProviderAction {
 
     public func call(_ environment: CallEnvironment) throws(StepError) -> ProviderCall? { nil }
 
+    /// The rendered line, journaled as the step's note.
+    public func localEffect(_ environment: CallEnvironment) throws(StepError) -> LocalEffect? {
+        let line = try line(environment)
+        return LocalEffect(request: "log: \(line)", note: line)
+    }
+
     public func classify(_ response: HTTPResponse, call: ProviderCall, environment: CallEnvironment) -> ProviderVerdict {
         .success(outputs: [:])
     }
