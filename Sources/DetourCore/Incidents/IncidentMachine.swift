@@ -240,7 +240,7 @@ struct IncidentMachine: Sendable {
     func failureNotices() -> [JournalEvent] {
         guard !workspace.playbooks.filter({ $0.event == .stepFailed }).isEmpty else { return [] }
         var events: [JournalEvent] = []
-        for incident in state.incidents where incident.status != .resolved && (incident.isOutage || incident.trigger == .schedule) {
+        for incident in state.unresolvedIncidents where incident.isOutage || incident.trigger == .schedule {
             // A scheduled run tells of its own steps (a selftest's outcome), not of each check under them.
             for key in incident.failedSteps where incident.isOutage || key.split(separator: "/").count == 2 {
                 let record = incident.steps[key]

@@ -68,9 +68,9 @@ public struct MetricsText: Sendable {
         family("detour_probe_success", "gauge", "1 when the probe's last check passed.")
         for probe in probes { sample("detour_probe_success", [("channel", probe.channel), ("probe", probe.probe)], probe.passed ? 1 : 0) }
         family("detour_open_incidents", "gauge", "Incidents not yet resolved.")
-        sample("detour_open_incidents", [], Double(state.incidents.filter { $0.status != .resolved }.count))
+        sample("detour_open_incidents", [], Double(state.unresolvedIncidents.count))
         family("detour_incidents_needing_attention", "gauge", "Open incidents with a step that failed for good (detour retry).")
-        sample("detour_incidents_needing_attention", [], Double(state.incidents.filter { $0.status != .resolved && $0.needsAttention }.count))
+        sample("detour_incidents_needing_attention", [], Double(state.unresolvedIncidents.filter(\.needsAttention).count))
         let report = LostSaleReport(state: state, workspace: workspace, now: now)
         family("detour_lost_minutes_total", "counter", "Outage minutes recorded, ongoing outages up to now.")
         for summary in report.summaries { sample("detour_lost_minutes_total", [("channel", summary.channel)], summary.totals.minutes) }

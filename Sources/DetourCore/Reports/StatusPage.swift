@@ -53,7 +53,7 @@ public struct StatusPage: Sendable {
         self.now = now
         self.maintenance = maintenance.filter { $0.to > now }.sorted { $0.from < $1.from }
         // Scheduled and notice runs are internal; customers see outages only.
-        incidents = state.incidents.filter { $0.status != .resolved && $0.isOutage }
+        incidents = state.unresolvedIncidents.filter(\.isOutage)
         components = workspace.channels.map { channel in
             let health = state.channels[channel.id] ?? ChannelHealth()
             let incident = state.openIncident(for: channel.id)
