@@ -8,11 +8,12 @@ public enum CLI {
         CommandEntry(CheckCommand.self), CommandEntry(ProbeCommand.self), CommandEntry(TickCommand.self),
         CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
         CommandEntry(RestoreCommand.self), CommandEntry(HoldCommand.self), CommandEntry(ReleaseCommand.self),
-        CommandEntry(ApproveCommand.self), CommandEntry(AckCommand.self), CommandEntry(RetryCommand.self), CommandEntry(DrillCommand.self),
+        CommandEntry(ApproveCommand.self), CommandEntry(AckCommand.self), CommandEntry(RetryCommand.self),
+        CommandEntry(DrillCommand.self),
         CommandEntry(ReportCommand.self), CommandEntry(ReviewCommand.self),
         CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self), CommandEntry(LogCommand.self),
-        CommandEntry(OnCallCommand.self), CommandEntry(RunbookCommand.self), CommandEntry(DemoCommand.self), CommandEntry(SimulateCommand.self), CommandEntry(SandboxCommand.self),
-        CommandEntry(StateCommand.self),
+        CommandEntry(OnCallCommand.self), CommandEntry(RunbookCommand.self), CommandEntry(DemoCommand.self),
+        CommandEntry(SimulateCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
     ]
 
     /// `-w/--workspace DIR`, accepted by every command, before or after its name.

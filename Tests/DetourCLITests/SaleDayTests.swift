@@ -121,7 +121,8 @@ final class SaleDayTests {
         #expect(status.contains("mall-down/promo: held by yahoo"), "\(status)")
         // 4. A typo lands in the playbook: every tick runs on the last good workspace (exit 3).
         let playbook = try String(contentsOfFile: workspace.root + "/playbooks/mall-down.json5", encoding: .utf8)
-        try workspace.write("playbooks/mall-down.json5", playbook.replacingOccurrences(of: #"do: "line.broadcast", token"#, with: #"do: "line.brodcast", token"#))
+        let typo = playbook.replacingOccurrences(of: #"do: "line.broadcast", token"#, with: #"do: "line.brodcast", token"#)
+        try workspace.write("playbooks/mall-down.json5", typo)
         // Still failing: confirmed again and a new incident follows the restored one.
         try tick("20:05:20", "20:05:30", "20:05:40")
         #expect(tickStatuses.suffix(3) == [3, 3, 3], "ran on the last good workspace")

@@ -58,8 +58,6 @@ extension Engine {
         try store.saveSnapshot(state)
     }
 
-    /// Every shared effect held now, with the incidents that hold it.
-    public func heldEffects() -> [(effect: String, holders: [Incident])] { state.heldEffects() }
 
     /// Journals an operator's records, drives every incident, and returns the one acted on.
     private func act(_ events: [JournalEvent], at now: Date, on incidentID: String) async throws -> Incident {

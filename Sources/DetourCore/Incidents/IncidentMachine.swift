@@ -546,16 +546,8 @@ struct IncidentMachine: Sendable {
 
     /// Open incidents other than `incident` that hold a shared effect and have not let it go.
     func holders(of effect: String, except incident: String) -> [Incident] {
-        state.unresolvedIncidents.filter { other in
-            other.id != incident
-                && other.steps.contains { key, record in
-                    record.holds == effect && record.outcome == .succeeded && !(other.steps[key + "/undo"]?.isSettled ?? false)
-                }
-        }
+        (state.heldEffects().first { $0.effect == effect }?.holders ?? []).filter { $0.id != incident }
     }
-
-    /// Every shared effect held now, with its holders in the order they took it.
-    func heldEffects() -> [(effect: String, holders: [Incident])] { state.heldEffects() }
 
     private func describe(_ incidents: [Incident]) -> String {
         incidents.map { "\($0.channel) (\($0.id))" }.joined(separator: ", ")

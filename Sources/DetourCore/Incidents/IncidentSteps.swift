@@ -5,8 +5,7 @@ extension Workspace {
     /// undo steps in reverse, then recovery. Steps the workspace no longer has (a playbook edited
     /// since) follow, by key.
     public func stepOrder(of incident: Incident) -> [String] {
-        let plan = IncidentPlan(workspace: self, incident: incident)
-        var keys = (plan.failover + plan.undo(after: incident) + plan.recovery).map(\.key)
+        var keys = IncidentPlan(workspace: self, incident: incident).orderedKeys(for: incident)
         let known = Set(keys)
         keys += incident.steps.keys.filter { !known.contains($0) }.sorted()
         return keys

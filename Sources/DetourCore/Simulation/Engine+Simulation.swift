@@ -33,11 +33,6 @@ extension Engine {
         return due.map(\.id)
     }
 
-    /// The channels a pass at the current time would probe.
-    func dueChannels() -> [String] {
-        PassPlanner(workspace: workspace, state: state).due(at: dependencies.clock.now()).map(\.id)
-    }
-
     /// Writes the snapshot, as every real pass does.
     func saveSnapshot() throws {
         try store.saveSnapshot(state)
