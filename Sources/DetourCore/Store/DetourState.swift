@@ -22,6 +22,8 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var lastNotices: [String: LastNotice] = [:]
     /// The errors the workspace has, as last journaled; nil while it is valid.
     public var workspaceInvalid: WorkspaceInvalid?
+    /// The last check-in of each heartbeat channel.
+    public var checkins: [String: Date] = [:]
     /// Derived from `incidents`; never saved.
     private var index = IncidentIndex()
 
@@ -165,6 +167,8 @@ public struct DetourState: Sendable, Codable, Equatable {
                 guard !(incident.pages ?? []).contains(where: { $0.step == page.step && $0.level == page.level }) else { return }
                 incident.pages = (incident.pages ?? []) + [page]
             }
+        case .channelCheckin(let event):
+            checkins[event.channel] = max(checkins[event.channel] ?? record.ts, record.ts)
         case .incidentAcknowledged(let event):
             update(event.incident) {
                 guard $0.acknowledgedAt == nil else { return }
@@ -195,7 +199,7 @@ public struct DetourState: Sendable, Codable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case channels, incidents, journalOffset, journalSegment, holds, monitorOfflineSince, lastNotices, workspaceInvalid, history
+        case channels, incidents, journalOffset, journalSegment, holds, monitorOfflineSince, lastNotices, workspaceInvalid, history, checkins
     }
 
     /// Reads a snapshot and builds the index from its incidents.
@@ -209,6 +213,7 @@ public struct DetourState: Sendable, Codable, Equatable {
         monitorOfflineSince = try container.decodeIfPresent(Date.self, forKey: .monitorOfflineSince)
         lastNotices = try container.decode([String: LastNotice].self, forKey: .lastNotices)
         workspaceInvalid = try container.decodeIfPresent(WorkspaceInvalid.self, forKey: .workspaceInvalid)
+        checkins = try container.decodeIfPresent([String: Date].self, forKey: .checkins) ?? [:]
         for (position, incident) in incidents.enumerated() { index.add(incident, at: position) }
     }
 
@@ -228,6 +233,7 @@ public struct DetourState: Sendable, Codable, Equatable {
         try container.encodeIfPresent(monitorOfflineSince, forKey: .monitorOfflineSince)
         try container.encode(lastNotices, forKey: .lastNotices)
         try container.encodeIfPresent(workspaceInvalid, forKey: .workspaceInvalid)
+        if !checkins.isEmpty { try container.encode(checkins, forKey: .checkins) }
     }
 }
 
