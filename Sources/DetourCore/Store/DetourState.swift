@@ -112,6 +112,7 @@ public struct DetourState: Sendable, Codable, Equatable {
                 step.holds = event.holds ?? step.holds
                 step.heldFrom = event.heldFrom ?? step.heldFrom
                 step.notice = event.notice ?? step.notice
+                if event.notice != nil { step.noticeAt = record.ts }
                 incident.steps[event.step] = step
             }
             if let notice = event.notice, let channel = incident(event.incident)?.channel {
