@@ -105,7 +105,7 @@ final class StatusPageHistoryTests {
             ])
         #expect(updates[1].1 == "We told customers on LINE.")
         #expect(updates[2].1 == "We directed customers to our other stores.")
-        #expect(updates[4].1 == "We told customers on LINE, X that it is back.")
+        #expect(updates[4].1 == "We told customers on LINE and X that it is back.")
         #expect(json["page"]?["utc_offset"]?.stringValue == "+09:00")
         let both = try page().json()
         let title = try #require(both["past_incidents"]?[1]?["title"])

@@ -44,6 +44,7 @@ extension Catalog {
         "statuspage.title": "Store status",
         "statuspage.updated": "Updated {time}",
         "statuspage.via.email": "email",
+        "statuspage.via.last": " and ",
         "statuspage.via.separator": ", ",
         "statuspage.via.sms": "SMS",
         "statuspage.via.statuspage": "our status page",

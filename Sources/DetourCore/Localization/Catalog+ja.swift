@@ -43,6 +43,7 @@ extension Catalog {
         "statuspage.title": "ストア稼働状況",
         "statuspage.updated": "最終更新 {time}",
         "statuspage.via.email": "メール",
+        "statuspage.via.last": "・",
         "statuspage.via.separator": "・",
         "statuspage.via.sms": "SMS",
         "statuspage.via.statuspage": "ステータスページ",
