@@ -99,6 +99,16 @@ final class PushMonitorTests {
         #expect(try detour("checkin", at: "10:00:00").status == 64)
     }
 
+    @Test func aTokenMustBeSetAndHardToGuess() throws {
+        let short = try DetourBinary.run(["check"], in: workspace.root, environment: ["INVENTORY_SYNC_TOKEN": "abc123abc"])
+        #expect(short.status == 2, "\(short.output)")
+        #expect(short.output.contains("channels/inventory-sync.json5:2:50: error: the heartbeat token in env:INVENTORY_SYNC_TOKEN is only 9 characters long"))
+        #expect(!short.output.contains("abc123abc"))
+        let missing = try DetourBinary.run(["check"], in: workspace.root, environment: ["INVENTORY_SYNC_TOKEN": ""])
+        #expect(missing.status == 0, "\(missing.output)")
+        #expect(missing.output.contains("warning: heartbeat token of channel \"inventory-sync\": env:INVENTORY_SYNC_TOKEN is not available here"))
+    }
+
     @Test(arguments: [
         (
             #"{ name: "x", kind: "heartbeat" }"#,

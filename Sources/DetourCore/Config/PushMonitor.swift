@@ -11,6 +11,8 @@ public struct PushMonitor: Sendable, Equatable {
     public var grace: Duration
     /// The secret the job presents (`/hb/<token>`), as a credential reference.
     public var token: CredentialReference
+    /// Where `token` is written, for `check`'s messages.
+    var tokenLocation: SourceLocation?
 
     /// Creates a push monitor.
     public init(every: Duration, grace: Duration, token: CredentialReference) {
@@ -29,6 +31,9 @@ public struct PushMonitor: Sendable, Equatable {
     /// `(expected every 15m, grace 5m)`, for evidence.
     public var expectation: String { "expected every \(DurationText.format(every)), grace \(DurationText.format(grace))" }
 
+    /// Fewest characters a check-in token may have: anyone who guesses it can keep the channel "up".
+    public static let minimumTokenLength = 16
+
     /// Reads `heartbeat` of a channel file.
     static func read(_ node: JSONNode, channel: String, sink: DiagnosticSink) -> PushMonitor? {
         guard let reader = NodeReader(node, subject: "heartbeat of channel \"\(channel)\"", sink: sink) else { return nil }
@@ -38,6 +43,8 @@ public struct PushMonitor: Sendable, Equatable {
         let token = ProviderFields(reader: reader, sink: sink, provider: "heartbeat")
             .credential("token", hint: "token: \"env:INVENTORY_SYNC_TOKEN\" (the secret the job sends to /hb/<token>)")
         guard let every, let grace, let token else { return nil }
-        return PushMonitor(every: every, grace: grace, token: token.reference)
+        var monitor = PushMonitor(every: every, grace: grace, token: token.reference)
+        monitor.tokenLocation = token.location
+        return monitor
     }
 }
