@@ -69,6 +69,10 @@ final class PushMonitorTests {
         #expect(checkin.stdout.contains("inventory-sync: checked in at 10:30:00; up again"))
         #expect(sandbox.requests(path: "/resume").count == 1, "recovery runs at once")
         #expect(try detour("log", at: "10:31:00").stdout.contains("channel.checkin  inventory-sync via cli"))
+        let incident = try #require(late.stdout.split(separator: " ").first { $0.hasPrefix("inventory-sync-") }.map(String.init))
+        let show = try detour("show", incident, at: "10:32:00").stdout
+        #expect(show.contains("10:30:00  state    checked in (cli)"), "\(show)")
+        #expect(show.contains("window: 2026-12-02 10:20:00 – 2026-12-02 10:30:00 (10.0 min)"), "\(show)")
 
         // The next window counts from the check-in.
         try detour("tick", at: "10:49:00")
