@@ -94,6 +94,19 @@ final class StatusPageHistoryTests {
         #expect(page.history.incidents.map(\.id) == ["mall-2", "mall-1"], "newest first, within 90 days, stores only")
     }
 
+    @Test func aSlownessGoingOnNowColoursTodaysBar() throws {
+        let load = WorkspaceLoader(root: folder.root, environment: [:]).load()
+        let workspace = try #require(load.workspace)
+        var state = try StateStore(directory: folder.root + "/.detour").loadState()
+        var health = ChannelHealth()
+        health.state = .degraded
+        state.channels["own"] = health
+        let page = StatusPage(workspace: workspace, state: state, now: Self.now)
+        #expect(page.history.bars["own"]?.last?.status == .degradedPerformance)
+        #expect(page.history.bars["own"]?.dropLast().allSatisfy { $0.status == .operational } == true)
+        #expect(page.html().contains("2026-11-30：一時的に表示が遅くなっておりました / 2026-11-30: slower than usual at times"))
+    }
+
     @Test func pastIncidentsTellWhatCustomersWereToldAndWhen() throws {
         let json = try page().json(language: .en)
         let first = try #require(json["past_incidents"]?[1])

@@ -17,6 +17,7 @@ extension Catalog {
         "statuspage.entry.toldDown": "We told customers on {via}.",
         "statuspage.entry.toldRecovered": "We told customers on {via} that it is back.",
         "statuspage.history": "The last {days} days",
+        "statuspage.history.degraded": "{date}: slower than usual at times",
         "statuspage.history.down": "{date}: unavailable for {minutes} min",
         "statuspage.history.maintenance": "{date}: planned maintenance",
         "statuspage.history.ok": "{date}: no problems",

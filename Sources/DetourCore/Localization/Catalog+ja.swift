@@ -16,6 +16,7 @@ extension Catalog {
         "statuspage.entry.toldDown": "{via}でお客様にお知らせしました。",
         "statuspage.entry.toldRecovered": "{via}で復旧をお知らせしました。",
         "statuspage.history": "過去{days}日間",
+        "statuspage.history.degraded": "{date}：一時的に表示が遅くなっておりました",
         "statuspage.history.down": "{date}：{minutes}分間ご利用いただけませんでした",
         "statuspage.history.maintenance": "{date}：計画メンテナンスを実施しました",
         "statuspage.history.ok": "{date}：問題はありませんでした",

@@ -86,6 +86,16 @@ public struct StatusPage: Sendable {
             case .up: return Component(id: channel.id, name: channel.name, status: .operational, since: nil)
             }
         }
+        markToday()
+    }
+
+    /// Today's bar shows a slowness going on now, which no incident records.
+    private mutating func markToday() {
+        for component in components where component.status == .degradedPerformance {
+            guard var days = history.bars[component.id], let today = days.indices.last, days[today].status == .operational else { continue }
+            days[today].status = .degradedPerformance
+            history.bars[component.id] = days
+        }
     }
 
     /// The overall indicator: `none`, `minor`, `major` or `maintenance`.
@@ -196,7 +206,8 @@ public struct StatusPage: Sendable {
         switch day.status {
         case .majorOutage, .partialOutage: l10n.text("statuspage.history.down", ["date": day.date, "minutes": String(day.minutesDown)])
         case .underMaintenance: l10n.text("statuspage.history.maintenance", ["date": day.date])
-        case .operational, .degradedPerformance: l10n.text("statuspage.history.ok", ["date": day.date])
+        case .degradedPerformance: l10n.text("statuspage.history.degraded", ["date": day.date])
+        case .operational: l10n.text("statuspage.history.ok", ["date": day.date])
         }
     }
 
