@@ -32,14 +32,14 @@ extension Engine {
                     + "(channels/\(id).json5: kind: \"heartbeat\", heartbeat: { every: \"15m\", grace: \"5m\", token: \"env:…\" })")
         }
         let now = time ?? dependencies.clock.now()
-        let wasDown = state.openIncident(for: id) != nil || state.channels[id]?.state == .down
+        let before = state.channels[id]?.state
         startPass(at: now)
         try record(.channelCheckin(ChannelCheckin(channel: id, via: via)), at: now)
         for event in machine.checkinRecords(at: now, only: id) { try record(event, at: now) }
         for event in machine.reconcile(at: now) { try record(event, at: now) }
         try await drive()
         try store.saveSnapshot(state)
-        let up = state.channels[id].map { $0.state == .up } ?? true
-        return .recorded(channel: id, recovered: wasDown && up)
+        let recovered = (before == .down || before == .recovering) && state.channels[id]?.state == .up
+        return .recorded(channel: id, recovered: recovered)
     }
 }
