@@ -76,14 +76,14 @@ public struct StatusHistory: Sendable {
         // Incidents are kept oldest first: the recent ones are at the end.
         // Jobs that check in are the merchant's own business, not a store customers visit.
         let published = Set(workspace.channels.filter { $0.kind != .heartbeat }.map(\.id))
+        let redirecting = Set(workspace.channels.filter { !$0.alternates.isEmpty }.map(\.id))
         for incident in state.incidents.reversed() where incident.isOutage && published.contains(incident.channel) {
             let end = incident.recoveringAt ?? incident.resolvedAt
             guard (end ?? now) > periodStart else { continue }
             var minutes = down[incident.channel] ?? [Double](repeating: 0, count: days)
             Self.spread(from: incident.outageStart, to: min(end ?? now, now), over: starts, into: &minutes)
             down[incident.channel] = minutes
-            let redirects = !(workspace.channel(incident.channel)?.alternates.isEmpty ?? true)
-            past.append(Self.publicTimeline(of: incident, end: end, redirects: redirects))
+            past.append(Self.publicTimeline(of: incident, end: end, redirects: redirecting.contains(incident.channel)))
         }
         var maintained: [String: [Bool]] = [:]
         for window in workspace.plannedMaintenance where window.to > periodStart && window.from < now {

@@ -53,6 +53,8 @@ public struct StatusPage: Sendable {
     /// When it was made.
     public var now: Date
     private let workspace: Workspace
+    /// Display names by channel id: the page names a channel thousands of times over a year of incidents.
+    private let names: [String: String]
 
     /// Builds the page from the state at a time, with `historyDays` days of history (today included).
     public init(workspace: Workspace, state: DetourState, now: Date, maintenance: [PlannedMaintenance]? = nil, historyDays: Int = 90) {
@@ -61,6 +63,7 @@ public struct StatusPage: Sendable {
         let published = Set(stores.map(\.id))
         self.workspace = workspace
         self.now = now
+        names = Dictionary(workspace.channels.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         self.maintenance = maintenance.filter { $0.to > now && published.contains($0.channel) }.sorted { $0.from < $1.from }
         history = StatusHistory(workspace: workspace, state: state, now: now, days: historyDays)
         // Scheduled and notice runs are internal; customers see outages only.
@@ -158,7 +161,7 @@ public struct StatusPage: Sendable {
         }
     }
 
-    private func name(_ channel: String) -> String { workspace.channel(channel)?.name ?? channel }
+    private func name(_ channel: String) -> String { names[channel] ?? channel }
 
     // MARK: - Words
 
