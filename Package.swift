@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "detour", targets: ["detour"]),
         .library(name: "DetourCore", targets: ["DetourCore"]),
         .library(name: "DetourSandbox", targets: ["DetourSandbox"]),
+        .library(name: "DetourServer", targets: ["DetourServer"]),
     ],
     targets: [
         .systemLibrary(
@@ -16,7 +17,8 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "DetourCore", dependencies: ["CCurl"]),
-        .target(name: "DetourSandbox"),
+        .target(name: "DetourServer"),
+        .target(name: "DetourSandbox", dependencies: ["DetourServer"]),
         .target(name: "DetourCLI", dependencies: ["DetourCore", "DetourSandbox"]),
         .executableTarget(name: "detour", dependencies: ["DetourCLI"]),
         .target(
@@ -27,6 +29,10 @@ let package = Package(
         .testTarget(
             name: "DetourCoreTests",
             dependencies: ["DetourCore", "DetourSandbox", "DetourTestSupport"]
+        ),
+        .testTarget(
+            name: "DetourServerTests",
+            dependencies: ["DetourServer", "DetourCore", "DetourTestSupport"]
         ),
         .testTarget(
             name: "DetourCLITests",

@@ -1,0 +1,213 @@
+import DetourCore
+import DetourServer
+import Foundation
+import Testing
+
+/// The console's HTTP server against real sockets on 127.0.0.1: limits, keep-alive, streams and shutdown.
+@Suite struct HTTPServerTests {
+    static func start(_ limits: ServerLimits = ServerLimits(), handler: HTTPServer.Handler? = nil) throws -> HTTPServer {
+        try HTTPServer.start(ListenAddress(host: "127.0.0.1", port: 0), limits: limits) { request in
+            if let handler { return handler(request) }
+            return .text(200, "you asked for \(request.target.path) from \(request.clientAddress)\n")
+        }
+    }
+
+    @Test func answersThroughTheProjectsClient() async throws {
+        let server = try Self.start()
+        defer { server.shutdown() }
+        let http = HTTPClient()
+        defer { http.shutdown() }
+        let response = try await http.send(DetourCore.HTTPRequest(url: "http://127.0.0.1:\(server.port)/hello")).get()
+        #expect(response.status == 200)
+        #expect(response.bodyText == "you asked for /hello from 127.0.0.1\n")
+    }
+
+    @Test func keepsTheConnectionForTheNextRequest() throws {
+        let server = try Self.start()
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+        let first = socket.read(until: "/one from")
+        #expect(first.contains("Connection: keep-alive"))
+        socket.send("GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let second = socket.read()
+        #expect(second.contains("you asked for /two"))
+        #expect(second.contains("Connection: close"))
+        #expect(socket.isClosed(within: .seconds(2)))
+    }
+
+    @Test func closesAfterTheLastRequestAllowedOnAConnection() throws {
+        var limits = ServerLimits()
+        limits.maxRequestsPerConnection = 2
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(socket.read(until: "/1 from").contains("keep-alive"))
+        socket.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(socket.read().contains("Connection: close"))
+        #expect(socket.isClosed(within: .seconds(2)))
+    }
+
+    @Test func closesAnIdleKeptAliveConnection() throws {
+        var limits = ServerLimits()
+        limits.idleTimeout = .milliseconds(200)
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = socket.read(until: "from")
+        #expect(socket.isClosed(within: .seconds(5)))
+    }
+
+    @Test func answers408ToAHeadSentTooSlowly() throws {
+        var limits = ServerLimits()
+        limits.headTimeout = .milliseconds(300)
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        // Slowloris: a head that never ends, one header at a time.
+        socket.send("GET / HTTP/1.1\r\nHost: x\r\n")
+        let started = ContinuousClock.now
+        var answer = ""
+        for index in 0..<100 where answer.isEmpty {
+            socket.send("X-Slow-\(index): y\r\n")
+            answer = socket.read(until: "\r\n\r\n", timeout: .milliseconds(100))
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 408"))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(socket.isClosed(within: .seconds(2)))
+    }
+
+    @Test func answers408ToABodySentTooSlowly() throws {
+        var limits = ServerLimits()
+        limits.bodyTimeout = .milliseconds(300)
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        #expect(socket.read().hasPrefix("HTTP/1.1 408"))
+    }
+
+    @Test func answers431ToAnOversizedHead() throws {
+        var limits = ServerLimits()
+        limits.maxHeadBytes = 1024
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 4096))\r\n\r\n")
+        #expect(socket.read().hasPrefix("HTTP/1.1 431"))
+    }
+
+    @Test func answers413ToAnOversizedBody() throws {
+        var limits = ServerLimits()
+        limits.maxBodyBytes = 100
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n\(String(repeating: "a", count: 101))")
+        #expect(socket.read().hasPrefix("HTTP/1.1 413"))
+        let chunked = try RawSocket(port: server.port)
+        chunked.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n80\r\n\(String(repeating: "a", count: 128))\r\n0\r\n\r\n")
+        #expect(chunked.read().hasPrefix("HTTP/1.1 413"))
+    }
+
+    @Test func answers503PastTheConnectionLimit() throws {
+        var limits = ServerLimits()
+        limits.maxConnections = 2
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let held = try (0..<2).map { _ in try RawSocket(port: server.port) }
+        // Both held connections are counted once their first request has been answered.
+        for socket in held {
+            socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = socket.read(until: "from")
+        }
+        let third = try RawSocket(port: server.port)
+        third.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(third.read().hasPrefix("HTTP/1.1 503"))
+        held[0].send("GET /still HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(held[0].read(until: "/still from").contains("200 OK"))
+    }
+
+    @Test func streamsAChunkedBodyPieceByPiece() throws {
+        let server = try Self.start { _ in
+            var response = ServerResponse(status: 200, headers: [ServerHeader("Content-Type", "text/event-stream")])
+            response.stream = ServerStream { writer in
+                writer.write("data: one\n\n")
+                writer.write("data: two\n\n")
+            }
+            return response
+        }
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        let answer = socket.read(until: "0\r\n\r\n")
+        #expect(answer.contains("Transfer-Encoding: chunked"))
+        #expect(answer.contains("b\r\ndata: one\n\n\r\n"))
+        #expect(answer.hasSuffix("0\r\n\r\n"))
+    }
+
+    @Test func shutdownLetsTheRequestInFlightFinish() async throws {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let server = try Self.start { _ in
+            entered.signal()
+            release.wait()
+            return .text(200, "finished\n")
+        }
+        let busy = try RawSocket(port: server.port)
+        busy.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        entered.wait()
+        let idle = try RawSocket(port: server.port)
+        let stopped = Task.detached { server.shutdown() }
+        // New connections are refused once shutdown has begun.
+        var refused = false
+        for _ in 0..<100 where !refused {
+            refused = (try? RawSocket(port: server.port)) == nil
+            if !refused { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(refused)
+        #expect(idle.isClosed(within: .seconds(2)))
+        release.signal()
+        let answer = busy.read()
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.contains("Connection: close"))
+        #expect(answer.hasSuffix("finished\n"))
+        await stopped.value
+    }
+
+    @Test func shutdownEndsAStreamWithinTheGrace() async throws {
+        var limits = ServerLimits()
+        limits.shutdownGrace = .seconds(3)
+        let server = try Self.start(limits) { _ in
+            var response = ServerResponse(status: 200)
+            response.stream = ServerStream { writer in
+                while writer.write("data: tick\n\n"), writer.wait(for: .seconds(60)) {}
+            }
+            return response
+        }
+        let socket = try RawSocket(port: server.port)
+        socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = socket.read(until: "tick")
+        let started = ContinuousClock.now
+        server.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(socket.read().hasSuffix("0\r\n\r\n"))
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1:8080", "127.0.0.1:8080", true), ("localhost:80", "127.0.0.1:80", true), ("9000", "127.0.0.1:9000", true),
+        ("[::1]:8080", "[::1]:8080", true), ("0.0.0.0:8080", "0.0.0.0:8080", false), ("192.168.1.5:1", "192.168.1.5:1", false),
+    ])
+    func parsesListenAddresses(text: String, written: String, loopback: Bool) throws {
+        let address = try #require(ListenAddress(parsing: text))
+        #expect(address.description == written)
+        #expect(address.isLoopback == loopback)
+    }
+
+    @Test(arguments: ["", "example.com:80", "127.0.0.1:99999", "127.0.0.1:", "::1:80", "[::1]"])
+    func refusesWhatIsNotAnAddress(text: String) {
+        #expect(ListenAddress(parsing: text) == nil)
+    }
+}
