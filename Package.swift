@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "DetourCore", targets: ["DetourCore"]),
         .library(name: "DetourSandbox", targets: ["DetourSandbox"]),
         .library(name: "DetourServer", targets: ["DetourServer"]),
+        .library(name: "DetourConsole", targets: ["DetourConsole"]),
     ],
     targets: [
         .systemLibrary(
@@ -19,7 +20,8 @@ let package = Package(
         .target(name: "DetourCore", dependencies: ["CCurl"]),
         .target(name: "DetourServer"),
         .target(name: "DetourSandbox", dependencies: ["DetourServer"]),
-        .target(name: "DetourCLI", dependencies: ["DetourCore", "DetourSandbox"]),
+        .target(name: "DetourConsole", dependencies: ["DetourCore", "DetourServer"]),
+        .target(name: "DetourCLI", dependencies: ["DetourCore", "DetourSandbox", "DetourConsole", "DetourServer"]),
         .executableTarget(name: "detour", dependencies: ["DetourCLI"]),
         .target(
             name: "DetourTestSupport",
