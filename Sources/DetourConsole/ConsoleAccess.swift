@@ -64,7 +64,8 @@ public struct ConsoleAccess: Sendable {
     /// A new session's cookie value for `user`.
     public func sessionCookie(for user: String, now: Date) throws -> String {
         let payload = [
-            user, String(Int(now.timeIntervalSince1970)), String(Int(now.addingTimeInterval(Self.sessionLifetime).timeIntervalSince1970)),
+            // Milliseconds, so a revocation and a new sign-in in the same second stay apart.
+            user, String(Int(now.timeIntervalSince1970 * 1000)), String(Int(now.addingTimeInterval(Self.sessionLifetime).timeIntervalSince1970 * 1000)),
             Self.randomHex(16),
         ].joined(separator: "\n")
         let bytes = Array(payload.utf8)
@@ -81,8 +82,8 @@ public struct ConsoleAccess: Sendable {
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 4, let issued = Int(fields[1]), let expires = Int(fields[2]) else { return nil }
         let session = Session(
-            user: fields[0], issuedAt: Date(timeIntervalSince1970: TimeInterval(issued)),
-            expiresAt: Date(timeIntervalSince1970: TimeInterval(expires)), nonce: fields[3])
+            user: fields[0], issuedAt: Date(timeIntervalSince1970: TimeInterval(issued) / 1000),
+            expiresAt: Date(timeIntervalSince1970: TimeInterval(expires) / 1000), nonce: fields[3])
         guard session.expiresAt > now else { return nil }
         let revoked = (try? load(RevokedFile.self, "revoked.json")) ?? nil
         if let userCut = revoked?.users[session.user], userCut >= session.issuedAt { return nil }
@@ -186,14 +187,14 @@ public struct ConsoleAccess: Sendable {
     private func load<Value: Decodable>(_ type: Value.Type, _ name: String) throws -> Value? {
         guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { return nil }
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .millisecondsSince1970
         return try? decoder.decode(type, from: data)
     }
 
     private func save<Value: Encodable>(_ value: Value, _ name: String) throws {
         try ensureFolder()
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .millisecondsSince1970
         encoder.outputFormatting = [.sortedKeys]
         let path = folder + "/" + name
         try encoder.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)

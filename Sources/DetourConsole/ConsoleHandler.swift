@@ -264,9 +264,9 @@ struct ConsoleHandler {
         response.stream = ServerStream { writer in
             var seen = start
             guard writer.write("retry: 3000\n: connected\n\n") else { return }
-            while !writer.isStopping {
+            while !writer.isStopping, !publisher.isClosed {
                 let version = publisher.waitForChange(after: seen, timeout: .seconds(15))
-                guard !writer.isStopping else { return }
+                guard !writer.isStopping, !publisher.isClosed else { return }
                 let line = version > seen ? "event: update\ndata: \(version)\n\n" : ": keep-alive\n\n"
                 seen = version
                 guard writer.write(line) else { return }

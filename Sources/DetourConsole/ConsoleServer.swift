@@ -31,7 +31,7 @@ public final class ConsoleServer: Sendable {
 
     /// Ends event streams, then shuts the server down gracefully.
     public func shutdown() {
-        router.publisher.wakeAll()
+        router.publisher.close()
         http.shutdown()
     }
 }

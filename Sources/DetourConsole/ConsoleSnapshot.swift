@@ -36,6 +36,7 @@ public final class ConsolePublisher: @unchecked Sendable {
     // @unchecked: `snapshot` is only touched while `condition` is locked.
     private let condition = NSCondition()
     private var snapshot: ConsoleSnapshot
+    private var closed = false
 
     /// Starts with a first snapshot.
     public init(_ initial: ConsoleSnapshot) { snapshot = initial }
@@ -61,12 +62,20 @@ public final class ConsolePublisher: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
         condition.lock()
         defer { condition.unlock() }
-        while snapshot.version <= version {
+        while snapshot.version <= version, !closed {
             if !condition.wait(until: deadline) { break }
         }
         return snapshot.version
     }
 
-    /// Wakes every waiting stream (at shutdown) without a new version.
-    public func wakeAll() { condition.withLock { condition.broadcast() } }
+    /// Whether `close()` was called: event streams should end.
+    public var isClosed: Bool { condition.withLock { closed } }
+
+    /// Ends every event stream (at shutdown): waiters return at once, now and later.
+    public func close() {
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import DetourCore
 import DetourServer
+import DetourTestSupport
 import Foundation
 import Testing
 

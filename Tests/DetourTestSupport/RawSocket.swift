@@ -2,11 +2,11 @@ import Foundation
 import Glibc
 
 /// A plain TCP connection to 127.0.0.1, for sending requests byte by byte the way a hostile client would.
-final class RawSocket {
+public final class RawSocket {
     private let fd: Int32
 
     /// Connects to 127.0.0.1:`port`.
-    init(port: UInt16) throws {
+    public init(port: UInt16) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -22,13 +22,13 @@ final class RawSocket {
 
     /// Sends `text`; false when the server has closed the connection.
     @discardableResult
-    func send(_ text: String) -> Bool {
+    public func send(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
     /// Reads until `marker` has arrived (or the server closes, or `timeout` passes) and returns what came.
-    func read(until marker: String? = nil, timeout: Duration = .seconds(10)) -> String {
+    public func read(until marker: String? = nil, timeout: Duration = .seconds(10)) -> String {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -45,7 +45,7 @@ final class RawSocket {
     }
 
     /// Whether the server closed the connection (reading gives end of stream) within `timeout`.
-    func isClosed(within timeout: Duration) -> Bool {
+    public func isClosed(within timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
