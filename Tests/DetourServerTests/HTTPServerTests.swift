@@ -149,10 +149,13 @@ import Testing
         #expect(answer.hasSuffix("0\r\n\r\n"))
     }
 
-    @Test func shutdownLetsTheRequestInFlightFinish() async throws {
+    @Test func shutdownLetsTheRequestInFlightFinish() throws {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        let server = try Self.start { _ in
+        var limits = ServerLimits()
+        // Far beyond the test's own waits, so a loaded machine cannot turn finishing into cutting off.
+        limits.shutdownGrace = .seconds(120)
+        let server = try Self.start(limits) { _ in
             entered.signal()
             release.wait()
             return .text(200, "finished\n")
@@ -161,21 +164,20 @@ import Testing
         busy.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         entered.wait()
         let idle = try RawSocket(port: server.port)
-        let stopped = Task.detached { server.shutdown() }
-        // New connections are refused once shutdown has begun.
-        var refused = false
-        for _ in 0..<100 where !refused {
-            refused = (try? RawSocket(port: server.port)) == nil
-            if !refused { try await Task.sleep(for: .milliseconds(10)) }
-        }
-        #expect(refused)
-        #expect(idle.isClosed(within: .seconds(2)))
+        let stopped = DispatchSemaphore(value: 0)
+        Thread {
+            server.shutdown()
+            stopped.signal()
+        }.start()
+        // New connections are refused once shutdown has begun; the idle one is closed.
+        #expect(idle.isClosed(within: .seconds(30)))
+        #expect((try? RawSocket(port: server.port)) == nil)
         release.signal()
         let answer = busy.read()
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         #expect(answer.contains("Connection: close"))
         #expect(answer.hasSuffix("finished\n"))
-        await stopped.value
+        #expect(stopped.wait(timeout: .now() + 30) == .success)
     }
 
     @Test func shutdownEndsAStreamWithinTheGrace() async throws {
