@@ -38,6 +38,13 @@ final class ConsoleWeb: Sendable {
         return ConsoleWeb(server: server, publisher: publisher, backend: backend)
     }
 
+    /// Keeps each channel's probe results (masked) for the console's "last probes".
+    func observe(_ event: EngineEvent, mask: (String) -> String) {
+        guard case .probed(let verdict, let at) = event else { return }
+        let probes = verdict.results.map { (name: $0.probe, passed: $0.passed, summary: mask($0.summary)) }
+        publisher.noteProbes(channel: verdict.channel, ConsoleSnapshot.ProbeRound(at: at, probes: probes))
+    }
+
     /// Publishes the state after a pass.
     func passed(state: DetourState) {
         publisher.publish(state: state, lastPassAt: Date(), acting: false)

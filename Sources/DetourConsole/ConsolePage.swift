@@ -50,12 +50,22 @@ struct ConsolePage {
         let word = l10n.text(Self.healthKey(state, probed: health?.lastProbeAt != nil))
         var out: HTML = "<section class=\"card \(state.rawValue)\"><h3>\(channel.name) <small>\(channel.id)</small> <span class=\"badge\">\(word)</span></h3>"
         out += "<p class=\"meta\">\(snapshot.state.displayState(of: channel.id, at: Date()))</p>"
-        if let health {
+        if let round = snapshot.lastProbes[channel.id] {
+            out += "<h4>\(l10n.text("console.lastProbes")) <small>\(LocalTime.iso8601(round.at, in: zone))</small></h4><ul class=\"steps\">"
+            for probe in round.probes {
+                out += "<li class=\"\(probe.passed ? "succeeded" : "failed")\"><strong>\(probe.name)</strong> <code>\(probe.summary)</code></li>"
+            }
+            out += "</ul>"
+        } else if let health {
             var facts: [HTML] = []
             if let at = health.lastProbeAt { facts.append("\(l10n.text("console.lastProbes")): \(LocalTime.iso8601(at, in: zone))") }
-            if let failure = health.lastFailure { facts.append("<code>\(failure)</code>") }
-            if let slow = health.slowReason { facts.append("<code>\(slow)</code>") }
             if !facts.isEmpty { out += "<p>\(facts.joined(separator: "<br>"))</p>" }
+        }
+        if let health {
+            var evidence: [HTML] = []
+            if let failure = health.lastFailure { evidence.append("<code>\(failure)</code>") }
+            if let slow = health.slowReason { evidence.append("<code>\(slow)</code>") }
+            if !evidence.isEmpty { out += "<p>\(evidence.joined(separator: "<br>"))</p>" }
         }
         if canAct {
             let held = snapshot.state.holds[channel.id] != nil

@@ -19,6 +19,26 @@ public struct ConsoleSnapshot: Sendable {
     public var acting: Bool
     /// Grows by one with each publication, for server-sent events.
     public var version: Int
+    /// Each channel's last probe round, by channel id.
+    public var lastProbes: [String: ProbeRound] = [:]
+
+    /// One channel's last probe round, as shown in the console (secrets already masked).
+    public struct ProbeRound: Sendable, Equatable {
+        /// When it ran.
+        public var at: Date
+        /// One line per probe: its name, whether it passed, and its summary (status, latency, failure).
+        public var probes: [(name: String, passed: Bool, summary: String)]
+
+        /// Creates a round.
+        public init(at: Date, probes: [(name: String, passed: Bool, summary: String)]) {
+            self.at = at
+            self.probes = probes
+        }
+
+        public static func == (left: ProbeRound, right: ProbeRound) -> Bool {
+            left.at == right.at && left.probes.elementsEqual(right.probes) { $0 == $1 }
+        }
+    }
 
     /// Creates a snapshot.
     public init(workspace: Workspace, state: DetourState, stateDirectory: String, lastPassAt: Date? = nil, acting: Bool = false, version: Int = 0) {
@@ -54,6 +74,11 @@ public final class ConsolePublisher: @unchecked Sendable {
             snapshot.version += 1
             condition.broadcast()
         }
+    }
+
+    /// Keeps a channel's last probe round (shown with the next publication).
+    public func noteProbes(channel: String, _ round: ConsoleSnapshot.ProbeRound) {
+        condition.withLock { snapshot.lastProbes[channel] = round }
     }
 
     /// Waits until the version passes `version` or `timeout` ends; returns the version then.

@@ -55,6 +55,15 @@ final class ConsoleTests {
         base = String(line.dropFirst("console: ".count).dropLast("/console".count))
     }
 
+    /// Waits until `/healthz` reports a finished pass.
+    func waitForFirstPass() async throws {
+        for _ in 0..<3000 {
+            if try await !get("/healthz").bodyText.contains("\"lastPass\":null") { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("no pass within 30 s")
+    }
+
     func detour(_ arguments: String...) throws -> CommandResult {
         try DetourBinary.run(arguments, in: workspace.root)
     }
@@ -159,9 +168,11 @@ final class ConsoleTests {
 
     @Test func anOperatorFailsOverFromTheConsoleAndItIsJournaledWithTheirName() async throws {
         try await startDaemon()
+        try await waitForFirstPass()
         let session = try await signIn("sato")
         let page = try await get("/console", cookie: session.cookie)
         #expect(page.status == 200)
+        #expect(page.bodyText.contains("<li class=\"succeeded\"><strong>item</strong> <code>"), "the channel's last probes are shown")
         #expect(page.bodyText.contains("モール&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") || page.bodyText.contains("モール&lt;script&gt;"))
         #expect(!page.bodyText.contains("<script>alert"))
         let policy = try #require(page.header("Content-Security-Policy"))

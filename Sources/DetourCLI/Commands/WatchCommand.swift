@@ -115,6 +115,7 @@ struct WatchCommand: Command {
                             ?? session.engine(http: http) { event in
                                 printer.handle(event)
                                 outputs.observe(event)
+                                web?.observe(event, mask: context.console.redactor.mask)
                             }
                         engine = current
                         try await current.noteWorkspace(validity.current, running: session.workspace, at: try session.clock().now())
