@@ -43,6 +43,7 @@ final class ConsoleRouter: Sendable {
     let boundAddress = LockedValue<ListenAddress?>(nil)
     let signInLimiter = RateLimiter(limit: 10)
     let checkInLimiter = RateLimiter(limit: 20)
+    private let statusCache = LockedValue<[String: (version: Int, at: Date, body: String)]>([:])
 
     init(publisher: ConsolePublisher, backend: any ConsoleBackend) {
         self.publisher = publisher
@@ -75,16 +76,31 @@ final class ConsoleRouter: Sendable {
     // MARK: - Public routes
 
     private func statusPage(_ request: ServerRequest, json: Bool) -> ServerResponse {
-        let snapshot = publisher.current
-        let page = StatusPage(workspace: snapshot.workspace, state: snapshot.state, now: Date())
+        let language = ConsoleLanguage.pick(request)
+        let body = renderedStatusPage(json: json, language: language)
         if json {
-            return .json(200, page.json().jsonText, headers: [ServerHeader("Cache-Control", "no-cache")] + Self.securityHeaders)
+            return .json(200, body, headers: [ServerHeader("Cache-Control", "no-cache")] + Self.securityHeaders)
         }
-        var response = ServerResponse.html(200, page.html(), headers: [ServerHeader("Cache-Control", "no-cache")] + Self.securityHeaders)
+        var response = ServerResponse.html(200, body, headers: [ServerHeader("Cache-Control", "no-cache")] + Self.securityHeaders)
         // The page is static markup with its own <style>: no script may run at all.
         response.headers.append(ServerHeader("Content-Security-Policy", Self.documentPolicy))
         response.headers.append(ServerHeader("Content-Language", ConsoleLanguage.pick(request).rawValue))
         return response
+    }
+
+    /// The status page as of the latest snapshot, rendered at most once per snapshot, language and
+    /// format every few seconds: a busy page costs the daemon no more than a quiet one.
+    private func renderedStatusPage(json: Bool, language: Language) -> String {
+        let snapshot = publisher.current
+        let key = "\(json ? "json" : "html")-\(language.rawValue)"
+        let now = Date()
+        if let cached = statusCache.withLock({ $0[key] }), cached.version == snapshot.version, now.timeIntervalSince(cached.at) < 5 {
+            return cached.body
+        }
+        let page = StatusPage(workspace: snapshot.workspace, state: snapshot.state, now: now)
+        let body = json ? page.json().jsonText : page.html()
+        statusCache.withLock { $0[key] = (snapshot.version, now, body) }
+        return body
     }
 
     private func healthz() -> ServerResponse {
