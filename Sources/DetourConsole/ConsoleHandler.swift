@@ -134,8 +134,12 @@ struct ConsoleHandler {
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         if action == .failover, reason?.isEmpty != false { return back(l10n.text("console.reasonRequired"), status: 400) }
         var until: Date?
-        if let text = fields["until"], !text.isEmpty {
-            until = LocalTime.parse(text, in: snapshot.workspace.settings.timeZone)
+        if let text = fields["until"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            // As `hold --until` takes it: a duration ahead (2h) or a local time (2026-12-04T21:00).
+            until =
+                DurationText.parse(text).map { Date().addingTimeInterval($0.timeInterval) }
+                ?? LocalTime.parse(text, in: snapshot.workspace.settings.timeZone)
+            guard until != nil else { return back(l10n.text("console.badUntil", ["value": text]), status: 400) }
         }
         let consoleRequest = ConsoleRequest(action: action, target: target, reason: reason?.isEmpty == true ? nil : reason, until: until)
         let label = l10n.text(Self.labelKey(action))

@@ -283,6 +283,31 @@ final class ConsoleTests {
         #expect(try await get("/console", cookie: session.cookie).bodyText.contains("Sign out"))
     }
 
+    @Test func behindAnHTTPSAddressLinksUseItAndCookiesAreSecure() async throws {
+        try workspace.write(
+            "detour.json5",
+            """
+            { console: { users: [{ name: "sato", role: "operator" }], url: "https://status.example.jp/" } }
+            """)
+        try await startDaemon()
+        let link = try detour("console", "login", "sato")
+        #expect(link.stdout.hasPrefix("https://status.example.jp/console/login?token="))
+        let signedIn = try await signIn("sato", origin: "https://status.example.jp")
+        #expect(signedIn.header.contains("; Secure"))
+        // A form from the proxy's address is accepted; one from another site is not.
+        let page = try await get("/console", cookie: signedIn.cookie)
+        let token = try #require(formToken(page.bodyText, action: "hold", target: "mall"))
+        let hold = [("action", "hold"), ("target", "mall"), ("until", "2h"), ("reason", "棚卸し"), ("csrf", token)]
+        #expect(try await post("/console/action", hold, cookie: signedIn.cookie, origin: "https://evil.example.jp").status == 403)
+        let badUntil = [("action", "hold"), ("target", "mall"), ("until", "tomorrow"), ("csrf", token)]
+        let refused = try await post("/console/action", badUntil, cookie: signedIn.cookie, origin: "https://status.example.jp")
+        #expect(refused.status == 400)
+        #expect(refused.bodyText.contains("is not a time"))
+        #expect(try await post("/console/action", hold, cookie: signedIn.cookie, origin: "https://status.example.jp").status == 303)
+        let status = try detour("status")
+        #expect(status.stdout.contains("mall is held by sato until"), "\(status.output)")
+    }
+
     @Test func consoleUsersAreCheckedWithPositions() throws {
         try workspace.write(
             "detour.json5",
