@@ -308,6 +308,26 @@ final class ConsoleTests {
         #expect(status.stdout.contains("mall is held by sato until"), "\(status.output)")
     }
 
+    @Test func probingGoesOnWhileTheServerIsSaturated() async throws {
+        try workspace.write(
+            "channels/mall.json5",
+            """
+            { name: "モール", kind: "mall", url: "\(sandbox.baseURL)/store/mall/",
+              probes: [{ name: "item", url: "\(sandbox.baseURL)/store/mall/item" }],
+              schedule: { every: "1s", confirmEvery: "1s", failAfter: 2, recoverAfter: 1 } }
+            """)
+        try await startDaemon()
+        let port = try #require(UInt16(base.split(separator: ":").last!))
+        // More slow clients than the server takes, each holding a connection with a head that never ends.
+        let slow = try (0..<140).map { _ in try RawSocket(port: port) }
+        for socket in slow { socket.send("GET / HTTP/1.1\r\nHost: x\r\n") }
+        let before = sandbox.hits("mall")
+        #expect(try await eventually { self.sandbox.hits("mall") >= before + 3 }, "passes go on while HTTP is saturated")
+        // The connections past the limit were answered 503, not left hanging.
+        let refused = slow.suffix(12).map { $0.read(until: "\r\n\r\n", timeout: .seconds(5)) }
+        #expect(refused.contains { $0.hasPrefix("HTTP/1.1 503") })
+    }
+
     @Test func consoleUsersAreCheckedWithPositions() throws {
         try workspace.write(
             "detour.json5",
