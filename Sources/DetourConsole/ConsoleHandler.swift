@@ -147,7 +147,7 @@ struct ConsoleHandler {
         }
         let consoleRequest = ConsoleRequest(action: action, target: target, reason: reason?.isEmpty == true ? nil : reason, until: until)
         let label = l10n.text(Self.labelKey(action))
-        let outcome: Result<String, ConsoleActionFailure> = Self.wait { [backend = router.backend] in
+        let outcome: Result<String, ConsoleActionFailure> = waitOnThread { [backend = router.backend] in
             do {
                 return Result<String, ConsoleActionFailure>.success(try await backend.perform(consoleRequest, by: session.user))
             } catch {
@@ -172,19 +172,6 @@ struct ConsoleHandler {
         case .ack: "console.action.ack"
         case .retry: "console.action.retry"
         }
-    }
-
-    /// Runs async work from a connection thread (never a pool thread) and waits for its result.
-    private static func wait<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
-        let box = LockedValue<T?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let value = await work()
-            box.withLock { $0 = value }
-            done.signal()
-        }
-        done.wait()
-        return box.withLock { $0! }
     }
 
     /// Back to the console (303) with `message` shown once, signed for this session.
