@@ -256,20 +256,20 @@ final class ConsoleTests {
         let port = try #require(UInt16(base.split(separator: ":").last!))
         let stream = try RawSocket(port: port)
         stream.send("GET /console/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: detour_session=\(session.cookie)\r\n\r\n")
-        #expect(stream.read(until: ": connected").contains("text/event-stream"))
+        #expect(await stream.read(until: ": connected").contains("text/event-stream"))
         let page = try await get("/console", cookie: session.cookie)
         let token = try #require(formToken(page.bodyText, action: "hold", target: "mall"))
         let held = try await post("/console/action", [("action", "hold"), ("target", "mall"), ("reason", "作業"), ("csrf", token)], cookie: session.cookie)
         #expect(held.status == 303)
-        #expect(stream.read(until: "event: update").contains("event: update"))
+        #expect(await stream.read(until: "event: update").contains("event: update"))
         #expect(try workspace.journalText().contains("channel.held"))
 
         // SIGTERM: the stream is ended cleanly and the daemon exits without waiting out the grace.
         let daemon = try #require(self.daemon)
         let stopping = ContinuousClock.now
         daemon.process.terminate()
-        #expect(stream.read(until: "0\r\n\r\n").hasSuffix("0\r\n\r\n"))
-        #expect(daemon.wait().status == 0)
+        #expect(await stream.read(until: "0\r\n\r\n").hasSuffix("0\r\n\r\n"))
+        #expect(await onOwnThread { daemon.wait() }.status == 0)
         #expect(ContinuousClock.now - stopping < .seconds(5))
     }
 
@@ -328,7 +328,8 @@ final class ConsoleTests {
         let before = sandbox.hits("mall")
         #expect(try await eventually { self.sandbox.hits("mall") >= before + 3 }, "passes go on while HTTP is saturated")
         // The connections past the limit were answered 503, not left hanging.
-        let refused = slow.suffix(12).map { $0.read(until: "\r\n\r\n", timeout: .seconds(5)) }
+        var refused: [String] = []
+        for socket in slow.suffix(12) { refused.append(await socket.read(until: "\r\n\r\n", timeout: .seconds(5))) }
         #expect(refused.contains { $0.hasPrefix("HTTP/1.1 503") })
     }
 
