@@ -34,7 +34,7 @@ import Testing
         let second = await socket.read()
         #expect(second.contains("you asked for /two"))
         #expect(second.contains("Connection: close"))
-        #expect(await socket.isClosed(within: .seconds(2)))
+        #expect(await socket.isClosed(within: .seconds(30)))
     }
 
     @Test func closesAfterTheLastRequestAllowedOnAConnection() async throws {
@@ -47,7 +47,7 @@ import Testing
         #expect(await socket.read(until: "/1 from").contains("keep-alive"))
         socket.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(await socket.read().contains("Connection: close"))
-        #expect(await socket.isClosed(within: .seconds(2)))
+        #expect(await socket.isClosed(within: .seconds(30)))
     }
 
     @Test func closesAnIdleKeptAliveConnection() async throws {
@@ -58,7 +58,7 @@ import Testing
         let socket = try RawSocket(port: server.port)
         socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = await socket.read(until: "from")
-        #expect(await socket.isClosed(within: .seconds(5)))
+        #expect(await socket.isClosed(within: .seconds(30)))
     }
 
     @Test func answers408ToAHeadSentTooSlowly() async throws {
@@ -71,13 +71,14 @@ import Testing
         socket.send("GET / HTTP/1.1\r\nHost: x\r\n")
         let started = ContinuousClock.now
         var answer = ""
-        for index in 0..<100 where answer.isEmpty {
+        // Without a head timeout this would go on for the whole loop; the bound is far above the 300 ms.
+        for index in 0..<300 where answer.isEmpty {
             socket.send("X-Slow-\(index): y\r\n")
             answer = await socket.read(until: "\r\n\r\n", timeout: .milliseconds(100))
         }
         #expect(answer.hasPrefix("HTTP/1.1 408"))
-        #expect(ContinuousClock.now - started < .seconds(5))
-        #expect(await socket.isClosed(within: .seconds(2)))
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(await socket.isClosed(within: .seconds(30)))
     }
 
     @Test func answers408ToABodySentTooSlowly() async throws {
@@ -182,7 +183,8 @@ import Testing
 
     @Test func shutdownEndsAStreamWithinTheGrace() async throws {
         var limits = ServerLimits()
-        limits.shutdownGrace = .seconds(3)
+        // Far beyond the bound below: a stream that ignored the shutdown would hold it for the whole grace.
+        limits.shutdownGrace = .seconds(90)
         let server = try Self.start(limits) { _ in
             var response = ServerResponse(status: 200)
             response.stream = ServerStream { writer in
@@ -195,7 +197,7 @@ import Testing
         _ = await socket.read(until: "tick")
         let started = ContinuousClock.now
         await onOwnThread { server.shutdown() }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(45))
         #expect(await socket.read().hasSuffix("0\r\n\r\n"))
     }
 

@@ -32,7 +32,7 @@ public final class RawSocket: @unchecked Sendable {
     }
 
     /// Reads until `marker` has arrived (or the server closes, or `timeout` passes) and returns what came.
-    public func read(until marker: String? = nil, timeout: Duration = .seconds(10)) async -> String {
+    public func read(until marker: String? = nil, timeout: Duration = .seconds(60)) async -> String {
         await onOwnThread { self.readBlocking(until: marker, timeout: timeout) }
     }
 
