@@ -64,8 +64,10 @@ final class ConsoleTests {
         Issue.record("no pass within 30 s")
     }
 
-    func detour(_ arguments: String...) throws -> CommandResult {
-        try DetourBinary.run(arguments, in: workspace.root)
+    /// Runs the binary on a thread of its own, so waiting for it holds no thread other async tests need.
+    func detour(_ arguments: String...) async throws -> CommandResult {
+        let root = workspace.root
+        return try await onOwnThread { Result { try DetourBinary.run(arguments, in: root) } }.get()
     }
 
     func get(_ path: String, cookie: String? = nil, headers: [HTTPHeader] = []) async throws -> HTTPResponse {
@@ -86,7 +88,7 @@ final class ConsoleTests {
 
     /// Signs in as `user` through a fresh link and returns the session cookie's value.
     func signIn(_ user: String, headers: [HTTPHeader] = [], origin: String = "same") async throws -> (cookie: String, header: String) {
-        let link = try detour("console", "login", user)
+        let link = try await detour("console", "login", user)
         #expect(link.status == 0, "\(link.output)")
         let token = try #require(link.stdout.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         let answer = try await post("/console/login", [("token", token)], origin: origin, headers: headers)
@@ -103,12 +105,12 @@ final class ConsoleTests {
         return String(page[range.upperBound...].prefix(64))
     }
 
-    @Test func listeningBeyondThisMachineNeedsPublic() throws {
-        let refused = try detour("watch", "--listen", "0.0.0.0:8080")
+    @Test func listeningBeyondThisMachineNeedsPublic() async throws {
+        let refused = try await detour("watch", "--listen", "0.0.0.0:8080")
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("add --public"))
         #expect(refused.stderr.contains("--listen 127.0.0.1:8080"))
-        let garbled = try detour("watch", "--listen", "example.com:80")
+        let garbled = try await detour("watch", "--listen", "example.com:80")
         #expect(garbled.status == 64)
         #expect(garbled.stderr.contains("is not HOST:PORT"))
     }
@@ -137,7 +139,7 @@ final class ConsoleTests {
     @Test func aSignInLinkWorksOnceAndSetsAStrictSessionCookie() async throws {
         try await startDaemon()
         #expect(try await get("/console").status == 401)
-        let link = try detour("console", "login", "sato")
+        let link = try await detour("console", "login", "sato")
         #expect(link.stdout.hasPrefix(base + "/console/login?token="))
         let token = String(link.stdout.split(separator: "=").last!).trimmingCharacters(in: .whitespacesAndNewlines)
         let stored = try String(contentsOfFile: workspace.root + "/.detour/console/signin.json", encoding: .utf8)
@@ -151,7 +153,7 @@ final class ConsoleTests {
         #expect(!cookie.contains("Secure"))
         let again = try await post("/console/login", [("token", token)])
         #expect(again.status == 403, "a used link cannot sign in again")
-        #expect(try detour("console", "login", "nobody").status == 64)
+        #expect(try await detour("console", "login", "nobody").status == 64)
         // Behind a TLS proxy on this machine the browser's origin is https, and the cookie is Secure.
         let secure = try await signIn(
             "sato", headers: [HTTPHeader("X-Forwarded-Proto", "https")], origin: base.replacingOccurrences(of: "http://", with: "https://"))
@@ -240,7 +242,7 @@ final class ConsoleTests {
         #expect(out.header("Set-Cookie")?.contains("Max-Age=0") == true)
         #expect(try await get("/console", cookie: first.cookie).status == 401)
         #expect(try await get("/console", cookie: second.cookie).status == 200, "signing out ends only that session")
-        let revoked = try detour("console", "revoke", "sato")
+        let revoked = try await detour("console", "revoke", "sato")
         #expect(revoked.status == 0)
         #expect(try await get("/console", cookie: second.cookie).status == 401)
         // A tampered cookie is refused.
@@ -294,7 +296,7 @@ final class ConsoleTests {
             { console: { users: [{ name: "sato", role: "operator" }], url: "https://status.example.jp/" } }
             """)
         try await startDaemon()
-        let link = try detour("console", "login", "sato")
+        let link = try await detour("console", "login", "sato")
         #expect(link.stdout.hasPrefix("https://status.example.jp/console/login?token="))
         let signedIn = try await signIn("sato", origin: "https://status.example.jp")
         #expect(signedIn.header.contains("; Secure"))
@@ -308,7 +310,7 @@ final class ConsoleTests {
         #expect(refused.status == 400)
         #expect(refused.bodyText.contains("is not a time"))
         #expect(try await post("/console/action", hold, cookie: signedIn.cookie, origin: "https://status.example.jp").status == 303)
-        let status = try detour("status")
+        let status = try await detour("status")
         #expect(status.stdout.contains("mall is held by sato until"), "\(status.output)")
     }
 
@@ -333,13 +335,13 @@ final class ConsoleTests {
         #expect(refused.contains { $0.hasPrefix("HTTP/1.1 503") })
     }
 
-    @Test func consoleUsersAreCheckedWithPositions() throws {
+    @Test func consoleUsersAreCheckedWithPositions() async throws {
         try workspace.write(
             "detour.json5",
             """
             { console: { users: [{ name: "sato", role: "admin" }, { name: "sato", role: "viewer" }, { nam: "x", role: "viewer" }], url: "status.example.jp" } }
             """)
-        let check = try detour("check")
+        let check = try await detour("check")
         #expect(check.status == 2)
         #expect(check.output.contains("detour.json5:1:"))
         #expect(check.output.contains("write one of \"viewer\", \"operator\""))
