@@ -50,6 +50,21 @@ import Testing
         #expect(await socket.isClosed(within: .seconds(30)))
     }
 
+    @Test func waitsTheWholeIdleTimeoutNotJustOneReadTimeout() async throws {
+        var limits = ServerLimits()
+        limits.ioTimeout = .milliseconds(100)
+        limits.idleTimeout = .seconds(60)
+        let server = try Self.start(limits)
+        defer { server.shutdown() }
+        let socket = try RawSocket(port: server.port)
+        socket.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = await socket.read(until: "/first from")
+        // Idle for longer than one read may wait, well within the idle timeout: still open.
+        #expect(await !socket.isClosed(within: .milliseconds(500)))
+        socket.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(await socket.read(until: "/later from").contains("200 OK"))
+    }
+
     @Test func closesAnIdleKeptAliveConnection() async throws {
         var limits = ServerLimits()
         limits.idleTimeout = .milliseconds(200)
