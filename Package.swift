@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "detour", targets: ["detour"]),
         .library(name: "DetourCore", targets: ["DetourCore"]),
         .library(name: "DetourSandbox", targets: ["DetourSandbox"]),
+        .library(name: "DetourServer", targets: ["DetourServer"]),
+        .library(name: "DetourConsole", targets: ["DetourConsole"]),
     ],
     targets: [
         .systemLibrary(
@@ -16,8 +18,10 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "DetourCore", dependencies: ["CCurl"]),
-        .target(name: "DetourSandbox"),
-        .target(name: "DetourCLI", dependencies: ["DetourCore", "DetourSandbox"]),
+        .target(name: "DetourServer"),
+        .target(name: "DetourSandbox", dependencies: ["DetourServer"]),
+        .target(name: "DetourConsole", dependencies: ["DetourCore", "DetourServer"]),
+        .target(name: "DetourCLI", dependencies: ["DetourCore", "DetourSandbox", "DetourConsole", "DetourServer"]),
         .executableTarget(name: "detour", dependencies: ["DetourCLI"]),
         .target(
             name: "DetourTestSupport",
@@ -27,6 +31,10 @@ let package = Package(
         .testTarget(
             name: "DetourCoreTests",
             dependencies: ["DetourCore", "DetourSandbox", "DetourTestSupport"]
+        ),
+        .testTarget(
+            name: "DetourServerTests",
+            dependencies: ["DetourServer", "DetourCore", "DetourTestSupport"]
         ),
         .testTarget(
             name: "DetourCLITests",

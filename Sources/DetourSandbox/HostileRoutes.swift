@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// `/hostile/…`: a server that misbehaves on purpose, so tests can show Detour survives what strangers and
@@ -47,12 +48,12 @@ struct HostileRoutes {
         switch segments.first {
         case "drip":
             var response = HTTPResponse.html(200, "")
-            response.stream = StreamedBody(chunk: Array("<".utf8), count: 1_000, interval: .milliseconds(50))
+            response.stream = StreamedBody(chunk: Array("<".utf8), count: 1_000, interval: .milliseconds(50)).serverStream
             return response
         case "huge-body":
             var response = HTTPResponse.html(200, "")
             let chunk = Array(String(repeating: "<p>買い物かご</p>", count: 4_096).utf8)
-            response.stream = StreamedBody(chunk: chunk, count: (1 << 30) / chunk.count, interval: .zero)
+            response.stream = StreamedBody(chunk: chunk, count: (1 << 30) / chunk.count, interval: .zero).serverStream
             return response
         case "control-title":
             return .html(
@@ -102,11 +103,15 @@ struct StreamedBody {
     /// The pause between two pieces.
     var interval: Duration
 
-    /// Writes every piece; stops early when the client hangs up or the sandbox stops.
-    func write(to connection: HTTPConnection, run: SandboxRun) {
-        for index in 0..<count {
-            if index > 0, interval > .zero, !run.sleep(for: interval) { return }
-            if run.isStopping || !connection.send(chunk) { return }
+    /// The body as a stream of `chunk.count × count` bytes; it stops early when the client hangs up
+    /// or the sandbox stops.
+    var serverStream: ServerStream {
+        let piece = self
+        return ServerStream(length: chunk.count * count) { writer in
+            for index in 0..<piece.count {
+                if index > 0, piece.interval > .zero, !writer.wait(for: piece.interval) { return }
+                if !writer.write(piece.chunk) { return }
+            }
         }
     }
 }

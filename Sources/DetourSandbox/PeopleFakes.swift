@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// Fake APIs for paging: Slack's Web API (`chat.postMessage`) and Twilio's Messages and Calls.

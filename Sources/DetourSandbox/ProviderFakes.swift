@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// Fake provider APIs that answer the way the real ones do (status, body, error shapes,

@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// One request received by a fake provider endpoint, as logged before it was answered.

@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// The `/_sandbox/…` control API, letting another process drive the sandbox over HTTP.

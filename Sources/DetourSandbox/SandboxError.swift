@@ -1,3 +1,4 @@
+import DetourServer
 import Glibc
 
 /// An error raised while starting or running the sandbox server.

@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// Turns a parsed request into the sandbox's answer: storefronts, provider endpoints and the
@@ -17,7 +18,9 @@ struct SandboxRouter: Sendable {
             if let response = respond(to: request, run: run) {
                 let withBody = request.method != "HEAD"
                 if connection.send(response.serialized(includeBody: withBody)), withBody, let stream = response.stream {
-                    stream.write(to: connection, run: run)
+                    stream.write(
+                        ServerStreamWriter(
+                            connection: connection, chunked: false, stopping: { run.isStopping }, pause: { run.sleep(for: $0) }))
                 }
             }
         } catch {

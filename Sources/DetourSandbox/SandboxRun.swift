@@ -1,3 +1,4 @@
+import DetourServer
 import Dispatch
 import Foundation
 import Glibc

@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// A small HTTP/1.1 server on 127.0.0.1 serving fake storefronts and fake provider endpoints

@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// All mutable sandbox data: storefronts, scripts, delays and the request log.

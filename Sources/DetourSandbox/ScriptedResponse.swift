@@ -1,16 +1,7 @@
-/// One HTTP header field, kept as an ordered name/value pair.
-public struct SandboxHeader: Sendable, Equatable, Codable {
-    /// The header name as it will be written.
-    public var name: String
-    /// The header value.
-    public var value: String
+import DetourServer
 
-    /// Creates a header field.
-    public init(_ name: String, _ value: String) {
-        self.name = name
-        self.value = value
-    }
-}
+/// One HTTP header field, kept as an ordered name/value pair.
+public typealias SandboxHeader = ServerHeader
 
 /// A programmed answer that a fake provider endpoint returns instead of the default `200 {}`.
 public struct ScriptedResponse: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import DetourServer
+
 /// How a fake storefront currently answers.
 public enum StorefrontMode: String, Sendable, CaseIterable, Codable {
     /// 200 with the storefront's shop page.

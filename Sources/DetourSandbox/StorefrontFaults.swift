@@ -1,3 +1,5 @@
+import DetourServer
+
 /// The storefront modes that stand for failures other than a plain 503: no answer, a closed
 /// connection, a bot check.
 extension SandboxRouter {

@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// Fake service-desk APIs: Nulab Backlog, Jira Cloud (REST v3), ServiceNow's Table API and GitHub

@@ -1,4 +1,6 @@
+import DetourConsole
 import DetourCore
+import DetourServer
 import Foundation
 
 #if canImport(Glibc)
@@ -16,15 +18,40 @@ struct WatchCommand: Command {
         SIGHUP reloads the workspace, between passes, if it passes 'detour check'; otherwise the
         daemon keeps the one it has, says why, and journals workspace.invalid. Started on a
         workspace with errors, it runs on the last good copy (see 'detour status').
+        With --listen it also serves the status page, /healthz, /hb/<token> and the console
+        (see docs/console.md); only on this machine unless --public.
         """
-    static let options: [any OptionDeclaration] = [verboseFlag, metricsFileOption]
+    static let listen = Option.string(
+        "listen", value: "HOST:PORT", help: "also serve the status page and the console here (127.0.0.1:8080; port 0 picks one)")
+    static let publicFlag = Flag("public", help: "allow --listen on an address other machines can reach (put TLS in front)")
+    static let options: [any OptionDeclaration] = [verboseFlag, metricsFileOption, listen, publicFlag]
 
     let verbose: Bool
     let metricsFile: PathArgument?
+    let listenText: String?
+    let isPublic: Bool
 
     init(_ parsed: ParsedArguments) throws(UsageError) {
         verbose = parsed.flag(verboseFlag)
         metricsFile = try parsed.value(metricsFileOption)
+        listenText = try parsed.value(Self.listen)
+        isPublic = parsed.flag(Self.publicFlag)
+    }
+
+    func validate() throws(UsageError) {
+        guard let listenText else {
+            if isPublic { throw UsageError(description: "--public only applies with --listen; write --listen 0.0.0.0:8080 --public") }
+            return
+        }
+        guard let address = ListenAddress(parsing: listenText) else {
+            throw UsageError(description: "--listen \"\(listenText)\" is not HOST:PORT; write --listen 127.0.0.1:8080 (a numeric address and a port)")
+        }
+        if !address.isLoopback, !isPublic {
+            throw UsageError(
+                description:
+                    "--listen \(address) would serve other machines; add --public to mean it (behind TLS, see docs/console.md), or write --listen 127.0.0.1:\(address.port)"
+            )
+        }
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
@@ -59,6 +86,16 @@ struct WatchCommand: Command {
             stateDirectory: session.stateDirectory)
         let validity = WorkspaceValidity(session.fallback?.record)
         let reloads = ReloadSignal { stop.requestReload() }
+        let web: ConsoleWeb?
+        do {
+            web = try listenText.flatMap(ListenAddress.init(parsing:)).map { address in
+                try ConsoleWeb.start(address, session: session, http: http, printer: printer, console: context.console)
+            }
+        } catch {
+            context.console.err("error: \(error)")
+            return .failure
+        }
+        defer { web?.shutdown() }
         let loop = Task {
             do {
                 context.console.out("watching \(session.workspace.channels.count) channels; state in \(session.stateDirectory)")
@@ -66,7 +103,10 @@ struct WatchCommand: Command {
                 var wake = Date.distantPast
                 while !stop.requested {
                     // Between passes only: a pass always runs on one workspace from start to end.
-                    if stop.takeReload() { session = await Self.reload(session, into: engine, context, validity: validity) }
+                    if stop.takeReload() {
+                        session = await Self.reload(session, into: engine, context, validity: validity)
+                        web?.update(session)
+                    }
                     if Date() >= wake, let lock = try await session.lock(patience: .seconds(30)) {
                         // Built under the lock: opening the state repairs a torn journal tail, which must not cut a
                         // line another run is appending.
@@ -75,6 +115,7 @@ struct WatchCommand: Command {
                             ?? session.engine(http: http) { event in
                                 printer.handle(event)
                                 outputs.observe(event)
+                                web?.observe(event, mask: context.console.redactor.mask)
                             }
                         engine = current
                         try await current.noteWorkspace(validity.current, running: session.workspace, at: try session.clock().now())
@@ -85,6 +126,7 @@ struct WatchCommand: Command {
                             throw error
                         }
                         await HeartbeatPing.send(session, ok: true, console: context.console)
+                        web?.passed(state: await current.state)
                         if outputs.isEnabled {
                             _ = outputs.write(state: await current.state, now: try session.clock().now(), console: context.console)
                         }

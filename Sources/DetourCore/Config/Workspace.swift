@@ -24,6 +24,8 @@ public struct WorkspaceSettings: Sendable {
     public var statusPageOut: String? = nil
     /// The outbound heartbeat pinged after every pass, if any.
     public var heartbeat: Heartbeat? = nil
+    /// Who may sign in to the console that `watch --listen` serves.
+    public var console = ConsoleSettings()
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(

@@ -1,35 +1,54 @@
 import Glibc
 
-/// Reads one HTTP/1.1 request from an accepted socket and writes one response.
+/// Reads HTTP/1.1 requests from one accepted socket and writes their responses.
 ///
-/// Used by a single connection thread only. The socket is closed by the owner, not here,
-/// so that the fd number stays reserved while `SandboxRun.stop()` may still shut it down.
-final class HTTPConnection {
-    /// Largest request head (request line plus headers) accepted.
-    static let maxHeadBytes = 64 * 1024
+/// Used by a single connection thread only. The socket is closed by the owner, not here, so that
+/// the fd number stays reserved while the server may still shut it down from another thread.
+public final class ServerConnection {
     /// Largest chunk-size or trailer line accepted in a chunked body.
     private static let maxLineBytes = 4 * 1024
 
     private let fd: Int32
+    private let maxHeadBytes: Int
+    private let ioTimeout: Duration
     private var buffer: [UInt8] = []
     private var readIndex = 0
-    private let deadline: ContinuousClock.Instant
+    private var deadline: ContinuousClock.Instant
 
-    /// Wraps `fd`, applying a receive and send timeout so a stuck peer cannot pin the thread.
-    init(fd: Int32, ioTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30)) {
+    /// Wraps `fd`. No single read or write waits longer than `ioTimeout`, so a stuck peer cannot pin the thread.
+    public init(fd: Int32, maxHeadBytes: Int = 64 * 1024, ioTimeout: Duration = .seconds(5)) {
         self.fd = fd
-        deadline = .now + requestTimeout
-        Self.setTimeout(fd, SO_RCVTIMEO, ioTimeout)
+        self.maxHeadBytes = maxHeadBytes
+        self.ioTimeout = ioTimeout
+        deadline = .now + .seconds(30)
         Self.setTimeout(fd, SO_SNDTIMEO, ioTimeout)
     }
 
+    /// Whether bytes of a next request are already buffered (pipelining).
+    public var hasBufferedInput: Bool { readIndex < buffer.count }
+
+    /// Waits up to `timeout` for the first byte of a next request; false when the peer closed or stayed silent.
+    public func waitForRequest(timeout: Duration) -> Bool {
+        if hasBufferedInput { return true }
+        // The idle wait is bounded by `timeout` alone: `ioTimeout` is for a peer gone silent mid-request.
+        guard Self.waitReadable(fd, for: timeout) else { return false }
+        deadline = .now + ioTimeout
+        return (try? fill()) == true
+    }
+
     /// Reads a complete request, answering `100 Continue` first when the client asks for it.
-    func readRequest(maxBody: Int) throws(HTTPReadError) -> HTTPRequest {
+    ///
+    /// The head must arrive within `headTimeout` and the body within `bodyTimeout` after it.
+    public func readRequest(
+        maxBody: Int, headTimeout: Duration = .seconds(30), bodyTimeout: Duration = .seconds(30)
+    ) throws(ServerReadError) -> ServerRequest {
+        deadline = .now + headTimeout
         let headEnd = try readHead()
-        let head = try HTTPRequestHead.parse(buffer[readIndex..<headEnd])
+        let head = try ServerRequestHead.parse(buffer[readIndex..<headEnd])
         readIndex = headEnd + 4
         guard RequestTarget(head.target).isValid else { throw .malformed("bad request target") }
         let framing = try head.bodyFraming(limit: maxBody)
+        deadline = .now + bodyTimeout
         if framing != .none, head.expectsContinue, head.version == "HTTP/1.1" {
             // curl waits (up to 1 s) for this before sending large bodies.
             guard send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) else { throw .closedEarly }
@@ -40,12 +59,12 @@ final class HTTPConnection {
         case .length(let count): body = try readExactly(count)
         case .chunked: body = try readChunked(limit: maxBody)
         }
-        return HTTPRequest(head: head, body: body)
+        return ServerRequest(head: head, body: body)
     }
 
     /// Writes all of `bytes`; false when the peer is gone or stopped reading.
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw in
@@ -63,12 +82,12 @@ final class HTTPConnection {
 
     /// Half-closes the write side and briefly drains unread input so the peer sees the response
     /// rather than a reset (closing with unread data makes the kernel send RST).
-    func finish() {
+    public func finish() {
         shutdown(fd, Int32(SHUT_WR))
-        Self.setTimeout(fd, SO_RCVTIMEO, .milliseconds(250))
         let stopAt = ContinuousClock.now + .seconds(1)
         var scratch = [UInt8](repeating: 0, count: 16 * 1024)
         while ContinuousClock.now < stopAt {
+            guard Self.waitReadable(fd, for: .milliseconds(250)) else { break }
             let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 { continue }
             if count < 0, errno == EINTR { continue }
@@ -79,19 +98,19 @@ final class HTTPConnection {
     // MARK: - Reading
 
     /// Returns the index of the CRLFCRLF ending the head, reading as needed.
-    private func readHead() throws(HTTPReadError) -> Int {
+    private func readHead() throws(ServerReadError) -> Int {
         // Offsets are relative to readIndex because fill() may compact the buffer.
         var scanned = 0
         while true {
             while readIndex + scanned + 3 < buffer.count {
                 let index = readIndex + scanned
                 if buffer[index] == 13, buffer[index + 1] == 10, buffer[index + 2] == 13, buffer[index + 3] == 10 {
-                    guard scanned <= Self.maxHeadBytes else { throw .tooLarge(status: 431) }
+                    guard scanned <= maxHeadBytes else { throw .tooLarge(status: 431) }
                     return index
                 }
                 scanned += 1
             }
-            if buffer.count - readIndex > Self.maxHeadBytes { throw .tooLarge(status: 431) }
+            if buffer.count - readIndex > maxHeadBytes { throw .tooLarge(status: 431) }
             let hadData = buffer.count > readIndex
             let more: Bool
             do {
@@ -106,7 +125,7 @@ final class HTTPConnection {
     }
 
     /// Reads exactly `count` body bytes.
-    private func readExactly(_ count: Int) throws(HTTPReadError) -> [UInt8] {
+    private func readExactly(_ count: Int) throws(ServerReadError) -> [UInt8] {
         while buffer.count - readIndex < count {
             guard try fill() else { throw .malformed("body shorter than declared") }
         }
@@ -116,7 +135,7 @@ final class HTTPConnection {
     }
 
     /// Reads a CRLF-terminated line (without the CRLF) inside a chunked body.
-    private func readLine() throws(HTTPReadError) -> String {
+    private func readLine() throws(ServerReadError) -> String {
         var scanned = 0
         while true {
             while readIndex + scanned + 1 < buffer.count {
@@ -134,7 +153,7 @@ final class HTTPConnection {
     }
 
     /// Decodes a chunked body, rejecting it with 413 once it exceeds `limit`.
-    private func readChunked(limit: Int) throws(HTTPReadError) -> [UInt8] {
+    private func readChunked(limit: Int) throws(ServerReadError) -> [UInt8] {
         var body: [UInt8] = []
         while true {
             let line = try readLine()
@@ -152,18 +171,20 @@ final class HTTPConnection {
             let trailer = try readLine()
             if trailer.isEmpty { return body }
             trailerBytes += trailer.utf8.count
-            guard trailerBytes <= Self.maxHeadBytes else { throw .tooLarge(status: 431) }
+            guard trailerBytes <= maxHeadBytes else { throw .tooLarge(status: 431) }
         }
     }
 
-    /// Receives more bytes into the buffer; false at end of stream.
-    private func fill() throws(HTTPReadError) -> Bool {
+    /// Receives more bytes into the buffer; false at end of stream, `.timedOut` past the deadline.
+    private func fill() throws(ServerReadError) -> Bool {
         if readIndex > 0, readIndex >= buffer.count / 2 {
             buffer.removeFirst(readIndex)
             readIndex = 0
         }
         while true {
-            guard ContinuousClock.now < deadline else { throw .timedOut }
+            let remaining = deadline - .now
+            guard remaining > .zero else { throw .timedOut }
+            guard Self.waitReadable(fd, for: min(remaining, ioTimeout)) else { throw .timedOut }
             var chunk = [UInt8](repeating: 0, count: 64 * 1024)
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
@@ -172,10 +193,21 @@ final class HTTPConnection {
             }
             if count == 0 { return false }
             switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: throw .timedOut
+            case EINTR, EAGAIN, EWOULDBLOCK: continue
             default: return false
             }
+        }
+    }
+
+    /// Waits until `fd` is readable (or closed, or in error); false when `duration` passes first.
+    static func waitReadable(_ fd: Int32, for duration: Duration) -> Bool {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = max(1, Int32(clamping: seconds * 1_000 + attoseconds / 1_000_000_000_000_000))
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&entry, 1, milliseconds)
+            if ready < 0, errno == EINTR { continue }
+            return ready > 0
         }
     }
 

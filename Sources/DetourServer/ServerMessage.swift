@@ -1,5 +1,5 @@
 /// Why a request could not be read; each case maps to the status answered (if any).
-enum HTTPReadError: Error, Equatable {
+public enum ServerReadError: Error, Equatable, Sendable {
     /// The peer closed or went silent before sending anything: answer nothing.
     case closedEarly
     /// The request line, a header or the body framing is invalid: 400.
@@ -13,7 +13,7 @@ enum HTTPReadError: Error, Equatable {
 }
 
 /// How the body of a request is delimited.
-enum HTTPBodyFraming: Equatable {
+public enum ServerBodyFraming: Equatable, Sendable {
     /// No body.
     case none
     /// Exactly this many bytes follow the head.
@@ -23,24 +23,40 @@ enum HTTPBodyFraming: Equatable {
 }
 
 /// The request line and header fields of an HTTP/1.x request.
-struct HTTPRequestHead: Equatable {
+public struct ServerRequestHead: Equatable, Sendable {
     /// The method token, e.g. `GET`.
-    var method: String
+    public var method: String
     /// The raw request target as sent.
-    var target: String
+    public var target: String
     /// The protocol version, e.g. `HTTP/1.1`.
-    var version: String
+    public var version: String
     /// Header fields in the order received, names as sent.
-    var headers: [SandboxHeader]
+    public var headers: [ServerHeader]
+
+    /// Creates a head from its parts.
+    public init(method: String, target: String, version: String, headers: [ServerHeader]) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+    }
+
+    /// Whether the client wants the connection kept open after this exchange (HTTP/1.1 unless
+    /// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`).
+    public var wantsKeepAlive: Bool {
+        let tokens = (header("Connection") ?? "").lowercased().split(separator: ",").map(\.trimmingSpaces)
+        if version == "HTTP/1.1" { return !tokens.contains("close") }
+        return tokens.contains("keep-alive")
+    }
 
     /// All values of the header named `name` (case-insensitive), joined with ", ".
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         let values = headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
         return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 
     /// The headers keyed by lowercased name, repeated fields joined with ", ".
-    var headerDictionary: [String: String] {
+    public var headerDictionary: [String: String] {
         var result: [String: String] = [:]
         for field in headers {
             let key = field.name.lowercased()
@@ -54,12 +70,12 @@ struct HTTPRequestHead: Equatable {
     }
 
     /// Whether the client asked for `100 Continue` before sending the body.
-    var expectsContinue: Bool {
+    public var expectsContinue: Bool {
         header("Expect")?.lowercased() == "100-continue"
     }
 
     /// The body framing declared by `Transfer-Encoding` / `Content-Length`.
-    func bodyFraming(limit: Int) throws(HTTPReadError) -> HTTPBodyFraming {
+    public func bodyFraming(limit: Int) throws(ServerReadError) -> ServerBodyFraming {
         if let encoding = header("Transfer-Encoding") {
             let codings = encoding.split(separator: ",").map { $0.trimmingSpaces.lowercased() }
             // Chunked must be the final coding; anything else would need decoding we do not offer.
@@ -77,7 +93,7 @@ struct HTTPRequestHead: Equatable {
     }
 
     /// Parses the bytes before the blank line: a request line then `name: value` lines, CRLF-separated.
-    static func parse(_ bytes: some Collection<UInt8>) throws(HTTPReadError) -> HTTPRequestHead {
+    public static func parse(_ bytes: some Collection<UInt8>) throws(ServerReadError) -> ServerRequestHead {
         let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)[...]
         // RFC 9112 §2.2: ignore at least one empty line before the request line.
@@ -91,7 +107,7 @@ struct HTTPRequestHead: Equatable {
         else { throw .malformed("bad request target") }
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else { throw .malformed("unsupported version") }
 
-        var headers: [SandboxHeader] = []
+        var headers: [ServerHeader] = []
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { throw .malformed("header without colon") }
             let name = line[..<colon]
@@ -100,9 +116,9 @@ struct HTTPRequestHead: Equatable {
             guard !value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) else {
                 throw .malformed("control character in header value")
             }
-            headers.append(SandboxHeader(String(name), value))
+            headers.append(ServerHeader(String(name), value))
         }
-        return HTTPRequestHead(method: method, target: target, version: version, headers: headers)
+        return ServerRequestHead(method: method, target: target, version: version, headers: headers)
     }
 
     private static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
@@ -112,39 +128,48 @@ struct HTTPRequestHead: Equatable {
 }
 
 /// A fully read request: head, parsed target and body.
-struct HTTPRequest {
+public struct ServerRequest: Sendable {
     /// The request line and headers.
-    var head: HTTPRequestHead
+    public var head: ServerRequestHead
     /// The decoded body bytes.
-    var body: [UInt8]
+    public var body: [UInt8]
+    /// The peer's address (`127.0.0.1`, `::1`), as the socket reports it; empty when unknown.
+    public var clientAddress: String = ""
+
+    /// Creates a request from its head and body.
+    public init(head: ServerRequestHead, body: [UInt8], clientAddress: String = "") {
+        self.head = head
+        self.body = body
+        self.clientAddress = clientAddress
+    }
 
     /// The request method.
-    var method: String { head.method }
+    public var method: String { head.method }
 
     /// The target split into host (absolute form only), path and query.
-    var target: RequestTarget { RequestTarget(head.target) }
+    public var target: RequestTarget { RequestTarget(head.target) }
 
     /// The `Host` header without its port, lowercased; empty when absent.
-    var hostHeaderHost: String {
+    public var hostHeaderHost: String {
         guard let host = head.header("Host")?.trimmingSpaces, !host.isEmpty else { return "" }
         return RequestTarget.stripPort(host).lowercased()
     }
 
     /// The body decoded as UTF-8, repairing invalid sequences.
-    var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// A request target split into its parts.
-struct RequestTarget: Equatable {
+public struct RequestTarget: Equatable, Sendable {
     /// The host from an absolute-form target (`http://host/…`), lowercased and without port.
-    var host: String?
+    public var host: String?
     /// The path, always starting with `/` (or `*` for `OPTIONS *`).
-    var path: String
+    public var path: String
     /// The query without `?`, or nil when absent.
-    var query: String?
+    public var query: String?
 
     /// Splits an origin-form or absolute-form target.
-    init(_ raw: String) {
+    public init(_ raw: String) {
         var rest = Substring(raw)
         host = nil
         for scheme in ["http://", "https://"] where rest.lowercased().hasPrefix(scheme) {
@@ -168,10 +193,10 @@ struct RequestTarget: Equatable {
     }
 
     /// Whether the path is usable: origin form (`/…`) or the asterisk form.
-    var isValid: Bool { path.hasPrefix("/") || path == "*" }
+    public var isValid: Bool { path.hasPrefix("/") || path == "*" }
 
     /// Removes a trailing `:port` from an authority, keeping bracketed IPv6 literals intact.
-    static func stripPort(_ authority: String) -> String {
+    public static func stripPort(_ authority: String) -> String {
         var authority = Substring(authority)
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
         if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
@@ -182,44 +207,44 @@ struct RequestTarget: Equatable {
     }
 }
 
-/// A response to be written once, followed by closing the connection.
-struct HTTPResponse {
+/// A response: status, headers and a body given whole or written in pieces (`stream`).
+public struct ServerResponse: Sendable {
     /// The status code.
-    var status: Int
+    public var status: Int
     /// Headers other than `Content-Length` and `Connection`, which are always added by `serialized`.
-    var headers: [SandboxHeader]
+    public var headers: [ServerHeader]
     /// The body bytes.
-    var body: [UInt8]
-    /// A body written in pieces after the head instead of `body` (drip-feed, huge pages).
-    var stream: StreamedBody? = nil
+    public var body: [UInt8]
+    /// A body written in pieces after the head instead of `body` (server-sent events, drip-feed, huge pages).
+    public var stream: ServerStream? = nil
 
     /// Creates a response with a text body.
-    init(status: Int, headers: [SandboxHeader] = [], body: String = "") {
+    public init(status: Int, headers: [ServerHeader] = [], body: String = "") {
         self.status = status
         self.headers = headers
         self.body = Array(body.utf8)
     }
 
     /// An HTML response.
-    static func html(_ status: Int, _ body: String, headers: [SandboxHeader] = []) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [SandboxHeader("Content-Type", "text/html; charset=utf-8")] + headers, body: body)
+    public static func html(_ status: Int, _ body: String, headers: [ServerHeader] = []) -> ServerResponse {
+        ServerResponse(status: status, headers: [ServerHeader("Content-Type", "text/html; charset=utf-8")] + headers, body: body)
     }
 
     /// A plain-text response.
-    static func text(_ status: Int, _ body: String) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [SandboxHeader("Content-Type", "text/plain; charset=utf-8")], body: body)
+    public static func text(_ status: Int, _ body: String, headers: [ServerHeader] = []) -> ServerResponse {
+        ServerResponse(status: status, headers: [ServerHeader("Content-Type", "text/plain; charset=utf-8")] + headers, body: body)
     }
 
     /// A JSON response.
-    static func json(_ status: Int, _ body: String, headers: [SandboxHeader] = []) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [SandboxHeader("Content-Type", "application/json")] + headers, body: body)
+    public static func json(_ status: Int, _ body: String, headers: [ServerHeader] = []) -> ServerResponse {
+        ServerResponse(status: status, headers: [ServerHeader("Content-Type", "application/json")] + headers, body: body)
     }
 
     /// An empty `204 No Content`.
-    static let noContent = HTTPResponse(status: 204)
+    public static let noContent = ServerResponse(status: 204)
 
     /// The plain-text error response for a read failure, or nil when nothing should be answered.
-    static func forReadError(_ error: HTTPReadError) -> HTTPResponse? {
+    public static func forReadError(_ error: ServerReadError) -> ServerResponse? {
         switch error {
         case .closedEarly: nil
         case .malformed(let why): .text(400, "Bad Request: \(why)\n")
@@ -229,9 +254,12 @@ struct HTTPResponse {
         }
     }
 
-    /// The wire bytes: status line, headers, `Content-Length`, `Connection: close`, body (unless HEAD).
-    func serialized(includeBody: Bool = true) -> [UInt8] {
-        var head = "HTTP/1.1 \(status) \(HTTPResponse.reasonPhrase(status))\r\n"
+    /// The wire bytes of the head and (unless HEAD, 204 or 304) the whole body.
+    ///
+    /// Adds `Content-Length` (or `Transfer-Encoding: chunked` for a stream of unknown length when
+    /// `chunked`), and `Connection: keep-alive` or `close`; those three are never taken from `headers`.
+    public func serialized(includeBody: Bool = true, keepAlive: Bool = false, chunked: Bool = false) -> [UInt8] {
+        var head = "HTTP/1.1 \(status) \(ServerResponse.reasonPhrase(status))\r\n"
         for field in headers {
             let lower = field.name.lowercased()
             guard lower != "content-length", lower != "connection", lower != "transfer-encoding" else { continue }
@@ -241,16 +269,25 @@ struct HTTPResponse {
             head += "\(name): \(value)\r\n"
         }
         // RFC 9110 §8.6 forbids Content-Length on 1xx and 204 responses.
-        let length = stream.map { $0.chunk.count * $0.count } ?? body.count
-        if status >= 200, status != 204 { head += "Content-Length: \(length)\r\n" }
-        head += "Connection: close\r\n\r\n"
+        if status >= 200, status != 204 {
+            if let stream {
+                if let length = stream.length {
+                    head += "Content-Length: \(length)\r\n"
+                } else if chunked {
+                    head += "Transfer-Encoding: chunked\r\n"
+                }
+            } else {
+                head += "Content-Length: \(body.count)\r\n"
+            }
+        }
+        head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
         var bytes = Array(head.utf8)
-        if includeBody, status != 204, status != 304 { bytes += body }
+        if includeBody, stream == nil, status != 204, status != 304 { bytes += body }
         return bytes
     }
 
     /// The standard reason phrase for common codes, "Status" otherwise.
-    static func reasonPhrase(_ status: Int) -> String {
+    public static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 100: "Continue"
         case 200: "OK"
@@ -285,11 +322,39 @@ struct HTTPResponse {
 
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         let scalars = String(self).unicodeScalars
         guard let start = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
             let end = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })
         else { return "" }
         return String(scalars[start...end])
+    }
+}
+
+/// One HTTP header field, kept as an ordered name/value pair.
+public struct ServerHeader: Sendable, Equatable, Codable {
+    /// The header name as it will be written.
+    public var name: String
+    /// The header value.
+    public var value: String
+
+    /// Creates a header field.
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A response body written in pieces after the head.
+public struct ServerStream: Sendable {
+    /// The total length when known in advance (sent as `Content-Length`); nil: chunked, or until close.
+    public var length: Int?
+    /// Writes the pieces; returns when done, when a write fails, or when the writer says the server is stopping.
+    public var write: @Sendable (ServerStreamWriter) -> Void
+
+    /// Creates a stream of `length` bytes (nil: unknown) written by `write`.
+    public init(length: Int? = nil, write: @escaping @Sendable (ServerStreamWriter) -> Void) {
+        self.length = length
+        self.write = write
     }
 }
