@@ -24,6 +24,8 @@ public struct WorkspaceSettings: Sendable {
     public var statusPageOut: String? = nil
     /// The outbound heartbeat pinged after every pass, if any.
     public var heartbeat: Heartbeat? = nil
+    /// Several nodes sharing one decision through etcd (`cluster`), if set.
+    public var cluster: ClusterSettings? = nil
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(
