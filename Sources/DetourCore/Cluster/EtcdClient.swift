@@ -103,10 +103,13 @@ public final class EtcdClient: Sendable {
     // MARK: - Keys
 
     /// The keys at `key`, or under it when `prefix`; with the store's revision.
-    public func range(_ key: String, prefix: Bool = false, from start: String? = nil, limit: Int = 0) async throws -> (kvs: [EtcdKeyValue], revision: Int64) {
+    public func range(_ key: String, prefix: Bool = false, from start: String? = nil, keysOnly: Bool = false, limit: Int = 0) async throws -> (
+        kvs: [EtcdKeyValue], revision: Int64
+    ) {
         var body: [String: Any] = ["key": Self.encode(start ?? key)]
         if prefix { body["range_end"] = Self.encode(Self.prefixEnd(key)) }
-        if limit > 0 { body["limit"] = limit }
+        if keysOnly { body["keys_only"] = true }
+        if limit > 0 { body["limit"] = String(limit) }
         let answer = try await call("/v3/kv/range", body)
         return (Self.keyValues(answer["kvs"]), Self.int(answer["header"], "revision"))
     }
