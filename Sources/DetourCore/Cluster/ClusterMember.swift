@@ -68,7 +68,7 @@ public enum ClusterEvent: Sendable {
 /// mirrors the shared journal and, while it leads, decides by quorum and acts through the engine.
 public actor ClusterMember {
     /// The node's etcd side.
-    public let node: ClusterNode
+    public nonisolated let node: ClusterNode
     private let stateDirectory: String
     private let clock: any WallClock
     private let observer: @Sendable (ClusterEvent) -> Void
@@ -172,7 +172,8 @@ public actor ClusterMember {
                 results: [ProbeResult(probe: "quorum", url: channel.url, critical: true, status: seen?.status, latency: .zero, failure: failure, slow: nil)])
         }
         return ChannelVerdict(
-            channel: channel.id, results: [ProbeResult(probe: "quorum", url: channel.url, critical: true, status: nil, latency: .zero, failure: nil, slow: nil)])
+            channel: channel.id, results: [ProbeResult(probe: "quorum", url: channel.url, critical: true, status: nil, latency: .zero, failure: nil, slow: nil)]
+        )
     }
 
     /// Carries out the operators' commands waiting in etcd, each once, and writes what became of it.

@@ -88,9 +88,9 @@ public struct ClusterCommandOutcome: Sendable, Codable, Equatable {
 /// by its own clock, whatever etcd says later.
 public actor ClusterNode: JournalSink {
     /// The settings.
-    public let settings: ClusterSettings
+    public nonisolated let settings: ClusterSettings
     /// The etcd client.
-    public let etcd: EtcdClient
+    public nonisolated let etcd: EtcdClient
     private let since: Date
     private var lease: Int64 = 0
     private var leaseValidUntil = ContinuousClock.now

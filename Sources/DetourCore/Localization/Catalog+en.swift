@@ -8,5 +8,11 @@ extension Catalog {
         "common.health.maintenance": "maintenance",
         "common.health.down": "down",
         "common.health.unknown": "not probed yet",
+        // A node of a cluster (docs/cluster.md).
+        "cluster.dissent": "{channel}: the nodes disagree with this one: {summary}",
+        "cluster.role.following": "{node} follows {leader}",
+        "cluster.role.leading": "{node} leads the cluster (fencing token {token})",
+        "cluster.role.notActing": "not acting: no etcd quorum since {time}",
+        "cluster.watching": "{node}: watching {channels} channels as a cluster node; state in {state}",
     ]
 }

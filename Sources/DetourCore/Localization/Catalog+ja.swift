@@ -7,5 +7,11 @@ extension Catalog {
         "common.health.maintenance": "メンテナンス中",
         "common.health.down": "停止",
         "common.health.unknown": "未確認",
+        // クラスタのノード（docs/cluster.md）
+        "cluster.dissent": "{channel}: 他のノードの判定がこのノードと異なります: {summary}",
+        "cluster.role.following": "{node} は {leader} に従っています",
+        "cluster.role.leading": "{node} がクラスタのリーダーです（フェンシングトークン {token}）",
+        "cluster.role.notActing": "動作を停止中: {time} から etcd のクォーラムに接続できません",
+        "cluster.watching": "{node}: クラスタのノードとして {channels} チャネルを監視しています。状態は {state} にあります",
     ]
 }
