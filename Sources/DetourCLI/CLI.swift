@@ -13,7 +13,7 @@ public enum CLI {
         CommandEntry(ReportCommand.self), CommandEntry(ReviewCommand.self),
         CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self), CommandEntry(LogCommand.self),
         CommandEntry(OnCallCommand.self), CommandEntry(RunbookCommand.self), CommandEntry(DemoCommand.self),
-        CommandEntry(SimulateCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self),
+        CommandEntry(SimulateCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self), CommandEntry(ClusterAdminCommand.self),
     ]
 
     /// `-w/--workspace DIR`, accepted by every command, before or after its name.

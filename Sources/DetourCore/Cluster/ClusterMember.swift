@@ -33,6 +33,20 @@ public struct ClusterLocalState: Sendable, Codable, Equatable {
     /// When this was written.
     public var updatedAt: Date
 
+    /// Creates the record.
+    public init(
+        node: String, seq: Int64, segment: String, offset: Int, role: String, leader: String?, noQuorumSince: Date?, updatedAt: Date
+    ) {
+        self.node = node
+        self.seq = seq
+        self.segment = segment
+        self.offset = offset
+        self.role = role
+        self.leader = leader
+        self.noQuorumSince = noQuorumSince
+        self.updatedAt = updatedAt
+    }
+
     /// The file in a state folder.
     public static func path(in stateDirectory: String) -> String { stateDirectory + "/cluster.json" }
 

@@ -64,6 +64,18 @@ public struct ClusterCommand: Sendable, Codable, Equatable {
     public var node: String
     /// When.
     public var at: Date
+
+    /// Creates a command.
+    public init(id: String, kind: Kind, target: String, detail: String?, reason: String?, by: String, node: String, at: Date) {
+        self.id = id
+        self.kind = kind
+        self.target = target
+        self.detail = detail
+        self.reason = reason
+        self.by = by
+        self.node = node
+        self.at = at
+    }
 }
 
 /// What the leader did with a command, written to `<prefix>/outcomes/<id>`.
@@ -207,13 +219,19 @@ public actor ClusterNode: JournalSink {
         }
     }
 
-    /// Hands leadership on: deletes the leader key if it is still ours, and steps aside for twice the lease.
-    public func resign() async throws {
-        guard let token else { return }
-        self.token = nil
+    /// Makes the current leader step aside for two lease lifetimes; its name, nil when nobody leads.
+    ///
+    /// Deletes the leader key (compared by its create revision, so only that leadership ends) and
+    /// writes `<prefix>/resigned`, which keeps that node from campaigning again meanwhile.
+    public static func handOn(etcd: EtcdClient, settings: ClusterSettings) async throws -> String? {
+        let leaderKey = settings.prefix + "/leader"
+        guard let holder = try await etcd.range(leaderKey).kvs.first else { return nil }
+        let name = String(decoding: holder.value, as: UTF8.self)
         let aside = try await etcd.grantLease(ttl: settings.leaseTTL * 2)
         _ = try await etcd.txn(
-            [.created(leaderKey, at: token)], success: [.delete(key: leaderKey), .put(key: resignedKey, value: Data(settings.node.utf8), lease: aside)])
+            [.created(leaderKey, at: holder.createRevision)],
+            success: [.delete(key: leaderKey), .put(key: settings.prefix + "/resigned", value: Data(name.utf8), lease: aside)])
+        return name
     }
 
     // MARK: - Observations

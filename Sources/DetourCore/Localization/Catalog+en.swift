@@ -13,6 +13,8 @@ extension Catalog {
         "cluster.role.following": "{node} follows {leader}",
         "cluster.role.leading": "{node} leads the cluster (fencing token {token})",
         "cluster.role.notActing": "not acting: no etcd quorum since {time}",
+        "cluster.status.following": "cluster: this node ({node}) follows {leader}",
+        "cluster.status.leading": "cluster: this node ({node}) leads",
         "cluster.watching": "{node}: watching {channels} channels as a cluster node; state in {state}",
     ]
 }

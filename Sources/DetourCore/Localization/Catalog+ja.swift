@@ -12,6 +12,8 @@ extension Catalog {
         "cluster.role.following": "{node} は {leader} に従っています",
         "cluster.role.leading": "{node} がクラスタのリーダーです（フェンシングトークン {token}）",
         "cluster.role.notActing": "動作を停止中: {time} から etcd のクォーラムに接続できません",
+        "cluster.status.following": "クラスタ: このノード（{node}）は {leader} に従っています",
+        "cluster.status.leading": "クラスタ: このノード（{node}）がリーダーです",
         "cluster.watching": "{node}: クラスタのノードとして {channels} チャネルを監視しています。状態は {state} にあります",
     ]
 }
