@@ -132,14 +132,17 @@ public actor ClusterMember {
             try await probeAndPublish(engine, due, at: now)
             return try await settle(.following(leader: await node.leader), engine)
         } catch let error as EtcdError where error.unavailable {
-            return try await settle(.notActing(since: await node.noQuorumSince ?? now), engine)
+            // Said once; the caller builds the engine again, since what it decided was not committed.
+            _ = try await settle(.notActing(since: await node.noQuorumSince ?? now), engine)
+            throw error
         }
     }
 
     /// When this node should run its next pass.
     public func nextWakeUp(_ engine: Engine) async -> Date {
         let now = clock.now()
-        let beat = now.addingTimeInterval(max(0.2, node.settings.leaseTTL.timeInterval / 3))
+        // Followers look for a free leader key often (a tenth of the lease), so a takeover follows soon after a lease ends.
+        let beat = now.addingTimeInterval(max(0.2, min(1, node.settings.leaseTTL.timeInterval / 10)))
         if case .leading = role { return min(await engine.nextWakeUp(), beat) }
         let workspace = await engine.workspace
         var wake = beat
