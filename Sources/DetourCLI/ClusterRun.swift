@@ -3,7 +3,7 @@ import Foundation
 
 /// A node of a cluster, run by `watch` (as a daemon) or `tick` (one pass): membership, quorum, the shared journal.
 struct ClusterRun {
-    let session: WorkspaceSession
+    private(set) var session: WorkspaceSession
     let settings: ClusterSettings
     let http: HTTPClient
     let member: ClusterMember
@@ -80,10 +80,14 @@ struct ClusterRun {
 
 extension ClusterRun {
     /// The daemon: a pass whenever the node has work or its lease needs renewing, until SIGTERM or SIGINT.
-    func watch(printer: TimelinePrinter, outputs: PassOutputs) async -> ExitCode {
+    mutating func watch(printer: TimelinePrinter, outputs: PassOutputs) async -> ExitCode {
         let context = session.context
         let stop = StopSignal()
         stop.install(onSignal: { context.console.out("stopping after the pass in flight") })
+        // SIGHUP reloads the workspace between passes, as on a single node; the cluster setting itself stays as started.
+        let reloads = ReloadSignal { stop.requestReload() }
+        defer { reloads.cancel() }
+        let validity = WorkspaceValidity(session.fallback?.record)
         let beats = keepAliveTask()
         defer { beats.cancel() }
         context.console.out(
@@ -91,6 +95,7 @@ extension ClusterRun {
         var engine: Engine?
         while !stop.requested {
             var wake = Date().addingTimeInterval(max(0.2, settings.leaseTTL.timeInterval / 3))
+            if stop.takeReload() { session = await WatchCommand.reload(session, into: engine, context, validity: validity) }
             do {
                 if let lock = try await session.lock(patience: .seconds(30)) {
                     defer { lock.release() }

@@ -58,7 +58,7 @@ struct WatchCommand: Command {
             workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
             stateDirectory: session.stateDirectory)
         if let cluster = session.workspace.settings.cluster {
-            guard let run = ClusterRun(session: session, settings: cluster, http: http) else { return .failure }
+            guard var run = ClusterRun(session: session, settings: cluster, http: http) else { return .failure }
             return await run.watch(printer: printer, outputs: outputs)
         }
         let validity = WorkspaceValidity(session.fallback?.record)
