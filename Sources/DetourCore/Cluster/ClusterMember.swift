@@ -89,6 +89,8 @@ public actor ClusterMember {
     private var role: ClusterRole?
     private var lastProbe: [String: Date] = [:]
     private var lastFailed: Set<String> = []
+    /// Channels another node saw fail since this one last probed them: probed at `confirmEvery`, so a second vote comes soon.
+    private var alarmed: Set<String> = []
     /// The engine whose journal position `node.seq` was reconciled with.
     private var reconciled: ObjectIdentifier?
 
@@ -116,6 +118,11 @@ public actor ClusterMember {
         do {
             let leading = try await node.campaign(at: now)
             try await catchUp(engine)
+            let seen = try await node.observations()
+            alarmed = Set(
+                seen.filter { observation in
+                    !observation.passed && observation.node != node.settings.node && observation.at > (lastProbe[observation.channel] ?? .distantPast)
+                }.map(\.channel))
             if leading {
                 try await lead(engine, at: now)
                 return try await settle(.leading(token: await node.fencingToken ?? 0), engine)
@@ -126,7 +133,7 @@ public actor ClusterMember {
                 guard let last = lastProbe[channel.id] else { return true }
                 let schedule = workspace.schedule(for: channel, at: now)
                 let health = channels[channel.id]?.state ?? .up
-                let watchful = lastFailed.contains(channel.id) || !(health == .up || health == .degraded)
+                let watchful = lastFailed.contains(channel.id) || alarmed.contains(channel.id) || !(health == .up || health == .degraded)
                 return now >= last.addingTimeInterval((watchful ? schedule.confirmEvery : schedule.every).timeInterval)
             }
             try await probeAndPublish(engine, due, at: now)
@@ -148,7 +155,8 @@ public actor ClusterMember {
         var wake = beat
         for channel in workspace.channels {
             let schedule = workspace.schedule(for: channel, at: now)
-            let interval = (lastFailed.contains(channel.id) ? schedule.confirmEvery : schedule.every).timeInterval
+            let watchful = lastFailed.contains(channel.id) || alarmed.contains(channel.id)
+            let interval = (watchful ? schedule.confirmEvery : schedule.every).timeInterval
             wake = min(wake, (lastProbe[channel.id] ?? now).addingTimeInterval(interval))
         }
         return wake
@@ -158,12 +166,20 @@ public actor ClusterMember {
 
     private func lead(_ engine: Engine, at now: Date) async throws {
         try await engine.beginDecidedPass(at: now)
-        let due = await engine.dueChannels(at: now)
+        let planned = await engine.dueChannels(at: now)
+        let workspace = await engine.workspace
+        // Health only moves on the quorum's verdicts; the leader's own doubts and the others' reports
+        // bring a channel's next probe forward to `confirmEvery`, as on a single node.
+        let doubted = await engine.probeableChannels(at: now).filter { channel in
+            guard !planned.contains(where: { $0.id == channel.id }), lastFailed.contains(channel.id) || alarmed.contains(channel.id) else { return false }
+            let last = lastProbe[channel.id] ?? .distantPast
+            return now >= last.addingTimeInterval(workspace.schedule(for: channel, at: now).confirmEvery.timeInterval)
+        }
+        let due = planned + doubted
         let verdicts = try await probeAndPublish(engine, due, at: now)
         let view = try await node.view()
         let live = Set(view.nodes.map(\.node))
         let offline = Set(view.nodes.filter(\.offline).map(\.node))
-        let workspace = await engine.workspace
         var decided: [ChannelVerdict] = []
         for verdict in verdicts {
             guard let channel = workspace.channel(verdict.channel) else { continue }

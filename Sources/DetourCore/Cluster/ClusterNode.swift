@@ -253,6 +253,11 @@ public actor ClusterNode: JournalSink {
         }
     }
 
+    /// Every node's latest verdict per channel.
+    public func observations() async throws -> [Observation] {
+        try await etcd.range(observationsPrefix, prefix: true).kvs.compactMap { try? JSONDecoder.detour.decode(Observation.self, from: $0.value) }
+    }
+
     /// What etcd holds now: nodes, leader, verdicts, the log's length and the commands waiting.
     public func view() async throws -> ClusterView {
         try await Self.view(etcd: etcd, prefix: settings.prefix)
