@@ -180,4 +180,24 @@ struct ClusterTests {
         let ack = try DetourBinary.run(["ack", "x"], in: rig.workspaces[follower].root)
         #expect(ack.status != 0)
     }
+
+    @Test func tickRunsOnePassAsAMemberSoCronStillWorks() async throws {
+        // A lease longer than the cron period, as docs/cluster.md advises; each tick takes it up again.
+        let rig = try await ClusterRig(nodes: 1, leaseTTL: .seconds(60))
+        rig.sandbox.setMode(.down, for: "mall")
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        for second in 0..<4 {
+            let now = LocalTime.iso8601(start.addingTimeInterval(Double(second * 10)), in: TimeZone(identifier: "Asia/Tokyo")!)
+            let result = try DetourBinary.run(["tick"], in: rig.workspaces[0].root, environment: rig.environment.merging(["DETOUR_NOW": now]) { $1 })
+            #expect(result.status == 0, "\(result.output)")
+        }
+        #expect(rig.journaled("incident.opened", on: 0) == 1)
+        #expect(rig.journaled("incident.mitigated", on: 0) == 1)
+        expectEachStepOnce(rig.sandbox, "ticks")
+        // The local journal is the shared one: every record went through etcd first.
+        let json = try DetourBinary.run(["cluster", "status", "--json"], in: rig.workspaces[0].root).stdout
+        let local = try rig.workspaces[0].journalText().split(separator: "\n").filter { $0.contains("\"ts\"") }.count
+        #expect(json.contains("\"sharedRecords\":\(local)"), "\(local) local records; \(json)")
+        #expect(json.contains("\"leader\":\"n1\""))
+    }
 }

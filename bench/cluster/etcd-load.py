@@ -50,10 +50,11 @@ revision = int(call("/v3/kv/range", {"key": b64("/detour/bench/leader")})["heade
 call("/v3/kv/compaction", {"revision": str(revision), "physical": True})
 call("/v3/maintenance/defragment", {})
 compacted = status()
-# Keep-alives (every third of the lease) and leader checks (one a second per node) are not stored as revisions.
+# Keep-alives (every third of the lease) and each node's look at etcd (two a second: a read-only
+# transaction and a few ranges) are not stored as revisions.
 per_second = (nodes * channels / every) + journal_per_day / 86400
 print(f"simulated {fraction:.0%} of a day: {rounds} rounds, {writes} writes in {elapsed:.1f} s ({writes / elapsed:.0f} writes/s taken)")
-print(f"writes at the real schedule: {per_second:.2f}/s stored, plus {nodes / (lease_ttl / 3):.1f}/s keep-alives and {nodes:.0f}/s leader checks")
+print(f"writes at the real schedule: {per_second:.2f}/s stored, plus {nodes / (lease_ttl / 3):.1f}/s keep-alives and {nodes * 2:.0f}/s looks (reads)")
 print(f"db growth without compaction: {grown / 1e6:.1f} MB for the stretch -> {grown / fraction / 1e6:.0f} MB a day -> {grown / fraction * 365 / 1e9:.1f} GB a year")
 print(f"db after compaction + defrag: {compacted / 1e6:.2f} MB (live keys: {channels * nodes} verdicts, {seq} journal records)")
 log_year = len(record) * journal_per_day * 365

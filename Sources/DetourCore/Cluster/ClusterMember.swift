@@ -32,11 +32,15 @@ public struct ClusterLocalState: Sendable, Codable, Equatable {
     public var noQuorumSince: Date?
     /// When this was written.
     public var updatedAt: Date
+    /// The node's etcd lease, taken up again by the next process on this state folder while it lives (a cron tick, a restart).
+    public var lease: Int64?
 
     /// Creates the record.
     public init(
-        node: String, seq: Int64, segment: String, offset: Int, role: String, leader: String?, noQuorumSince: Date?, updatedAt: Date
+        node: String, seq: Int64, segment: String, offset: Int, role: String, leader: String?, noQuorumSince: Date?, updatedAt: Date,
+        lease: Int64? = nil
     ) {
+        self.lease = lease
         self.node = node
         self.seq = seq
         self.segment = segment
@@ -148,8 +152,9 @@ public actor ClusterMember {
     /// When this node should run its next pass.
     public func nextWakeUp(_ engine: Engine) async -> Date {
         let now = clock.now()
-        // Followers look for a free leader key often (a tenth of the lease), so a takeover follows soon after a lease ends.
-        let beat = now.addingTimeInterval(max(0.2, min(1, node.settings.leaseTTL.timeInterval / 10)))
+        // Nodes look at etcd often (a tenth of the lease, 0.2 to 0.5 s): a takeover follows soon after a lease ends,
+        // and another node's failure report soon brings this node's next probe forward.
+        let beat = now.addingTimeInterval(max(0.2, min(0.5, node.settings.leaseTTL.timeInterval / 10)))
         if case .leading = role { return min(await engine.nextWakeUp(), beat) }
         let workspace = await engine.workspace
         var wake = beat
@@ -294,6 +299,7 @@ public actor ClusterMember {
             let store = try StateStore(directory: stateDirectory)
             let beyond = try store.records(from: JournalPosition(segment: saved.segment, offset: saved.offset)).records.count
             await node.setSeq(saved.seq + Int64(beyond))
+            if let lease = saved.lease, saved.node == node.settings.node { await node.adopt(lease: lease) }
         } else {
             // A node that has never mirrored must start from an empty journal, or be imported (`detour cluster import`).
             let count = try StateStore(directory: stateDirectory).records().records.count
@@ -323,7 +329,7 @@ public actor ClusterMember {
         }
         try ClusterLocalState(
             node: node.settings.node, seq: await node.seq, segment: position.segment, offset: position.offset, role: label, leader: await node.leader,
-            noQuorumSince: await node.noQuorumSince, updatedAt: clock.now()
+            noQuorumSince: await node.noQuorumSince, updatedAt: clock.now(), lease: await node.leaseID
         ).save(in: stateDirectory)
         return newRole
     }

@@ -114,6 +114,8 @@ public actor ClusterNode: JournalSink {
     /// Since when etcd has been out of reach, nil while it answers.
     public private(set) var noQuorumSince: Date?
     private var offline = false
+    /// Whether the node key names this process.
+    private var announced = false
 
     /// Creates a node that has not joined yet.
     public init(settings: ClusterSettings, etcd: EtcdClient, now: Date) {
@@ -153,6 +155,17 @@ public actor ClusterNode: JournalSink {
     /// The fencing token while leading.
     public var fencingToken: Int64? { token }
 
+    /// The lease this node holds, nil before it joined.
+    public var leaseID: Int64? { lease == 0 ? nil : lease }
+
+    /// Takes up a lease an earlier process of this node held; the next keep-alive tells whether it still lives.
+    public func adopt(lease id: Int64) {
+        guard lease == 0 else { return }
+        lease = id
+        leaseValidUntil = ContinuousClock.now
+        announced = false
+    }
+
     /// Sets the number of the last shared record the local journal holds.
     public func setSeq(_ value: Int64) { seq = value }
 
@@ -165,6 +178,9 @@ public actor ClusterNode: JournalSink {
                 let left = try await etcd.keepAlive(lease)
                 if left > 0 {
                     leaseValidUntil = sent + .seconds(left)
+                    // A lease taken up from an earlier process: say who holds it now.
+                    if !announced { try await writeInfo(at: now) }
+                    announced = true
                     noQuorumSince = nil
                     return true
                 }
@@ -177,6 +193,7 @@ public actor ClusterNode: JournalSink {
             lease = granted
             leaseValidUntil = sent + settings.leaseTTL
             try await writeInfo(at: now)
+            announced = true
             noQuorumSince = nil
             return true
         } catch {
