@@ -53,16 +53,26 @@ struct ClusterRun {
     }
 
     /// One pass; errors that only mean "not acting now" are said once by the role line, others are printed.
-    func pass(_ engine: Engine) async -> Bool {
+    func pass(_ engine: Engine) async -> PassResult {
         do {
             try await member.runPass(engine)
-            return true
+            return .done
         } catch let error as EtcdError where error.unavailable {
-            return false
+            return .failed
         } catch {
             session.context.console.err("\(settings.node): \(error.message)")
-            return false
+            return (error as? ClusterError)?.needsOperator == true ? .stop : .failed
         }
+    }
+
+    /// How a pass ended.
+    enum PassResult {
+        /// Finished.
+        case done
+        /// Failed for now (etcd, a deposed leader): the next pass builds the engine again.
+        case failed
+        /// Cannot go on until an operator acts; the message says what to do.
+        case stop
     }
 
     /// Keeps the lease alive between passes, every third of its life, until cancelled.
@@ -106,7 +116,9 @@ extension ClusterRun {
                             outputs.observe(event)
                         }
                     // After a failed pass the engine is built again from the journal: what it had decided was not committed.
-                    engine = await pass(current) ? current : nil
+                    let result = await pass(current)
+                    if result == .stop { return .failure }
+                    engine = result == .done ? current : nil
                     wake = await member.nextWakeUp(current)
                     if outputs.isEnabled, engine != nil { _ = outputs.write(state: await current.state, now: Date(), console: context.console) }
                 }
@@ -123,7 +135,7 @@ extension ClusterRun {
     func tick(printer: TimelinePrinter) async -> ExitCode {
         do {
             let engine = try self.engine { event in printer.handle(event) }
-            return await pass(engine) ? .ok : .failure
+            return await pass(engine) == .done ? .ok : .failure
         } catch {
             session.context.console.err("error: \(error.message)")
             return .failure

@@ -78,6 +78,33 @@ public final class EtcdCluster: @unchecked Sendable {
         try launch(index)
     }
 
+    /// Turns authentication on: a root user, and `user` with read and write access under `prefix` only.
+    public func enableAuthentication(user: String, password: String, prefix: String) async throws {
+        let http = HTTPClient(maxConcurrent: 2)
+        defer { http.shutdown() }
+        let encode = { (text: String) in Data(text.utf8).base64EncodedString() }
+        var end = Array(prefix.utf8)
+        end[end.count - 1] += 1
+        let calls: [(String, String)] = [
+            ("/v3/auth/user/add", #"{"name":"root","password":"root-password"}"#),
+            ("/v3/auth/user/grant", #"{"user":"root","role":"root"}"#),
+            ("/v3/auth/role/add", #"{"name":"detour"}"#),
+            (
+                "/v3/auth/role/grant",
+                #"{"name":"detour","perm":{"permType":"READWRITE","key":"\#(encode(prefix))","range_end":"\#(Data(end).base64EncodedString())"}}"#
+            ),
+            ("/v3/auth/user/add", #"{"name":"\#(user)","password":"\#(password)"}"#),
+            ("/v3/auth/user/grant", #"{"user":"\#(user)","role":"detour"}"#),
+            ("/v3/auth/enable", "{}"),
+        ]
+        for (path, body) in calls {
+            let request = HTTPRequest(method: "POST", url: clientURLs[0] + path, body: Array(body.utf8), timeout: .seconds(5), followRedirects: false)
+            guard case .success(let response) = await http.send(request), response.status == 200 else {
+                throw EtcdClusterError(description: "etcd refused \(path)")
+            }
+        }
+    }
+
     /// Waits until a majority of the members answer with a leader.
     public func waitUntilHealthy(within limit: Duration = .seconds(30)) async throws {
         let http = HTTPClient(maxConcurrent: 4)

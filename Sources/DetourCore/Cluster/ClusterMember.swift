@@ -116,6 +116,9 @@ public actor ClusterMember {
         await engine.setJournalSink(node)
         try await reconcile(engine)
         guard await node.keepAlive(at: now) else {
+            if let refusal = await node.refusal {
+                throw ClusterError(description: "etcd refused \(node.settings.node): \(refusal.description)", needsOperator: true)
+            }
             try await probeWithoutActing(engine, at: now)
             return try await settle(.notActing(since: await node.noQuorumSince ?? now), engine)
         }
@@ -306,8 +309,8 @@ public actor ClusterMember {
             guard count == 0 else {
                 throw ClusterError(
                     description:
-                        "\(stateDirectory) holds a single node's journal (\(count) records); move it into the cluster with 'detour cluster import', or start this node with an empty state folder"
-                )
+                        "\(stateDirectory) holds a single node's journal (\(count) records); move it into the cluster with 'detour cluster import', or start this node with an empty state folder",
+                    needsOperator: true)
             }
             await node.setSeq(0)
         }

@@ -4,9 +4,14 @@ import Foundation
 public struct ClusterError: DetourError {
     /// What happened.
     public var description: String
+    /// True when running again cannot help until someone acts (a state folder that needs `detour cluster import`).
+    public var needsOperator: Bool
 
     /// Creates an error.
-    public init(description: String) { self.description = description }
+    public init(description: String, needsOperator: Bool = false) {
+        self.description = description
+        self.needsOperator = needsOperator
+    }
 }
 
 /// What a node writes about itself to `<prefix>/nodes/<node>`, under its lease.
@@ -116,6 +121,8 @@ public actor ClusterNode: JournalSink {
     private var offline = false
     /// Whether the node key names this process.
     private var announced = false
+    /// What etcd refused when it last refused this node (not a lost quorum), nil otherwise.
+    public private(set) var refusal: EtcdError?
 
     /// Creates a node that has not joined yet.
     public init(settings: ClusterSettings, etcd: EtcdClient, now: Date) {
@@ -196,6 +203,11 @@ public actor ClusterNode: JournalSink {
             announced = true
             noQuorumSince = nil
             return true
+        } catch let error as EtcdError where !error.unavailable {
+            // etcd answered, and said no (a wrong password, no permission): waiting will not help.
+            refusal = error
+            token = nil
+            return false
         } catch {
             lostQuorum(at: now)
             return false

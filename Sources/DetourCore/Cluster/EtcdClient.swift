@@ -239,9 +239,16 @@ public final class EtcdClient: Sendable {
     /// The auth token, fetched once with the user and password.
     private func authToken(_ endpoint: String) async throws -> String {
         if let current = token.withLock({ $0 }) { return current }
-        let answer = try await exchange(endpoint, "/v3/auth/authenticate", ["name": user ?? "", "password": password ?? ""])
+        let answer: [String: Any]
+        do {
+            answer = try await exchange(endpoint, "/v3/auth/authenticate", ["name": user ?? "", "password": password ?? ""])
+        } catch let error as EtcdError where !error.unavailable {
+            throw EtcdError(description: "\(error.description); check cluster.etcd.user and the password it references in detour.json5", unavailable: false)
+        }
         guard let fresh = answer["token"] as? String else {
-            throw EtcdError(description: "etcd refused user \(user ?? "") (check cluster.etcd.user and its password)", unavailable: false)
+            throw EtcdError(
+                description: "etcd refused user \(user ?? "") at \(endpoint); check cluster.etcd.user and the password it references in detour.json5",
+                unavailable: false)
         }
         token.withLock { $0 = fresh }
         return fresh
