@@ -189,6 +189,7 @@ public actor ClusterNode: JournalSink {
                     if !announced { try await writeInfo(at: now) }
                     announced = true
                     noQuorumSince = nil
+                    refusal = nil
                     return true
                 }
                 // Expired while we were away: whatever we led, we lead no more.
@@ -202,6 +203,7 @@ public actor ClusterNode: JournalSink {
             try await writeInfo(at: now)
             announced = true
             noQuorumSince = nil
+            refusal = nil
             return true
         } catch let error as EtcdError where !error.unavailable {
             // etcd answered, and said no (a wrong password, no permission): waiting will not help.
