@@ -182,6 +182,21 @@ struct ClusterTests {
         // A command without a cluster form is refused with a reason, never run against one node's journal.
         let ack = try DetourBinary.run(["ack", "x"], in: rig.workspaces[follower].root)
         #expect(ack.status != 0)
+        #expect(ack.stderr.contains("not available on a cluster node"), "\(ack.output)")
+        // The leader hands on when asked, from any node, and stays out even when nobody else is quick to take over.
+        let others = (0..<3).filter { $0 != leader }
+        for index in others { rig.signal(index, SIGSTOP) }
+        let resign = try DetourBinary.run(["cluster", "resign"], in: rig.workspaces[follower].root)
+        #expect(resign.status == 0, "\(resign.output)")
+        #expect(resign.stdout.contains("\(rig.names[leader]) stepped down"), "\(resign.stdout)")
+        let deadline = ContinuousClock.now + .seconds(1)
+        while ContinuousClock.now < deadline {
+            #expect(await rig.leader() != leader, "\(rig.names[leader]) took the lead again right after resigning")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        for index in others { rig.signal(index, SIGCONT) }
+        let next = try #require(await rig.waitForLeader(otherThan: leader))
+        #expect(next != leader)
     }
 
     @Test func tickRunsOnePassAsAMemberSoCronStillWorks() async throws {

@@ -231,7 +231,7 @@ public actor ClusterNode: JournalSink {
         guard lease != 0 else { return false }
         do {
             let resigned = try await etcd.range(resignedKey).kvs.first.map { String(decoding: $0.value, as: UTF8.self) }
-            let leave = resigned == settings.node && token == nil
+            let leave = resigned == settings.node
             let result = try await etcd.txn(
                 [.created(leaderKey, at: 0)],
                 success: leave ? [.get(key: leaderKey)] : [.put(key: leaderKey, value: Data(settings.node.utf8), lease: lease), .get(key: leaderKey)],
