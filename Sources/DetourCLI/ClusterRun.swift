@@ -147,7 +147,9 @@ extension ClusterRun {
     /// `not acting: no etcd quorum since 10:02:13`, or whom this node follows, for `detour status`.
     static func statusLine(_ local: ClusterLocalState, context: CommandContext, zone: TimeZone) -> String {
         let l10n = Localizer(Language.of(environment: context.environment))
-        if let since = local.noQuorumSince { return l10n.text("cluster.role.notActing", ["time": LocalTime.clock(since, in: zone)]) }
+        if local.role == "not acting" || local.noQuorumSince != nil {
+            return l10n.text("cluster.role.notActing", ["time": LocalTime.clock(local.noQuorumSince ?? local.updatedAt, in: zone)])
+        }
         if local.role == "leading" { return l10n.text("cluster.status.leading", ["node": local.node]) }
         return l10n.text("cluster.status.following", ["node": local.node, "leader": local.leader ?? "-"])
     }

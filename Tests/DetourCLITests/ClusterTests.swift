@@ -77,6 +77,7 @@ struct ClusterTests {
         let dissent = status.stdout.split(separator: "\n").first { $0.contains("n3") && $0.contains("(dissent)") }
         #expect(dissent?.contains("failed (transport)") == true, "\(status.stdout)")
         #expect(status.stdout.contains("leader: n"))
+        #expect(status.stdout.split(separator: "\n").contains { $0.contains("(leader)") && $0.contains("ok") }, "nodes with their leases: \(status.stdout)")
         #expect(status.stdout.contains("ok"), "endpoint health: \(status.stdout)")
     }
 

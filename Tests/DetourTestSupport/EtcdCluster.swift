@@ -27,7 +27,7 @@ public final class EtcdCluster: @unchecked Sendable {
 
     /// Starts `members` members and waits until the cluster answers.
     public init(members: Int = 3) async throws {
-        guard let binary = Self.binary else { throw EtcdClusterError(description: "etcd is not installed") }
+        guard Self.binary != nil else { throw EtcdClusterError(description: "etcd is not installed") }
         folder = NSTemporaryDirectory() + "detour-etcd-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let ports = try FreePorts.take(members * 2)
@@ -35,7 +35,6 @@ public final class EtcdCluster: @unchecked Sendable {
         clientURLs = (0..<members).map { "http://127.0.0.1:\(ports[$0 * 2])" }
         peerURLs = (0..<members).map { "http://127.0.0.1:\(ports[$0 * 2 + 1])" }
         processes = Array(repeating: nil, count: members)
-        _ = binary
         for index in 0..<members { try launch(index) }
         try await waitUntilHealthy()
     }

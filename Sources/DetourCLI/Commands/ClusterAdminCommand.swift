@@ -70,6 +70,7 @@ struct ClusterAdminCommand: Command {
                             .object([
                                 ("node", .string(node.node)), ("pid", .number(Double(node.pid))), ("since", .string(LocalTime.iso8601(node.since, in: zone))),
                                 ("offline", .bool(node.offline)), ("leader", .bool(node.node == view.leader)),
+                                ("lease", node.lease.map { .string(String($0, radix: 16)) } ?? .null),
                             ])
                         })
                 ),
@@ -102,10 +103,11 @@ struct ClusterAdminCommand: Command {
             return .ok
         }
         context.console.out("leader: \(view.leader.map { "\($0) (fencing token \(view.leaderToken ?? 0))" } ?? "none")")
-        var nodes = [["node", "pid", "since", "network"]]
+        var nodes = [["node", "pid", "since", "lease", "network"]]
         for node in view.nodes {
             nodes.append([
                 node.node + (node.node == view.leader ? " (leader)" : ""), String(node.pid), LocalTime.clock(node.since, in: zone),
+                node.lease.map { String($0, radix: 16) } ?? "",
                 node.offline ? "offline (left out of the count)" : "ok",
             ])
         }

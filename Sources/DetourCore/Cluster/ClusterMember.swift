@@ -147,6 +147,7 @@ public actor ClusterMember {
             return try await settle(.following(leader: await node.leader), engine)
         } catch let error as EtcdError where error.unavailable {
             // Said once; the caller builds the engine again, since what it decided was not committed.
+            await node.lostQuorum(at: now)
             _ = try await settle(.notActing(since: await node.noQuorumSince ?? now), engine)
             throw error
         }

@@ -26,6 +26,8 @@ public struct ClusterNodeInfo: Sendable, Codable, Equatable {
     public var offline: Bool
     /// When it last wrote its verdicts.
     public var seen: Date
+    /// The etcd lease its key is bound to, as read back (not written).
+    public var lease: Int64? = nil
 }
 
 /// What etcd holds about the cluster at one moment.
@@ -216,13 +218,14 @@ public actor ClusterNode: JournalSink {
         }
     }
 
-    private func lostQuorum(at now: Date) {
+    /// Notes that etcd is out of reach (since the first time) and stops leading.
+    public func lostQuorum(at now: Date) {
         if noQuorumSince == nil { noQuorumSince = now }
         token = nil
     }
 
     private func writeInfo(at now: Date) async throws {
-        let info = ClusterNodeInfo(node: settings.node, pid: getpid(), since: since, offline: offline, seen: now)
+        let info = ClusterNodeInfo(node: settings.node, pid: getpid(), since: since, offline: offline, seen: now, lease: nil)
         try await etcd.put(nodesPrefix + settings.node, try JSONEncoder.detour.encode(info), lease: lease)
     }
 
@@ -297,7 +300,11 @@ public actor ClusterNode: JournalSink {
     /// What etcd holds under `prefix`, for any process (`detour cluster status` too).
     public static func view(etcd: EtcdClient, prefix: String) async throws -> ClusterView {
         let decoder = JSONDecoder.detour
-        let nodes = try await etcd.range(prefix + "/nodes/", prefix: true).kvs.compactMap { try? decoder.decode(ClusterNodeInfo.self, from: $0.value) }
+        let nodes = try await etcd.range(prefix + "/nodes/", prefix: true).kvs.compactMap { kv -> ClusterNodeInfo? in
+            guard var info = try? decoder.decode(ClusterNodeInfo.self, from: kv.value) else { return nil }
+            info.lease = kv.lease
+            return info
+        }
         let leaderKey = try await etcd.range(prefix + "/leader").kvs.first
         let observations = try await etcd.range(prefix + "/obs/", prefix: true).kvs.compactMap { try? decoder.decode(Observation.self, from: $0.value) }
         let log = try await etcd.range(prefix + "/log/", prefix: true, keysOnly: true).kvs
