@@ -104,7 +104,7 @@ struct ClusterTests {
             takeovers.append(takeover)
             // Each kill within a gross bound; the target (leaseTTL + 1 s) is checked on the median below, since a
             // busy 2-core CI machine can delay any one process by a few hundred milliseconds (bench/cluster measures the worst).
-            #expect(takeover <= rig.leaseTTL.timeInterval + 2, "seed \(seed): \(rig.names[next]) took over after \(takeover) s")
+            #expect(takeover <= rig.leaseTTL.timeInterval + 3, "seed \(seed): \(rig.names[next]) took over after \(takeover) s")
             #expect(try await waitForJournal(rig, "incident.mitigated", count: repetition + 1), "seed \(seed)")
             rig.sandbox.setMode(.healthy, for: "mall")
             #expect(try await waitForJournal(rig, "incident.resolved", count: repetition + 1), "seed \(seed)")
