@@ -9,6 +9,7 @@ public enum CLI {
         CommandEntry(WatchCommand.self), CommandEntry(StatusCommand.self), CommandEntry(FailoverCommand.self),
         CommandEntry(RestoreCommand.self), CommandEntry(HoldCommand.self), CommandEntry(ReleaseCommand.self),
         CommandEntry(ApproveCommand.self), CommandEntry(AckCommand.self), CommandEntry(RetryCommand.self),
+        CommandEntry(CheckinCommand.self),
         CommandEntry(DrillCommand.self),
         CommandEntry(ReportCommand.self), CommandEntry(ReviewCommand.self),
         CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self), CommandEntry(LogCommand.self),

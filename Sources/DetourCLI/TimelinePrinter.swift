@@ -111,6 +111,8 @@ struct TimelinePrinter: Sendable {
             line(record.ts, "incident \(event.incident): paging \(event.name) (\(event.target), level \(event.level)) by \(event.via.joined(separator: ", "))")
         case .incidentAcknowledged(let event):
             line(record.ts, "incident \(event.incident) acknowledged by \(event.by); escalation stops")
+        case .channelCheckin(let event):
+            line(record.ts, "\(name(event.channel)): checked in (\(event.via))")
         }
     }
 

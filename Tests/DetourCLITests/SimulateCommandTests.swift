@@ -274,6 +274,19 @@ final class SimulateCommandTests {
         #expect(csv.stderr.contains("timeline.csv:2:"), "\(csv.stderr)")
     }
 
+    @Test func heartbeatChannelsAreLeftOutOfASimulatedYear() throws {
+        try workspace.write(
+            "channels/sync.json5", #"{ name: "在庫連携", kind: "heartbeat", heartbeat: { every: "15m", grace: "5m", token: "env:SYNC_TOKEN" } }"#)
+        try workspace.write("timeline.json5", Self.smallTimeline)
+        let result = try detour(["simulate", "timeline.json5", "--json"], environment: ["SYNC_TOKEN": "sync-0123456789abcdef"])
+        #expect(result.status == 0, "\(result.output)")
+        let outages = try #require(try json(result)["outages"] as? [[String: Any]])
+        #expect(Set(outages.compactMap { $0["channel"] as? String }) == ["mall-a", "mall-b"], "no job checks in during a simulation, and none is missed")
+        let saved = try detour(["simulate", "--generate", "seed:7", "--year", "2025", "--save", "year.json5"])
+        #expect(saved.status == 0, "\(saved.output)")
+        #expect(!(try String(contentsOfFile: workspace.root + "/year.json5", encoding: .utf8)).contains("\"sync\""))
+    }
+
     @Test func aGeneratedYearIsTheSameForTheSameSeedAndShapedLikeTheRecord() throws {
         for file in ["a.json5", "b.json5"] {
             let saved = try detour(["simulate", "--generate", "seed:7", "--year", "2025", "--save", file])

@@ -85,6 +85,7 @@ struct JournalDecodingTests {
                     WorkspaceInvalid(errors: 2, files: ["playbooks/promo.json5", "channels/楽天.json5"], fingerprint: "0123456789abcdef", lastGoodAt: time))),
             JournalRecord(ts: time, event: .workspaceInvalid(WorkspaceInvalid(errors: 1, files: [], fingerprint: "f", lastGoodAt: nil))),
             JournalRecord(ts: time, event: .workspaceValid(WorkspaceValid(fixed: "0123456789abcdef"))),
+            JournalRecord(ts: time, event: .channelCheckin(ChannelCheckin(channel: "inventory-sync", via: "http"))),
         ]
     }()
 
@@ -105,6 +106,8 @@ struct JournalDecodingTests {
         state.apply(Self.fullRecords[7])
         #expect(state.incident("r-2")?.revenuePerHour == 80_000)
         #expect(state.incident("r-2")?.saleMultiplier == 2.5)
+        state.apply(Self.fullRecords[11])
+        #expect(state.checkins["inventory-sync"] == Self.fullRecords[11].ts)
     }
 
     @Test(arguments: records.indices)

@@ -37,8 +37,8 @@ final class JournalFixtureTests {
             #expect(try JournalCoding.encode(record) == line)
             types.insert(record.event.recordType)
         }
-        // Every record type of the release that wrote it, but monitor.online; paging records came later.
-        #expect(types == Set(JournalRecordType.allCases).subtracting([.monitorOnline, .incidentPaged, .incidentAcknowledged]))
+        // Every record type of the release that wrote it, but monitor.online; paging and check-in records came later.
+        #expect(types == Set(JournalRecordType.allCases).subtracting([.monitorOnline, .incidentPaged, .incidentAcknowledged, .channelCheckin]))
     }
 
     @Test func theStateFoldedFromItIsWhatHappened() throws {

@@ -81,6 +81,8 @@ struct LogCommand: Command {
             return "\(time)  \(record.event.type)  \(e.incident) \(e.step) level \(e.level): \(e.name) (\(e.target)) by \(e.via.joined(separator: ", "))"
         case .incidentAcknowledged(let e):
             return "\(time)  \(record.event.type)  \(e.incident) by \(e.by)"
+        case .channelCheckin(let e):
+            return "\(time)  \(record.event.type)  \(e.channel) via \(e.via)"
         }
     }
 }

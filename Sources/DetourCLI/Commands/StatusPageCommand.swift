@@ -7,9 +7,10 @@ struct StatusPageCommand: Command {
     static let abstract = "Write a static status page (index.html + status.json) with one component per channel"
     static let discussion = """
         Components are operational, degraded_performance, partial_outage, major_outage or
-        under_maintenance; the page lists current incidents (with the alternates to shop at) and
-        scheduled maintenance, and publishes no probe evidence. With statusPage.out in detour.json5,
-        tick and watch rewrite it after every pass.
+        under_maintenance; the page lists current incidents (with the alternates to shop at),
+        scheduled maintenance, a bar per day for the last 90 days and the past incidents' timelines
+        (what customers were told, when), in Japanese and English, and publishes no probe evidence.
+        With statusPage.out in detour.json5, tick and watch rewrite it after every pass.
         """
     static let out = Option.path("out", short: "o", value: "DIR", help: "the folder to write to (default: statusPage.out in detour.json5)")
     static let options: [any OptionDeclaration] = [out]

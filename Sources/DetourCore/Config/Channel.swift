@@ -3,6 +3,8 @@ public enum ChannelKind: String, Sendable, CaseIterable, Codable {
     case mall
     case ownSite = "own-site"
     case social
+    /// A job that checks in (`detour checkin`, `/hb/<token>`) instead of being probed.
+    case heartbeat
 }
 
 /// One sales channel: a marketplace storefront or the merchant's own shop.
@@ -31,6 +33,8 @@ public struct Channel: Sendable {
     public var settle: Duration = .seconds(300)
     /// The marketplace's own contacts (support desk, status page), for the runbook.
     public var contacts: [ChannelContact] = []
+    /// For kind `heartbeat`: how often the job must check in; nil for probed channels.
+    public var heartbeat: PushMonitor?
 
     /// Channel ids customers are sent to when this one is down, in order.
     public var alternates: [String] { alternateReferences.map(\.value) }

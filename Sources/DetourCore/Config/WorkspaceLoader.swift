@@ -198,12 +198,21 @@ public struct WorkspaceLoader: Sendable {
         let name = reader.requiredString("name", hint: "name: \"楽天市場店\" (shown in notices)")
         let kind = reader.choice("kind", as: ChannelKind.self)
         if reader.value("kind") == nil {
-            sink.error("channel \"\(id)\" is missing \"kind\"; add kind: \"mall\", \"own-site\" or \"social\"", at: node.location)
+            sink.error("channel \"\(id)\" is missing \"kind\"; add kind: \"mall\", \"own-site\", \"social\" or \"heartbeat\"", at: node.location)
         }
-        let url = reader.requiredString("url", hint: "url: \"https://…\" (the storefront customers are sent to)")
+        let pushed = kind == .heartbeat
+        let heartbeat = readPushMonitor(reader, kind: kind, channel: id, at: node.location, sink: sink)
+        // A job has no storefront: its url is optional (a link for people, such as the job's dashboard).
+        let url = pushed ? reader.string("url") ?? "" : reader.requiredString("url", hint: "url: \"https://…\" (the storefront customers are sent to)")
         if let url, let urlNode = reader.value("url") { checkURL(url, at: urlNode.location, sink: sink) }
         var probes: [Probe] = []
-        if let items = reader.array("probes") {
+        if pushed {
+            if let probesNode = reader.value("probes") {
+                sink.error(
+                    "channel \"\(id)\" is a heartbeat channel, which is never probed; remove \"probes\" (the job checks in instead), or change kind",
+                    at: probesNode.location)
+            }
+        } else if let items = reader.array("probes") {
             if items.isEmpty {
                 sink.error("\"probes\" is empty; add at least one probe { name: \"item page\", url: \"https://…\" }", at: reader.value("probes")!.location)
             }
@@ -213,7 +222,12 @@ public struct WorkspaceLoader: Sendable {
         } else if reader.value("probes") == nil {
             sink.error("channel \"\(id)\" is missing \"probes\"; add probes: [{ name: \"item page\", url: \"https://…\" }]", at: node.location)
         }
-        let schedule = readSchedule(reader.value("schedule"), sink: sink)
+        if pushed, let scheduleNode = reader.value("schedule") {
+            sink.error(
+                "channel \"\(id)\" is a heartbeat channel: its timing is heartbeat.every and heartbeat.grace; remove \"schedule\"",
+                at: scheduleNode.location)
+        }
+        let schedule = heartbeat?.schedule ?? readSchedule(pushed ? nil : reader.value("schedule"), sink: sink)
         let revenue = reader.value("revenue").flatMap { Revenue.read($0, channel: node, sink: sink) }
         let alternates = reader.stringArray("alternates") ?? []
         let maintenance = reader.value("maintenance").map { readMaintenance($0, allowChannels: false, timeZone: timeZone, sink: sink) } ?? []
@@ -229,7 +243,30 @@ public struct WorkspaceLoader: Sendable {
             alternates: alternates, location: node.location, maintenance: maintenance)
         channel.settle = settle
         channel.contacts = contacts
+        channel.heartbeat = heartbeat
         return channel
+    }
+
+    /// `heartbeat` of a channel: required for kind `heartbeat`, refused for any other kind.
+    private func readPushMonitor(_ reader: NodeReader, kind: ChannelKind?, channel id: String, at location: SourceLocation, sink: DiagnosticSink)
+        -> PushMonitor?
+    {
+        let node = reader.value("heartbeat")
+        guard kind == .heartbeat else {
+            if let node, kind != nil {
+                sink.error(
+                    "\"heartbeat\" only applies to channels of kind \"heartbeat\"; write kind: \"heartbeat\" (and no probes), or remove \"heartbeat\"",
+                    at: node.location)
+            }
+            return nil
+        }
+        guard let node else {
+            sink.error(
+                "channel \"\(id)\" is a heartbeat channel but has no \"heartbeat\"; add heartbeat: { every: \"15m\", grace: \"5m\", token: \"env:INVENTORY_SYNC_TOKEN\" }",
+                at: location)
+            return nil
+        }
+        return PushMonitor.read(node, channel: id, sink: sink)
     }
 
     private func readProbe(_ node: JSONNode, index: Int, channel: String, sink: DiagnosticSink) -> Probe? {

@@ -20,6 +20,9 @@ struct WorkspaceValidator {
                 }
             }
         }
+        for channel in workspace.channels {
+            if let monitor = channel.heartbeat, let location = monitor.tokenLocation { checkToken(monitor.token, channel: channel.id, at: location) }
+        }
         for playbook in workspace.playbooks {
             for reference in playbook.channelReferences { checkChannelReference(reference.value, at: reference.location) }
             let channels = workspace.channels.filter { playbook.channels.matches($0.id) }
@@ -108,6 +111,24 @@ struct WorkspaceValidator {
             sink.error("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) \(problem); \(CredentialReference.fileRule)", at: location)
         } else if !resolver.isAvailable(reference) {
             sink.warning("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) is not available here; set it where detour runs", at: location)
+        }
+    }
+
+    /// A heartbeat channel's token: there when detour runs, and long enough that nobody guesses it.
+    private func checkToken(_ reference: CredentialReference, channel: String, at location: SourceLocation) {
+        let resolver = SecretResolver(environment: environment, workspaceRoot: workspace.root)
+        if let problem = resolver.fileProblem(reference) {
+            sink.error("heartbeat token of channel \"\(channel)\": \(reference) \(problem); \(CredentialReference.fileRule)", at: location)
+        } else if let value = resolver.peek(reference) {
+            guard value.count < PushMonitor.minimumTokenLength else { return }
+            sink.error(
+                "the heartbeat token in \(reference) is only \(value.count) characters long; anyone who guesses it can check in for the job; "
+                    + "use at least \(PushMonitor.minimumTokenLength) random characters (openssl rand -hex 16)",
+                at: location)
+        } else {
+            sink.warning(
+                "heartbeat token of channel \"\(channel)\": \(reference) is not available here; set it where detour runs, or /hb/<token> refuses every check-in",
+                at: location)
         }
     }
 

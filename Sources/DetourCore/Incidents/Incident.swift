@@ -44,6 +44,8 @@ public struct StepRecord: Sendable, Codable, Equatable {
     public var retryBase = 0
     /// The public message it delivered, if any.
     public var notice: NoticeMark?
+    /// When that public message was delivered (the `step.finished` that carried it), for the status page's timelines.
+    public var noticeAt: Date?
 
     /// Failed attempts that count against `retry.attempts`.
     public var failuresCounted: Int { max(0, attemptsStarted - progressCount - retryBase) }

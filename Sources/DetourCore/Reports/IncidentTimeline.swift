@@ -108,6 +108,10 @@ public struct IncidentTimeline: Sendable {
                         text: "paged \(event.name) (\(event.target), level \(event.level)) by \(event.via.joined(separator: ", "))"))
             case .incidentAcknowledged(let event) where event.incident == id:
                 entries.append(Entry(time: record.ts, kind: .manual, text: "acknowledged by \(event.by)"))
+            case .channelCheckin(let event):
+                // A heartbeat channel's job checking in is what ends its outage.
+                guard event.channel == incident.channel, record.ts >= start, record.ts <= end else { continue }
+                entries.append(Entry(time: record.ts, kind: .state, text: "checked in (\(event.via))"))
             case .incidentResolved(let event) where event.incident == id:
                 entries.append(Entry(time: record.ts, kind: .incident, text: "resolved"))
             default:

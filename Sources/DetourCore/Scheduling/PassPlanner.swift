@@ -17,10 +17,11 @@ struct PassPlanner {
         return calendar
     }
 
-    /// Channels that may be probed at all: not held by an operator, not inside a planned window.
+    /// Channels that may be probed at all: not heartbeat channels (their jobs check in), not held
+    /// by an operator, not inside a planned window.
     func probeable(at now: Date) -> [Channel] {
         workspace.channels.filter { channel in
-            state.hold(on: channel.id, at: now) == nil && (state.channels[channel.id]?.state ?? .up) != .maintenance
+            channel.heartbeat == nil && state.hold(on: channel.id, at: now) == nil && (state.channels[channel.id]?.state ?? .up) != .maintenance
         }
     }
 
@@ -50,7 +51,7 @@ struct PassPlanner {
         return events
     }
 
-    /// When the next pass has work: the earliest due channel, a step's wait, a hold's end, a cron
+    /// When the next pass has work: the earliest due channel or check-in deadline, a step's wait, a hold's end, a cron
     /// time, a sale or a planned window starting.
     func nextWakeUp(at now: Date, stepsWake: Date?) -> Date {
         let dues = workspace.channels.filter { state.hold(on: $0.id, at: now) == nil }.map { channel in
@@ -58,6 +59,8 @@ struct PassPlanner {
             if state.channels[channel.id]?.state == .maintenance, let window = workspace.maintenanceWindow(for: channel, at: now) {
                 return window.to
             }
+            // A heartbeat channel's next work is its check-in deadline (or the next look while it is late).
+            if channel.heartbeat != nil { return state.channels[channel.id]?.nextDueAt ?? .distantPast }
             return state.channels[channel.id]?.nextDue(under: workspace.schedule(for: channel, at: now)) ?? .distantPast
         }
         // A sale with tighter intervals starting is work too: the first probe at its new pace.

@@ -49,7 +49,8 @@ public struct Simulator: Sendable {
                         "--settings \(override): no channel \"\(id)\"; \(suggestion)write one of \(workspace.channels.map(\.id).joined(separator: ", "))")
             }
         }
-        simulated.channels = try workspace.channels.map { channel in
+        // A simulated year replays probe answers; heartbeat channels' jobs do not run in it, so they are left out.
+        simulated.channels = try workspace.channels.filter { $0.kind != .heartbeat }.map { channel in
             var channel = channel
             for override in overrides where override.channel == nil || override.channel == channel.id { channel = try override.apply(to: channel) }
             channel.probes = channel.probes.enumerated().map { index, probe in

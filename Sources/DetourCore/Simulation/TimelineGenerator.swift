@@ -61,9 +61,11 @@ public struct TimelineGenerator: Sendable {
         }
         let start = day(1, 1)
         let end = day(1, 1, year: year + 1)
-        let malls = workspace.channels.filter { $0.kind == .mall }.map(\.id)
-        let mallIDs = malls.isEmpty ? workspace.channels.map(\.id) : malls
-        let others = workspace.channels.map(\.id).filter { !mallIDs.contains($0) }
+        // Heartbeat channels are not probed: their jobs' check-ins are not part of a simulated year.
+        let probed = workspace.channels.filter { $0.kind != .heartbeat }
+        let malls = probed.filter { $0.kind == .mall }.map(\.id)
+        let mallIDs = malls.isEmpty ? probed.map(\.id) : malls
+        let others = probed.map(\.id).filter { !mallIDs.contains($0) }
         let rakuten = mallIDs.first { $0.contains("rakuten") }
         let amazon = mallIDs.first { $0.contains("amazon") }
         var sales = [SaleEvent(name: "ブラックフライデー", from: day(11, 21), to: day(12, 2), channels: nil, multiplier: 2)]
@@ -113,8 +115,8 @@ public struct TimelineGenerator: Sendable {
                 events.append(TimelineEvent(channel: channel, from: from, to: from.addingTimeInterval(Double(random.int(30...120)) * minute), shape: shape()))
             }
         }
-        let all = workspace.channels.map(\.id)
-        for _ in 0..<random.int(12...20) {
+        let all = probed.map(\.id)
+        for _ in 0..<(all.isEmpty ? 0 : random.int(12...20)) {
             let from = start.addingTimeInterval((random.unit() * (span - 3_600)).rounded(.down))
             events.append(TimelineEvent(channel: all[random.int(0...(all.count - 1))], from: from, to: from.addingTimeInterval(20), shape: .blip))
         }

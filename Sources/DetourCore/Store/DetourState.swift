@@ -22,6 +22,8 @@ public struct DetourState: Sendable, Codable, Equatable {
     public var lastNotices: [String: LastNotice] = [:]
     /// The errors the workspace has, as last journaled; nil while it is valid.
     public var workspaceInvalid: WorkspaceInvalid?
+    /// The last check-in of each heartbeat channel.
+    public var checkins: [String: Date] = [:]
     /// Derived from `incidents`; never saved.
     private var index = IncidentIndex()
 
@@ -110,6 +112,7 @@ public struct DetourState: Sendable, Codable, Equatable {
                 step.holds = event.holds ?? step.holds
                 step.heldFrom = event.heldFrom ?? step.heldFrom
                 step.notice = event.notice ?? step.notice
+                if event.notice != nil { step.noticeAt = record.ts }
                 incident.steps[event.step] = step
             }
             if let notice = event.notice, let channel = incident(event.incident)?.channel {
@@ -165,6 +168,8 @@ public struct DetourState: Sendable, Codable, Equatable {
                 guard !(incident.pages ?? []).contains(where: { $0.step == page.step && $0.level == page.level }) else { return }
                 incident.pages = (incident.pages ?? []) + [page]
             }
+        case .channelCheckin(let event):
+            checkins[event.channel] = max(checkins[event.channel] ?? record.ts, record.ts)
         case .incidentAcknowledged(let event):
             update(event.incident) {
                 guard $0.acknowledgedAt == nil else { return }
@@ -195,7 +200,7 @@ public struct DetourState: Sendable, Codable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case channels, incidents, journalOffset, journalSegment, holds, monitorOfflineSince, lastNotices, workspaceInvalid, history
+        case channels, incidents, journalOffset, journalSegment, holds, monitorOfflineSince, lastNotices, workspaceInvalid, history, checkins
     }
 
     /// Reads a snapshot and builds the index from its incidents.
@@ -209,6 +214,7 @@ public struct DetourState: Sendable, Codable, Equatable {
         monitorOfflineSince = try container.decodeIfPresent(Date.self, forKey: .monitorOfflineSince)
         lastNotices = try container.decode([String: LastNotice].self, forKey: .lastNotices)
         workspaceInvalid = try container.decodeIfPresent(WorkspaceInvalid.self, forKey: .workspaceInvalid)
+        checkins = try container.decodeIfPresent([String: Date].self, forKey: .checkins) ?? [:]
         for (position, incident) in incidents.enumerated() { index.add(incident, at: position) }
     }
 
@@ -228,6 +234,7 @@ public struct DetourState: Sendable, Codable, Equatable {
         try container.encodeIfPresent(monitorOfflineSince, forKey: .monitorOfflineSince)
         try container.encode(lastNotices, forKey: .lastNotices)
         try container.encodeIfPresent(workspaceInvalid, forKey: .workspaceInvalid)
+        if !checkins.isEmpty { try container.encode(checkins, forKey: .checkins) }
     }
 }
 

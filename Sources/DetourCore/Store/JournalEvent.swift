@@ -38,7 +38,22 @@ public enum JournalEvent: Sendable, Equatable {
     case incidentPaged(IncidentPaged)
     /// Someone acknowledged an incident's page (`detour ack`): escalation stops.
     case incidentAcknowledged(IncidentAcknowledged)
+    /// A heartbeat channel's job checked in (`detour checkin`, `/hb/<token>`).
+    case channelCheckin(ChannelCheckin)
+}
 
+/// `channel.checkin`: a heartbeat channel's job said it ran; never the token.
+public struct ChannelCheckin: Sendable, Codable, Equatable {
+    /// The channel id.
+    public var channel: String
+    /// How it arrived: `cli` (`detour checkin`) or `http` (`/hb/<token>`).
+    public var via: String
+
+    /// Creates a check-in record.
+    public init(channel: String, via: String) {
+        self.channel = channel
+        self.via = via
+    }
 }
 
 /// `channel.health`: the channel's full health after a change, with the evidence.

@@ -21,6 +21,7 @@ public enum JournalRecordType: String, Sendable, CaseIterable {
     case workspaceValid = "workspace.valid"
     case incidentPaged = "incident.paged"
     case incidentAcknowledged = "incident.acknowledged"
+    case channelCheckin = "channel.checkin"
 
     /// The `type` field of the line.
     public var name: String { rawValue }
@@ -48,6 +49,7 @@ public enum JournalRecordType: String, Sendable, CaseIterable {
         case .workspaceValid: ["fixed"]
         case .incidentPaged: ["incident", "level", "name", "person", "step", "target", "via"]
         case .incidentAcknowledged: ["by", "incident"]
+        case .channelCheckin: ["channel", "via"]
         }
     }
 
@@ -78,6 +80,7 @@ public enum JournalRecordType: String, Sendable, CaseIterable {
         case .workspaceValid: .workspaceValid(try decoder.decode(WorkspaceValid.self, from: line))
         case .incidentPaged: .incidentPaged(try decoder.decode(IncidentPaged.self, from: line))
         case .incidentAcknowledged: .incidentAcknowledged(try decoder.decode(IncidentAcknowledged.self, from: line))
+        case .channelCheckin: .channelCheckin(try decoder.decode(ChannelCheckin.self, from: line))
         }
     }
 }
@@ -104,6 +107,7 @@ extension JournalEvent {
         case .workspaceValid: .workspaceValid
         case .incidentPaged: .incidentPaged
         case .incidentAcknowledged: .incidentAcknowledged
+        case .channelCheckin: .channelCheckin
         }
     }
 
@@ -128,6 +132,7 @@ extension JournalEvent {
         case .workspaceValid(let value): value
         case .incidentPaged(let value): value
         case .incidentAcknowledged(let value): value
+        case .channelCheckin(let value): value
         }
     }
 }
