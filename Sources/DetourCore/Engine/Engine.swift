@@ -110,7 +110,7 @@ public actor Engine {
 
     /// The part of a pass after probing: health from the verdicts, incidents, scheduled runs, steps.
     func advance(with verdicts: [ChannelVerdict], at now: Date) async throws {
-        for event in machine.checkinRecords(at: now) { try record(event, at: now) }
+        for event in machine.checkinRecords(at: now) { try await record(event, at: now) }
         for verdict in verdicts {
             dependencies.observer(.probed(verdict, at: now))
             // A degraded spell's notice follows from the journaled health (IncidentMachine.noticesDue).
