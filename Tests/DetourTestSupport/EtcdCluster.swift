@@ -52,7 +52,7 @@ public final class EtcdCluster: @unchecked Sendable {
             "--name", names[index], "--data-dir", "\(folder)/\(names[index])", "--listen-client-urls", clientURLs[index],
             "--advertise-client-urls", clientURLs[index], "--listen-peer-urls", peerURLs[index], "--initial-advertise-peer-urls", peerURLs[index],
             "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", "detour-test",
-            "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-outputs", "\(folder)/\(names[index]).log",
+            "--heartbeat-interval", "100", "--election-timeout", "1000", "--logger", "zap", "--log-outputs", "\(folder)/\(names[index]).log",
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

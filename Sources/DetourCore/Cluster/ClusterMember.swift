@@ -97,6 +97,8 @@ public actor ClusterMember {
     private var alarmed: Set<String> = []
     /// The engine whose journal position `node.seq` was reconciled with.
     private var reconciled: ObjectIdentifier?
+    /// What `<state>/cluster.json` holds, as this member last wrote it.
+    private var saved: ClusterLocalState?
 
     /// Creates a member over a state folder.
     public init(node: ClusterNode, stateDirectory: String, clock: any WallClock, observer: @escaping @Sendable (ClusterEvent) -> Void = { _ in }) {
@@ -331,10 +333,15 @@ public actor ClusterMember {
         case .following: label = "following"
         case .notActing: label = "not acting"
         }
-        try ClusterLocalState(
+        var local = ClusterLocalState(
             node: node.settings.node, seq: await node.seq, segment: position.segment, offset: position.offset, role: label, leader: await node.leader,
-            noQuorumSince: await node.noQuorumSince, updatedAt: clock.now(), lease: await node.leaseID
-        ).save(in: stateDirectory)
+            noQuorumSince: await node.noQuorumSince, updatedAt: saved?.updatedAt ?? clock.now(), lease: await node.leaseID)
+        // Written only when something in it changed: a node looks at etcd several times a second.
+        if local != saved {
+            local.updatedAt = clock.now()
+            try local.save(in: stateDirectory)
+            saved = local
+        }
         return newRole
     }
 }
