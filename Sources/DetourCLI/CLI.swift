@@ -15,6 +15,7 @@ public enum CLI {
         CommandEntry(ShowCommand.self), CommandEntry(StatusPageCommand.self), CommandEntry(LogCommand.self),
         CommandEntry(OnCallCommand.self), CommandEntry(RunbookCommand.self), CommandEntry(DemoCommand.self),
         CommandEntry(SimulateCommand.self), CommandEntry(SandboxCommand.self), CommandEntry(StateCommand.self), CommandEntry(ConsoleCommand.self),
+        CommandEntry(ClusterAdminCommand.self),
     ]
 
     /// `-w/--workspace DIR`, accepted by every command, before or after its name.

@@ -18,7 +18,7 @@ struct ApproveCommand: Command {
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context).perform { scene in
+        try await ManualAction(context: context, shared: .init(kind: .approve, target: incident, reason: nil, by: by)).perform { scene in
             let approved = try await scene.engine.approve(incident: incident, by: by ?? context.userName)
             return try StepsFailed.check(
                 approved, summary: "incident \(approved.id): approved; \(scene.session.workspace.summary(of: approved, clock: scene.clock))")
@@ -50,7 +50,7 @@ struct RetryCommand: Command {
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context).perform { scene in
+        try await ManualAction(context: context, shared: .init(kind: .retry, target: incident, detail: step, reason: nil, by: by)).perform { scene in
             let retried = try await scene.engine.retry(incident: incident, step: step, by: by ?? context.userName)
             return try StepsFailed.check(retried, summary: "incident \(retried.id): \(scene.session.workspace.summary(of: retried, clock: scene.clock))")
         }

@@ -20,7 +20,8 @@ struct FailoverCommand: Command {
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context, channel: arguments.channel).perform { scene in
+        let shared = arguments.dryRun ? nil : ManualAction.SharedCommand(kind: .failover, target: arguments.channel, reason: arguments.reason, by: arguments.by)
+        return try await ManualAction(context: context, channel: arguments.channel, shared: shared).perform { scene in
             if arguments.dryRun { return arguments.plan(scene, phases: [.failover]) }
             let incident = try await scene.engine.failover(
                 channel: arguments.channel, reason: arguments.reason ?? "", by: arguments.by ?? context.userName, quiet: arguments.quiet)
@@ -43,7 +44,13 @@ struct RestoreCommand: Command {
     init(_ parsed: ParsedArguments) throws(UsageError) { arguments = try ManualArguments(parsed) }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context, channel: arguments.channel, again: "detour restore \(arguments.channel)").perform { scene in
+        let shared =
+            arguments.dryRun
+            ? nil
+            : ManualAction.SharedCommand(
+                kind: .restore, target: arguments.channel, detail: arguments.force ? "force" : nil, reason: arguments.reason, by: arguments.by)
+        return try await ManualAction(context: context, channel: arguments.channel, again: "detour restore \(arguments.channel)", shared: shared).perform {
+            scene in
             if arguments.dryRun { return arguments.plan(scene, phases: [.undo, .recovery]) }
             let incident = try await scene.engine.restore(
                 channel: arguments.channel, reason: arguments.reason, by: arguments.by ?? context.userName, force: arguments.force)

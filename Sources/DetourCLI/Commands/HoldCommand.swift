@@ -43,7 +43,14 @@ struct HoldCommand: Command {
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context, channel: channel).perform { scene in
+        // On a cluster node the end is fixed here, in the workspace's zone, and the leader holds until then.
+        var shared = ManualAction.SharedCommand(kind: .hold, target: channel, reason: reason, by: by)
+        shared.resolveDetail = { [until] session in
+            let zone = session.workspace.settings.timeZone
+            let end = try until?.date(now: Date(), zone: zone)
+            return end.map { LocalTime.iso8601($0, in: zone) }
+        }
+        return try await ManualAction(context: context, channel: channel, shared: shared).perform { scene in
             // Read in the workspace's zone, the zone the time was meant in; a time that does not exist there is refused.
             let end = try until?.date(now: scene.now, zone: scene.session.workspace.settings.timeZone)
             // Extending a hold (a new end) keeps the reason it was given.
@@ -72,7 +79,7 @@ struct ReleaseCommand: Command {
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context, channel: channel).perform { scene in
+        try await ManualAction(context: context, channel: channel, shared: .init(kind: .release, target: channel, reason: nil, by: by)).perform { scene in
             try await scene.engine.release(channel: channel, by: by ?? context.userName)
             return "\(channel) released"
         }

@@ -9,6 +9,19 @@ struct ManualAction {
     var channel: String?
     /// The command that finishes what an interruption leaves, when running it again does (`detour restore rakuten`).
     var again: String? = nil
+    /// On a cluster node, the command the leader carries out instead; nil where the action has no cluster form.
+    var shared: SharedCommand? = nil
+
+    /// An operator's command as the cluster's leader receives it.
+    struct SharedCommand {
+        var kind: ClusterCommand.Kind
+        var target: String
+        var detail: String? = nil
+        var reason: String?
+        var by: String?
+        /// Works out `detail` from the loaded workspace (a hold's end in its time zone).
+        var resolveDetail: (@Sendable (WorkspaceSession) throws -> String?)? = nil
+    }
 
     /// What an action gets to work with.
     struct Scene {
@@ -25,6 +38,18 @@ struct ManualAction {
     func perform(_ action: (Scene) async throws -> String) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         if let channel { _ = try ChannelID(channel).resolve(in: session.workspace) }
+        if let settings = session.workspace.settings.cluster {
+            // One journal for the cluster: only the leader writes it, so the command goes to the leader.
+            guard let shared else {
+                context.console.err("error: \(context.commandLine) is not available on a cluster node; run it on a workspace without a cluster setting")
+                return .usage
+            }
+            var detail = shared.detail
+            if let resolve = shared.resolveDetail { detail = try resolve(session) }
+            let by = shared.by ?? context.userName
+            return try await ClusterOperator.submit(
+                kind: shared.kind, target: shared.target, detail: detail, reason: shared.reason, by: by, session, settings)
+        }
         let interruption = Interruption { context.console.err(session.leftAfterInterruption(again: again)) }
         interruption.install()
         guard let lock = try await session.lock(patience: .seconds(60)) else {

@@ -24,6 +24,9 @@ struct StatusCommand: Command {
         if let fallback = session.fallback {
             context.console.out("\(fallback.summary(in: session.workspace.settings.timeZone)); fix them and run 'detour check'\n")
         }
+        if session.workspace.settings.cluster != nil, let local = ClusterLocalState.load(from: session.stateDirectory) {
+            context.console.out(ClusterRun.statusLine(local, context: context, zone: session.workspace.settings.timeZone) + "\n")
+        }
         var rows = [["channel", "name", "state", "last probe", "incident"]]
         for channel in session.workspace.channels {
             let health = state.channels[channel.id] ?? ChannelHealth()

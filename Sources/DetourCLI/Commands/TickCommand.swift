@@ -35,6 +35,10 @@ struct TickCommand: Command {
         let outputs = PassOutputs(
             workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
             stateDirectory: session.stateDirectory)
+        if let cluster = session.workspace.settings.cluster {
+            guard let run = ClusterRun(session: session, settings: cluster, http: http) else { return .failure }
+            return await run.tick(printer: printer)
+        }
         let engine: Engine
         do {
             engine = try session.engine(http: http) { event in

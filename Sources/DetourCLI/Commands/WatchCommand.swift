@@ -84,6 +84,10 @@ struct WatchCommand: Command {
         let outputs = PassOutputs(
             workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
             stateDirectory: session.stateDirectory)
+        if let cluster = session.workspace.settings.cluster {
+            guard var run = ClusterRun(session: session, settings: cluster, http: http) else { return .failure }
+            return await run.watch(printer: printer, outputs: outputs)
+        }
         let validity = WorkspaceValidity(session.fallback?.record)
         let reloads = ReloadSignal { stop.requestReload() }
         let web: ConsoleWeb?

@@ -26,6 +26,8 @@ public struct WorkspaceSettings: Sendable {
     public var heartbeat: Heartbeat? = nil
     /// Who may sign in to the console that `watch --listen` serves.
     public var console = ConsoleSettings()
+    /// Several nodes sharing one decision through etcd (`cluster`), if set.
+    public var cluster: ClusterSettings? = nil
 
     /// Asia/Tokyo, `.detour`, no values.
     public static let defaults = WorkspaceSettings(

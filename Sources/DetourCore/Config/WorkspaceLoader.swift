@@ -186,6 +186,7 @@ public struct WorkspaceLoader: Sendable {
         if let statusPage = reader.value("statusPage") { settings.statusPageOut = StatusPageSettings.readOut(statusPage, sink: sink) }
         if let heartbeat = reader.value("heartbeat") { settings.heartbeat = Heartbeat.read(heartbeat, sink: sink) }
         if let console = reader.value("console") { settings.console = ConsoleSettings.read(console, sink: sink) ?? ConsoleSettings() }
+        if let cluster = reader.value("cluster") { settings.cluster = ClusterSettings.read(cluster, sink: sink) }
         reader.finish()
         return settings
     }

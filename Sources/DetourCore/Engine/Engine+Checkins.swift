@@ -34,9 +34,9 @@ extension Engine {
         let now = time ?? dependencies.clock.now()
         let before = state.channels[id]?.state
         startPass(at: now)
-        try record(.channelCheckin(ChannelCheckin(channel: id, via: via)), at: now)
-        for event in machine.checkinRecords(at: now, only: id) { try record(event, at: now) }
-        for event in machine.reconcile(at: now) { try record(event, at: now) }
+        try await record(.channelCheckin(ChannelCheckin(channel: id, via: via)), at: now)
+        for event in machine.checkinRecords(at: now, only: id) { try await record(event, at: now) }
+        for event in machine.reconcile(at: now) { try await record(event, at: now) }
         try await drive()
         try store.saveSnapshot(state)
         let recovered = (before == .down || before == .recovering) && state.channels[id]?.state == .up

@@ -43,26 +43,25 @@ extension Engine {
     }
 
     /// Pauses automation for a channel until a time (or a release).
-    public func hold(channel id: String, until: Date?, reason: String?, by operatorName: String) throws {
+    public func hold(channel id: String, until: Date?, reason: String?, by operatorName: String) async throws {
         try refresh()
         let now = dependencies.clock.now()
-        for event in try machine.hold(channel: id, until: until, reason: reason, by: operatorName, at: now) { try record(event, at: now) }
+        for event in try machine.hold(channel: id, until: until, reason: reason, by: operatorName, at: now) { try await record(event, at: now) }
         try store.saveSnapshot(state)
     }
 
     /// Resumes automation for a channel.
-    public func release(channel id: String, by operatorName: String) throws {
+    public func release(channel id: String, by operatorName: String) async throws {
         try refresh()
         let now = dependencies.clock.now()
-        for event in try machine.release(channel: id, by: operatorName) { try record(event, at: now) }
+        for event in try machine.release(channel: id, by: operatorName) { try await record(event, at: now) }
         try store.saveSnapshot(state)
     }
-
 
     /// Journals an operator's records, drives every incident, and returns the one acted on.
     private func act(_ events: [JournalEvent], at now: Date, on incidentID: String) async throws -> Incident {
         startPass(at: now)
-        for event in events { try record(event, at: now) }
+        for event in events { try await record(event, at: now) }
         try await drive()
         try store.saveSnapshot(state)
         guard let incident = state.incident(incidentID) else { throw EngineError(description: "incident \(incidentID) was not recorded") }

@@ -8,7 +8,7 @@ extension Engine {
         let now = dependencies.clock.now()
         let events = try machine.acknowledge(incident: id, by: operatorName)
         startPass(at: now)
-        for event in events { try record(event, at: now) }
+        for event in events { try await record(event, at: now) }
         try await drive()
         try store.saveSnapshot(state)
         guard let incident = state.incident(id) else { throw EngineError(description: "incident \(id) was not recorded") }

@@ -10,12 +10,12 @@ extension Engine {
     public func noteWorkspace(_ invalid: WorkspaceInvalid?, running workspace: Workspace, at now: Date) async throws {
         try refresh()
         guard let invalid else {
-            if let known = state.workspaceInvalid { try record(.workspaceValid(WorkspaceValid(fixed: known.fingerprint)), at: now) }
+            if let known = state.workspaceInvalid { try await record(.workspaceValid(WorkspaceValid(fixed: known.fingerprint)), at: now) }
             return
         }
         guard state.workspaceInvalid?.fingerprint != invalid.fingerprint else { return }
         // The `workspace-invalid` notices follow from the journaled record (IncidentMachine.noticesDue),
         // each playbook once per set of errors, with the first channel it applies to.
-        try record(.workspaceInvalid(invalid), at: now)
+        try await record(.workspaceInvalid(invalid), at: now)
     }
 }

@@ -26,6 +26,8 @@ public struct EngineDependencies: Sendable {
     public var redirect: URLRedirect?
     /// Told about everything the engine does.
     public var observer: @Sendable (EngineEvent) -> Void
+    /// The shared journal every record commits to before the local one, in a cluster; nil on a single node.
+    public var journalSink: (any JournalSink)? = nil
 
     /// Creates the dependencies.
     public init(
@@ -108,14 +110,14 @@ public actor Engine {
 
     /// The part of a pass after probing: health from the verdicts, incidents, scheduled runs, steps.
     func advance(with verdicts: [ChannelVerdict], at now: Date) async throws {
-        for event in machine.checkinRecords(at: now) { try record(event, at: now) }
+        for event in machine.checkinRecords(at: now) { try await record(event, at: now) }
         for verdict in verdicts {
             dependencies.observer(.probed(verdict, at: now))
             // A degraded spell's notice follows from the journaled health (IncidentMachine.noticesDue).
-            for event in machine.healthRecords(verdict, at: now, mask: dependencies.secrets.redactor.mask).records { try record(event, at: now) }
+            for event in machine.healthRecords(verdict, at: now, mask: dependencies.secrets.redactor.mask).records { try await record(event, at: now) }
         }
-        for event in machine.reconcile(at: now) { try record(event, at: now) }
-        for event in PassPlanner(workspace: workspace, state: state).scheduleFires(at: now, stamp: machine.stamp) { try record(event, at: now) }
+        for event in machine.reconcile(at: now) { try await record(event, at: now) }
+        for event in PassPlanner(workspace: workspace, state: state).scheduleFires(at: now, stamp: machine.stamp) { try await record(event, at: now) }
         try await drive()
     }
 
@@ -149,7 +151,7 @@ public actor Engine {
             let outlook = machine.next(at: now, scope: scope)
             switch outlook.work {
             case .journal(let events)?:
-                for event in events { try record(event, at: now) }
+                for event in events { try await record(event, at: now) }
             case .send(let calls)?:
                 guard now < passDeadline else { return }
                 try await send(calls)
@@ -177,25 +179,27 @@ public actor Engine {
                 providerCall = try action.call(environment)
             } catch {
                 let failure = StepAttempt(outcome: .failed, status: nil, error: dependencies.secrets.redactor.mask(error.message), duration: .zero)
-                for event in machine.answered(call, failure, at: now) { try record(event, at: now) }
+                for event in machine.answered(call, failure, at: now) { try await record(event, at: now) }
                 continue
             }
             guard let providerCall else {
                 // Nothing to send (`log`): the action's local effect, journaled, is the whole effect.
                 let mask = dependencies.secrets.redactor.mask
                 let effect = try? action.localEffect(environment)
-                try started(call, request: mask(effect?.request ?? "\(action.name): nothing to send"), at: now)
+                try await started(call, request: mask(effect?.request ?? "\(action.name): nothing to send"), at: now)
                 let done = StepAttempt(outcome: .succeeded, status: nil, error: nil, duration: .zero, note: effect?.note.map(mask))
-                for event in machine.answered(call, done, at: now) { try record(event, at: now) }
+                for event in machine.answered(call, done, at: now) { try await record(event, at: now) }
                 continue
             }
             // A step never runs past the pass's end by more than a second.
             let remaining = Duration.milliseconds(Int64(clamping: Int(max(1, passDeadline.timeIntervalSince(now)) * 1_000)))
             let rendered = runner.render(providerCall, timeout: min(call.planned.step.timeout, remaining))
-            try started(call, request: rendered.display + (providerCall.stage.isEmpty ? "" : " (\(providerCall.stage))"), at: now)
+            try await started(call, request: rendered.display + (providerCall.stage.isEmpty ? "" : " (\(providerCall.stage))"), at: now)
             dependencies.observer(.sending(step: call.planned.key, incident: call.incident, request: rendered))
             prepared.append((call, action, environment, rendered))
         }
+        // A leader that may have lost its lease since its last commit sends nothing; the next leader resends.
+        if !prepared.isEmpty { try await dependencies.journalSink?.confirmActing() }
         let runner = self.runner
         let answers = await withTaskGroup(of: (Int, StepAttempt).self) { group in
             for (index, item) in prepared.enumerated() {
@@ -209,21 +213,23 @@ public actor Engine {
             guard let answer = answers[index] else { continue }
             dependencies.observer(.answered(step: item.0.planned.key, incident: item.0.incident, attempt: answer))
             let now = dependencies.clock.now()
-            for event in machine.answered(item.0, answer, at: now) { try record(event, at: now) }
+            for event in machine.answered(item.0, answer, at: now) { try await record(event, at: now) }
         }
     }
 
-    private func started(_ call: StepCall, request: String, at now: Date) throws {
-        try record(
+    private func started(_ call: StepCall, request: String, at now: Date) async throws {
+        try await record(
             .stepStarted(
                 StepStarted(
                     incident: call.incident, step: call.planned.key, phase: call.planned.phase, attempt: call.attempt,
                     idempotencyKey: call.idempotencyKey, request: request)), at: now)
     }
 
-    /// Journals (fsync'ed) and then applies a record.
-    func record(_ event: JournalEvent, at time: Date) throws {
+    /// Journals (fsync'ed) and then applies a record; in a cluster, commits it to the shared journal first.
+    func record(_ event: JournalEvent, at time: Date) async throws {
         let record = JournalRecord(ts: time, event: event)
+        // A record the shared journal refuses (a deposed leader, no etcd quorum) is never applied or acted on.
+        try await dependencies.journalSink?.commit(record)
         let position = try store.append(record)
         machine.apply(record)
         machine.setJournalPosition(position)
@@ -236,7 +242,7 @@ public actor Engine {
 
 extension Engine {
     /// Moves channels into and out of their planned windows; a window's start fires `maintenance` playbooks.
-    fileprivate func advanceMaintenance(at now: Date) async throws {
+    func advanceMaintenance(at now: Date) async throws {
         for channel in workspace.channels {
             var health = state.channels[channel.id] ?? ChannelHealth()
             let window = workspace.maintenanceWindow(for: channel, at: now)
@@ -246,7 +252,7 @@ extension Engine {
                 "planned maintenance until \(LocalTime.iso8601(window.to, in: workspace.settings.timeZone))\(window.note.isEmpty ? "" : ": \(window.note)")"
             }
             // The window's `maintenance` notice follows from the journaled health (IncidentMachine.noticesDue).
-            try record(
+            try await record(
                 .channelHealth(ChannelHealthChanged(channel: channel.id, health: health, change: change, evidence: note)), at: now)
         }
     }
@@ -271,11 +277,11 @@ extension Engine {
         }
         let status = MonitorStatus(channels: round.map(\.channel), canaries: canaries.count, evidence: round.first?.reason)
         if !offline {
-            if state.monitorOfflineSince != nil, verdicts.contains(where: { !$0.failedInTransport }) { try record(.monitorOnline(status), at: now) }
+            if state.monitorOfflineSince != nil, verdicts.contains(where: { !$0.failedInTransport }) { try await record(.monitorOnline(status), at: now) }
             return nil
         }
         // The `offline` notices follow from the journaled state (IncidentMachine.noticesDue).
-        if state.monitorOfflineSince == nil { try record(.monitorOffline(status), at: now) }
+        if state.monitorOfflineSince == nil { try await record(.monitorOffline(status), at: now) }
         // Counted as nothing: check again soon, without journaling each round.
         for verdict in round {
             guard let channel = workspace.channel(verdict.channel) else { continue }

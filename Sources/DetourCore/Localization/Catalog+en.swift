@@ -8,6 +8,14 @@ extension Catalog {
         "common.health.maintenance": "maintenance",
         "common.health.down": "down",
         "common.health.unknown": "not probed yet",
+        // A node of a cluster (docs/cluster.md).
+        "cluster.dissent": "{channel}: the nodes disagree with this one: {summary}",
+        "cluster.role.following": "{node} follows {leader}",
+        "cluster.role.leading": "{node} leads the cluster (fencing token {token})",
+        "cluster.role.notActing": "not acting: no etcd quorum since {time}",
+        "cluster.status.following": "cluster: this node ({node}) follows {leader}",
+        "cluster.status.leading": "cluster: this node ({node}) leads",
+        "cluster.watching": "{node}: watching {channels} channels as a cluster node; state in {state}",
         // The public status page: customers read it, so the Japanese is polite.
         "statuspage.components": "Stores",
         "statuspage.current": "Current incidents",
