@@ -88,6 +88,19 @@ extension Option where Value == TimeArgument {
     }
 }
 
+extension Option where Value == Language {
+    /// A language Detour speaks: `en` or `ja`.
+    static func language(_ name: String, help: String) -> Option {
+        Option(spec: OptionSpec(name: name, short: nil, value: "LANG", help: help)) { text throws(UsageError) in
+            guard let language = Language(tag: text) else {
+                let known = Language.allCases.map { "--\(name) \($0.rawValue)" }.joined(separator: " or ")
+                throw UsageError(description: "--\(name) \"\(text)\" is not a language Detour speaks; write \(known)")
+            }
+            return language
+        }
+    }
+}
+
 extension Option where Value == UInt16 {
     /// A TCP port, 0–65535.
     static func port(_ name: String = "port", short: Character? = "p", help: String) -> Option {

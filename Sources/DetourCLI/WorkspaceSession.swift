@@ -36,7 +36,7 @@ struct WorkspaceSession {
     static func load(_ context: CommandContext, printWarnings: Bool = false, lastGood: Bool = false) -> WorkspaceSession? {
         let load = WorkspaceLoader(root: context.workspaceRoot, environment: context.environment).load()
         for diagnostic in load.diagnostics where diagnostic.severity == .error || printWarnings {
-            context.console.err(diagnostic.description)
+            context.console.err(diagnostic.description(in: context.l10n))
         }
         let errors = load.diagnostics.filter { $0.severity == .error }
         let now = (try? clock(context.environment).now()) ?? Date()

@@ -4,11 +4,19 @@ public struct JSON5SyntaxError: Error, Sendable, Equatable, CustomStringConverti
     public var location: SourceLocation
     /// What was found, what was expected and how to fix it; lowercase start, no trailing period.
     public var message: String
+    /// The same message as a catalog key and values, when it has been translated.
+    public var text: Message?
 
     /// Creates an error.
     public init(location: SourceLocation, message: String) {
         self.location = location
         self.message = message
+    }
+
+    /// Creates an error from a catalog message; its English text is `message`.
+    public init(location: SourceLocation, _ text: Message) {
+        self.init(location: location, message: text.rendered(by: .english))
+        self.text = text
     }
 
     /// `file:line:column: message`, the form editors and terminals turn into links.
@@ -69,7 +77,7 @@ private struct JSON5Parser {
     mutating func parseDocument() throws(JSON5SyntaxError) -> JSONNode {
         try skipTrivia()
         guard peek != nil else {
-            throw fail("the document is empty; write a value, for example {} for an empty object")
+            throw fail(.text("check.json5.empty"))
         }
         let root = try parseValue()
         try skipTrivia()
@@ -149,7 +157,7 @@ private struct JSON5Parser {
         let key: String
         switch peek {
         case nil:
-            throw fail("unexpected end of file; add '}' to close the object opened at line \(objectStart.line), column \(objectStart.column)")
+            throw fail(.text("check.json5.eof-object", ["line": "\(objectStart.line)", "column": "\(objectStart.column)"]))
         case let c? where c == "\"" || c == "'":
             key = try parseString()
         case let c? where Self.isIdentifierStart(c):
@@ -193,8 +201,11 @@ private struct JSON5Parser {
         }
         let startsNext = frame.isArray ? Self.canStartValue(c) : (c == "\"" || c == "'" || Self.isIdentifierStart(c))
         if startsNext && line > endLine {
-            let place = restOfLineIsBlank(from: endIndex) ? "at the end of line \(endLine)" : "after the value on line \(endLine)"
-            return fail("missing comma between \(frame.isArray ? "array elements" : "members"); add ',' \(place)")
+            let place: Message =
+                restOfLineIsBlank(from: endIndex)
+                ? .text("check.json5.end-of-line", ["line": "\(endLine)"]) : .text("check.json5.after-value", ["line": "\(endLine)"])
+            let between: Message = frame.isArray ? .text("check.json5.array-elements") : .text("check.json5.members")
+            return fail(.text("check.json5.missing-comma", values: ["between": .message(between), "place": .message(place)]))
         }
         var advice = hint(c)
         if c == "]" || c == "}" {
@@ -229,7 +240,7 @@ private struct JSON5Parser {
         default:
             let lower = word.lowercased()
             if ["true", "false", "null"].contains(lower) {
-                throw fail("unexpected word '\(word)'; write \(lower) in lowercase", at: start)
+                throw fail(.text("check.json5.lowercase", ["word": word, "lower": lower]), at: start)
             }
             throw fail("unexpected word '\(word)'; \(Self.valueKinds); if this is text, put it in quotes: \"\(word)\"", at: start)
         }
@@ -327,7 +338,7 @@ private struct JSON5Parser {
                 return String(out)
             }
             if c == "\n" || c == "\r" {
-                throw fail("unterminated string; add the closing \(quote) at the end of line \(line)", at: start)
+                throw fail(.text("check.json5.unterminated-line", ["quote": "\(quote)", "line": "\(line)"]), at: start)
             }
             if c == "\\" {
                 try parseEscape(into: &out, quote: quote, stringStart: start)
@@ -336,7 +347,7 @@ private struct JSON5Parser {
                 i += 1
             }
         }
-        throw fail("unterminated string; add the closing \(quote)", at: start)
+        throw fail(.text("check.json5.unterminated", ["quote": "\(quote)"]), at: start)
     }
 
     private mutating func parseEscape(
@@ -344,7 +355,7 @@ private struct JSON5Parser {
     ) throws(JSON5SyntaxError) {
         let start = here, first = i
         i += 1
-        guard let c = peek else { throw fail("unterminated string; add the closing \(quote)", at: stringStart) }
+        guard let c = peek else { throw fail(.text("check.json5.unterminated", ["quote": "\(quote)"]), at: stringStart) }
         i += 1
         switch c {
         case "\"", "'", "\\", "/": out.append(c)
@@ -422,7 +433,7 @@ private struct JSON5Parser {
                 i += 2
                 while !(peek == "*" && scalar(at: i + 1) == "/") {
                     guard let d = peek else {
-                        throw fail("unterminated block comment; add */ where the comment should end", at: start)
+                        throw fail(.text("check.json5.unterminated-comment"), at: start)
                     }
                     if d == "\n" || d == "\r" { newline() } else { i += 1 }
                 }
@@ -484,6 +495,10 @@ private struct JSON5Parser {
 
     private func fail(_ message: String, at location: SourceLocation? = nil) -> JSON5SyntaxError {
         JSON5SyntaxError(location: location ?? here, message: message)
+    }
+
+    private func fail(_ message: Message, at location: SourceLocation? = nil) -> JSON5SyntaxError {
+        JSON5SyntaxError(location: location ?? here, message)
     }
 
     /// `'x'`, `end of file`, or a code point for characters that would not show up in quotes.

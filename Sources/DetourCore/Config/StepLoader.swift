@@ -168,9 +168,13 @@ struct StepLoader {
         case nil:
             if let other = provider {
                 let known = ProviderKind.allCases.map(\.rawValue)
-                let suggestion = closestMatch(to: other, in: known).map { "did you mean \"\($0)\"? " } ?? ""
                 sink.error(
-                    "unknown action \"\(other)\"; \(suggestion)this version knows \(known.map { "\"\($0)\"" }.joined(separator: ", "))",
+                    .text(
+                        "check.action.unknown",
+                        values: [
+                            "action": .plain(other), "suggestion": didYouMean(other, in: known),
+                            "known": .plain(known.map { "\"\($0)\"" }.joined(separator: ", ")),
+                        ]),
                     at: reader.value("do")!.location)
             }
             // Keep the rest of the step from being reported as unknown keys.

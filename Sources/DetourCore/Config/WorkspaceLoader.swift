@@ -63,7 +63,7 @@ public struct WorkspaceLoader: Sendable {
         people.checkCredentials(oncall, environment: environment, root: root)
         if channels.isEmpty, !sink.hasErrors {
             sink.error(
-                "no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))
+                .text("check.channels.none"), at: SourceLocation(file: "channels", line: 1, column: 1))
         }
         let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks, oncall: oncall)
         let channelFileIDs = Set(channelFiles.map(Self.id(ofFile:)))
@@ -128,18 +128,18 @@ public struct WorkspaceLoader: Sendable {
             sink.error("\(file) is \(kind), not a file; remove it or rename it so it does not end in .json5", at: start)
             return nil
         case .failure:
-            sink.error("cannot read the file; check its permissions", at: start)
+            sink.error(.text("check.file.unreadable"), at: start)
             return nil
         }
         guard let text = String(validating: data, as: UTF8.self) else {
-            sink.error("the file is not UTF-8 text; save it as UTF-8 (without Shift_JIS)", at: start)
+            sink.error(.text("check.file.not-utf8"), at: start)
             return nil
         }
         do {
             let node = try JSON5.parse(text, file: file)
             return (node, Self.id(ofFile: file))
         } catch {
-            sink.error(error.message, at: error.location)
+            if let text = error.text { sink.error(text, at: error.location) } else { sink.error(error.message, at: error.location) }
             return nil
         }
     }
@@ -153,7 +153,7 @@ public struct WorkspaceLoader: Sendable {
             if let timeZone = TimeZone(identifier: zone) {
                 settings.timeZone = timeZone
             } else {
-                sink.error("unknown time zone \"\(zone)\"; write an IANA name such as \"Asia/Tokyo\"", at: reader.value("timezone")!.location)
+                sink.error(.text("check.timezone.unknown", ["zone": zone]), at: reader.value("timezone")!.location)
             }
         }
         if let dir = reader.string("stateDir") { settings.stateDir = dir }
@@ -197,20 +197,20 @@ public struct WorkspaceLoader: Sendable {
         let name = reader.requiredString("name", hint: "name: \"楽天市場店\" (shown in notices)")
         let kind = reader.choice("kind", as: ChannelKind.self)
         if reader.value("kind") == nil {
-            sink.error("channel \"\(id)\" is missing \"kind\"; add kind: \"mall\", \"own-site\" or \"social\"", at: node.location)
+            sink.error(.text("check.channel.kind-missing", ["channel": id]), at: node.location)
         }
         let url = reader.requiredString("url", hint: "url: \"https://…\" (the storefront customers are sent to)")
         if let url, let urlNode = reader.value("url") { checkURL(url, at: urlNode.location, sink: sink) }
         var probes: [Probe] = []
         if let items = reader.array("probes") {
             if items.isEmpty {
-                sink.error("\"probes\" is empty; add at least one probe { name: \"item page\", url: \"https://…\" }", at: reader.value("probes")!.location)
+                sink.error(.text("check.probes.empty"), at: reader.value("probes")!.location)
             }
             for (index, item) in items.enumerated() {
                 if let probe = readProbe(item, index: index, channel: id, sink: sink) { probes.append(probe) }
             }
         } else if reader.value("probes") == nil {
-            sink.error("channel \"\(id)\" is missing \"probes\"; add probes: [{ name: \"item page\", url: \"https://…\" }]", at: node.location)
+            sink.error(.text("check.probes.missing", ["channel": id]), at: node.location)
         }
         let schedule = readSchedule(reader.value("schedule"), sink: sink)
         let revenue = reader.value("revenue").flatMap { Revenue.read($0, channel: node, sink: sink) }
@@ -311,7 +311,7 @@ public struct WorkspaceLoader: Sendable {
 
     private func checkURL(_ url: String, at location: SourceLocation, sink: DiagnosticSink) {
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
-            sink.error("\"\(url)\" is not a web address; write a full URL such as \"https://www.rakuten.co.jp/myshop/\"", at: location)
+            sink.error(.text("check.url.invalid", ["url": url]), at: location)
             return
         }
     }
@@ -331,7 +331,7 @@ public struct WorkspaceLoader: Sendable {
         {
             event = onReader.choice("event", as: PlaybookEvent.self)
             if onReader.value("event") == nil {
-                sink.error("\"on\" is missing \"event\"; add event: \"down\" or \"up\"", at: onNode.location)
+                sink.error(.text("check.on.event-missing"), at: onNode.location)
             }
             if let channelsNode = onReader.value("channels") {
                 if case .string("*") = channelsNode.value {
@@ -348,17 +348,17 @@ public struct WorkspaceLoader: Sendable {
                     sink.error("\"cron\": \(error.message)", at: cronNode.location)
                 }
                 if event != nil, event != .schedule {
-                    sink.error("\"cron\" only applies to event \"schedule\"; remove it or write event: \"schedule\"", at: cronNode.location)
+                    sink.error(.text("check.cron.not-schedule"), at: cronNode.location)
                 }
             } else if event == .schedule, onReader.value("cron") == nil {
-                sink.error("a \"schedule\" playbook needs \"cron\"; add cron: \"0 8 * * *\" (minute hour day month weekday)", at: onNode.location)
+                sink.error(.text("check.cron.missing"), at: onNode.location)
             }
             onReader.finish()
         }
         let stepLoader = StepLoader(sink: sink)
         let steps = stepLoader.readSteps(reader.array("steps") ?? [], playbook: id)
         if reader.value("steps") == nil {
-            sink.error("playbook \"\(id)\" is missing \"steps\"; add steps: [{ id: \"promo\", do: \"http\", request: { … } }]", at: node.location)
+            sink.error(.text("check.steps.missing", ["playbook": id]), at: node.location)
         }
         let recovery = stepLoader.readSteps(reader.array("recovery") ?? [], playbook: id)
         let (approval, cooldown) = stepLoader.readGate(reader)
@@ -366,7 +366,7 @@ public struct WorkspaceLoader: Sendable {
         for step in steps + recovery {
             if let first = seen[step.id] {
                 sink.error(
-                    "step id \"\(step.id)\" is used twice in playbook \"\(id)\" (first at line \(first.line)); give each step its own id", at: step.location)
+                    .text("check.step.duplicate-id", ["step": step.id, "playbook": id, "line": "\(first.line)"]), at: step.location)
             }
             seen[step.id] = step.location
         }
