@@ -21,10 +21,11 @@ struct WorkspaceSession {
         var record: WorkspaceInvalid
 
         /// `running on the workspace of 2026-12-02T10:00:00+09:00: 1 error in playbooks/promo.json5`.
-        func summary(in zone: TimeZone) -> String {
+        func summary(in zone: TimeZone, l10n: Localizer = .english) -> String {
             let count = record.errors
-            return
-                "running on the workspace of \(LocalTime.iso8601(takenAt, in: zone)): \(count) error\(count == 1 ? "" : "s") in \(record.files.joined(separator: ", "))"
+            let errors = count == 1 ? l10n.text("check.count.error") : l10n.text("check.count.errors", ["count": "\(count)"])
+            return l10n.text(
+                "status.last-good", ["time": LocalTime.iso8601(takenAt, in: zone), "errors": errors, "files": record.files.joined(separator: ", ")])
         }
     }
 

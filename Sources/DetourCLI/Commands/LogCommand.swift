@@ -28,7 +28,7 @@ struct LogCommand: Command {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let store = try StateStore(directory: session.stateDirectory)
         let records = try last.map { try store.lastRecords($0) } ?? store.records().records
-        let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, l10n: context.l10n)
         for record in records {
             if json {
                 context.console.document(try JournalCoding.encode(record) + "\n")

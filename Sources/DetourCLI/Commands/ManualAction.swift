@@ -34,7 +34,7 @@ struct ManualAction {
         defer { lock.release() }
         let http = makeHTTPClient()
         defer { http.shutdown() }
-        let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, l10n: context.l10n)
         let engine = try session.engine(http: http) { event in
             printer.handle(event)
             interruption.observe(event)

@@ -28,7 +28,7 @@ struct ShowCommand: Command {
         let report = LostSaleReport(state: state, workspace: workspace, now: now, filter: ReportFilter(since: nil, until: nil, channels: []))
         let item = timeline.incident
         let name = workspace.channel(item.channel)?.name ?? item.channel
-        let printer = TimelinePrinter(console: context.console, workspace: workspace)
+        let printer = TimelinePrinter(console: context.console, workspace: workspace, l10n: context.l10n)
         context.console.out(
             "incident \(item.id) — \(name) (\(item.channel)), \(item.status.rawValue), \(item.trigger.rawValue)\(item.by.map { " by \($0)" } ?? "")")
         context.console.out("reason: \(item.reason)")

@@ -1,0 +1,141 @@
+import DetourSandbox
+import DetourTestSupport
+import Foundation
+import Testing
+
+/// Japanese for the people who run Detour: `--lang`, the locale, and what stays English.
+@Suite(.serialized)
+final class LanguageTests {
+    let sandbox = SandboxServer()
+    let workspace: TemporaryWorkspace
+
+    init() throws {
+        try sandbox.start()
+        workspace = try TemporaryWorkspace()
+        try workspace.write("detour.json5", #"{ timezone: "Asia/Tokyo" }"#)
+        try workspace.write(
+            "channels/rakuten.json5",
+            """
+            { name: "楽天市場店", kind: "mall", url: "\(sandbox.baseURL)/store/rakuten/",
+              probes: [{ name: "item", url: "\(sandbox.baseURL)/store/rakuten/item" }] }
+            """)
+        try workspace.write(
+            "playbooks/mall-down.json5",
+            """
+            { on: { event: "down", channels: "*" },
+              steps: [{ id: "banner", do: "http", request: { method: "POST", url: "\(sandbox.baseURL)/banner", json: { on: true } } }] }
+            """)
+    }
+
+    deinit { sandbox.stop() }
+
+    @discardableResult
+    func detour(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        var environment = environment
+        environment["DETOUR_NOW"] = environment["DETOUR_NOW"] ?? "2026-12-02T01:00:30+09:00"
+        return try DetourBinary.run(arguments, in: workspace.root, environment: environment)
+    }
+
+    @Test func statusSpeaksJapaneseFromTheLocaleOrLang() throws {
+        #expect(try detour(["tick"], environment: ["DETOUR_NOW": "2026-12-02T01:00:00+09:00"]).status == 0)
+        for (arguments, environment) in [
+            (["status"], ["LANG": "ja_JP.UTF-8"]), (["--lang", "ja", "status"], [:]), (["status", "--lang=ja"], [:]),
+            (["status"], ["LC_MESSAGES": "ja_JP.UTF-8"]),
+        ] {
+            let status = try detour(arguments, environment: environment)
+            #expect(status.status == 0, "\(status.output)")
+            #expect(status.stdout.contains("チャネル"), "\(arguments) \(environment): \(status.stdout)")
+            #expect(status.stdout.contains("最終確認 (+09:00)"))
+            #expect(status.stdout.contains("01:00:00"))
+            #expect(status.stdout.contains("正常"))
+            #expect(status.stdout.contains("対応中の障害はありません。"))
+        }
+        let english = try detour(["status"]).stdout
+        #expect(english.contains("last probe (+09:00)"), "\(english)")
+        #expect(english.contains("No open incidents."))
+    }
+
+    @Test func cWinsOverAJapaneseLangAndLangWinsOverBoth() throws {
+        let c = try detour(["status"], environment: ["LANG": "ja_JP.UTF-8", "LC_ALL": "C"]).stdout
+        #expect(c.contains("channel"), "\(c)")
+        #expect(!c.contains("チャネル"))
+        let asked = try detour(["status", "--lang", "ja"], environment: ["LC_ALL": "C"]).stdout
+        #expect(asked.contains("チャネル"), "\(asked)")
+        let english = try detour(["status", "--lang", "en"], environment: ["LANG": "ja_JP.UTF-8"]).stdout
+        #expect(english.contains("channel"), "\(english)")
+    }
+
+    @Test func anIncidentReadsInJapanese() throws {
+        let failover = try detour(["failover", "rakuten", "--reason", "決済エラー"], environment: ["DETOUR_NOW": "2026-12-02T01:00:00+09:00"])
+        #expect(failover.status == 0, "\(failover.output)")
+        let status = try detour(["status", "--lang", "ja"]).stdout
+        #expect(status.contains("障害 rakuten-20261202-010000 — rakuten、切り替え済み、手動"), "\(status)")
+        #expect(status.contains("mall-down/banner: 成功 200"), "\(status)")
+    }
+
+    @Test func jsonIsTheSameInEveryLanguageAndCarriesTheOffset() throws {
+        #expect(try detour(["failover", "rakuten", "--reason", "x"], environment: ["DETOUR_NOW": "2026-12-02T01:00:00+09:00"]).status == 0)
+        let english = try detour(["status", "--json"]).stdout
+        let japanese = try detour(["status", "--json"], environment: ["LANG": "ja_JP.UTF-8"]).stdout
+        #expect(english == japanese)
+        #expect(try detour(["status", "--json", "--lang", "ja"]).stdout == english)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(english.utf8)) as? [String: Any])
+        let incident = try #require((json["incidents"] as? [[String: Any]])?.first)
+        #expect(incident["openedAt"] as? String == "2026-12-02T01:00:00+09:00", "\(english)")
+        #expect(incident["status"] as? String == "mitigated")
+        #expect(!english.contains("Z\""), "\(english)")
+    }
+
+    @Test func checkErrorsAreJapaneseAtTheSamePlace() throws {
+        try workspace.write(
+            "channels/yahoo.json5",
+            """
+            {
+              name: "Yahoo!店",
+              kind: "mall"
+              url: "https://store.shopping.yahoo.co.jp/shop/",
+            }
+            """)
+        try workspace.write(
+            "channels/amazon.json5",
+            """
+            { name: "Amazon", kind: "mall", url: "https://www.amazon.co.jp/",
+              probes: [{ url: "https://www.amazon.co.jp/", timeuot: "5s" }], alternates: ["rakutan"] }
+            """)
+        let english = try detour(["check"])
+        let japanese = try detour(["check"], environment: ["LANG": "ja_JP.UTF-8"])
+        #expect(english.status == 2)
+        #expect(japanese.status == 2)
+        #expect(english.stderr.contains("channels/yahoo.json5:4:3: error: missing comma between members; add ',' at the end of line 3"), "\(english.stderr)")
+        #expect(japanese.stderr.contains("channels/yahoo.json5:4:3: error: メンバーの間にカンマがありません。3 行目の末尾に ',' を追加してください"), "\(japanese.stderr)")
+        #expect(english.stderr.contains(#"unknown key "timeuot" in probe 1 of channel "amazon"; did you mean "timeout"?"#))
+        #expect(japanese.stderr.contains(#"probe 1 of channel "amazon" に "timeuot" というキーはありません。"timeout" のことですか？"#), "\(japanese.stderr)")
+        #expect(japanese.stderr.contains(#"error: "rakutan" というチャネルはありません。"rakuten" のことですか？"#), "\(japanese.stderr)")
+        // Every line keeps its place: the same file:line:col, in the same order.
+        let places = { (text: String) in text.split(separator: "\n").map { $0.prefix { $0 != " " } } }
+        #expect(places(english.stderr).dropLast() == places(japanese.stderr).dropLast())
+        #expect(japanese.stderr.contains("エラー 3 件、警告 0 件"), "\(japanese.stderr)")
+    }
+
+    @Test func helpSpeaksJapanese() throws {
+        let overview = try detour(["--lang", "ja", "--help"])
+        #expect(overview.status == 0)
+        #expect(overview.stdout.contains("使い方: detour <コマンド> [オプション]"), "\(overview.stdout)")
+        #expect(overview.stdout.contains("status      各チャネルの状態と、対応中の障害を表示します"))
+        let status = try detour(["status", "--help"], environment: ["LANG": "ja_JP.UTF-8"])
+        #expect(status.stdout.contains("使い方: detour status"), "\(status.stdout)")
+        #expect(status.stdout.contains("--lang LANG"))
+        #expect(status.stdout.contains("メッセージの言語: en か ja"))
+        let english = try detour(["status", "--help"])
+        #expect(english.stdout.contains("USAGE: detour status"))
+        #expect(english.stdout.contains("the language of messages: en or ja"))
+    }
+
+    @Test func anUnknownLanguageSaysWhatToWrite() throws {
+        for arguments in [["status", "--lang", "fr"], ["--lang=japanese", "status"], ["status", "--lang"]] {
+            let result = try detour(arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stderr.contains("--lang en or --lang ja"), "\(result.stderr)")
+        }
+    }
+}
