@@ -73,6 +73,24 @@ final class LanguageTests {
         #expect(status.contains("mall-down/banner: 成功 200"), "\(status)")
     }
 
+    @Test func operatorCommandsAnswerInJapanese() throws {
+        let ja = ["LANG": "ja_JP.UTF-8"]
+        let hold = try detour(["hold", "rakuten", "--until", "2h", "--reason", "メンテナンス"], environment: ja)
+        #expect(hold.stdout.contains("rakuten を保留しました（2026-12-02T03:00:30+09:00 まで）"), "\(hold.output)")
+        let release = try detour(["release", "rakuten", "--by", "sato"], environment: ja)
+        #expect(release.stdout.contains("rakuten の保留を解除しました"), "\(release.output)")
+        let failover = try detour(["failover", "rakuten", "--reason", "決済エラー"], environment: ja)
+        #expect(failover.stdout.contains("障害 rakuten-20261202-010030 を開始（"), "\(failover.stdout)")
+        #expect(failover.stdout.contains("障害 rakuten-20261202-010030: 切り替え済み"), "\(failover.stdout)")
+        let show = try detour(["show", "rakuten-20261202-010030"], environment: ja).stdout
+        #expect(show.contains("理由: 決済エラー"), "\(show)")
+        #expect(show.contains("ステップ（実行順）:\n  mall-down/banner: 成功 200"), "\(show)")
+        let log = try detour(["log"], environment: ja).stdout
+        #expect(log.contains("channel.released  rakuten（sato）"), "\(log)")
+        let unknown = try detour(["show", "nothing-1"], environment: ja)
+        #expect(unknown.stderr.contains("障害 \"nothing-1\" はありません。最近の障害: rakuten-20261202-010030"), "\(unknown.stderr)")
+    }
+
     @Test func jsonIsTheSameInEveryLanguageAndCarriesTheOffset() throws {
         #expect(try detour(["failover", "rakuten", "--reason", "x"], environment: ["DETOUR_NOW": "2026-12-02T01:00:00+09:00"]).status == 0)
         let english = try detour(["status", "--json"]).stdout

@@ -8,6 +8,11 @@ extension Catalog {
         "common.health.maintenance": "maintenance",
         "common.health.unknown": "not probed yet",
         "common.health.up": "up",
+        // ack.*
+        "ack.after": " after {duration}",
+        "ack.done": "incident {incident}: acknowledged by {person}{mtta}; {summary}",
+        // approve.*
+        "approve.done": "incident {incident}: approved; {summary}",
         // check.*
         "check.action.unknown": "unknown action \"{action}\"; {suggestion}this version knows {known}",
         "check.alternate.self": "channel \"{channel}\" lists itself as an alternate; name another channel",
@@ -217,12 +222,47 @@ extension Catalog {
             "Takes the run lock for each pass only, so operators' 'failover' and 'restore' commands\nand cron ticks can run alongside. One watch per state folder: a second one exits 1 and\nnames the first one's pid. SIGTERM or SIGINT finish the pass in flight and exit 0.\nSIGHUP reloads the workspace, between passes, if it passes 'detour check'; otherwise the\ndaemon keeps the one it has, says why, and journals workspace.invalid. Started on a\nworkspace with errors, it runs on the last good copy (see 'detour status').",
         "help.watch.option.metrics-file": "after each pass, write Prometheus text metrics here (atomically)",
         "help.watch.option.verbose": "also print probes that passed",
+        // hold.*
+        "hold.done": "{channel} held {until}",
+        // log.*
+        "log.attempt": "attempt {attempt}",
+        "log.automatically": " automatically",
+        "log.by": " by {by}",
+        "log.canaries": " canaries {count}",
+        "log.forced": " (forced while failing)",
+        "log.level": "level {level}",
+        "log.until": " until {time}",
+        "log.workspace-invalid": "{errors} in {files} ({fingerprint}); running on the last good copy",
+        "log.workspace-valid": "errors {count} fixed",
+        // manual.*
+        "manual.lock-held": "{holder} has held the run lock for a minute; try again, or stop it",
+        "manual.plan.nothing": "no playbook step would run for {channel}",
+        "manual.plan.would-run": "would run:",
+        "manual.steps-failed": "{steps}. Fix the cause, then send them again: detour retry {incident}",
+        "manual.summary": "incident {incident}: {summary}",
         // pages.*
         "pages.acknowledged": "acknowledged by {person} at {time}{mtta}",
         "pages.mtta": " (MTTA {duration})",
         "pages.not-acknowledged": "paged {people}; not acknowledged",
         "pages.not-acknowledged-ack": "paged {people}; not acknowledged; run 'detour ack {incident}' to take it",
         "pages.paged-person": "{name} ({target}, level {level}, {time})",
+        // release.*
+        "release.done": "{channel} released",
+        // show.*
+        "show.failover-incomplete": ", failover not complete",
+        "show.failover-took": ", failover took {elapsed}",
+        "show.followed-by": "followed by {incident}: the channel was still down after the forced restore",
+        "show.follows": "follows {incident}: its channel was restored by force while still failing",
+        "show.heading": "incident {incident} — {name} ({channel}), {status}, {trigger}{by}",
+        "show.holds": "holds {effect} (held by {channels})",
+        "show.no-incidents-yet": "there are no incidents yet",
+        "show.now": "now: {summary}",
+        "show.ongoing": "ongoing",
+        "show.reason": "reason: {reason}",
+        "show.recent": "recent incidents: {incidents}",
+        "show.steps": "steps, in the order they run:",
+        "show.unknown": "no incident \"{incident}\" in {folder}; {hint}",
+        "show.window": "window: {from} – {to} ({minutes} min), detected after {detected}{failover}; money at risk {money}",
         // status.*
         "status.auto-approve": " (approved automatically at {time})",
         "status.awaiting-approval": "awaiting approval: run 'detour approve {incident}'{auto}",

@@ -7,6 +7,11 @@ extension Catalog {
         "common.health.maintenance": "メンテナンス中",
         "common.health.unknown": "未確認",
         "common.health.up": "正常",
+        // ack.*
+        "ack.after": "（{duration} で応答）",
+        "ack.done": "障害 {incident}: {person} が応答しました{mtta}。{summary}",
+        // approve.*
+        "approve.done": "障害 {incident}: 承認しました。{summary}",
         // check.*
         "check.action.unknown": "\"{action}\" という動作はありません。{suggestion}このバージョンで使えるのは {known} です",
         "check.alternate.self": "チャネル \"{channel}\" が自分自身を代替先にしています。別のチャネルを書いてください",
@@ -207,12 +212,47 @@ extension Catalog {
             "実行ロックは1回の処理の間だけ取るので、運用者の 'failover' や 'restore'、cron の tick と\n並行して動けます。watch は状態フォルダーごとに1つだけです。2つ目は 1 で終了し、\n先に動いているものの pid を表示します。SIGTERM や SIGINT では実行中の回を終えて 0 で終了します。\nSIGHUP では、回と回の間に、'detour check' に通ればワークスペースを読み直します。通らなければ\n今のものを使い続け、理由を表示して workspace.invalid をジャーナルに記録します。エラーのある\nワークスペースで起動すると、最後に正常だったコピーで動きます（'detour status' を参照）。",
         "help.watch.option.metrics-file": "各回の後に Prometheus 形式のメトリクスをここへ書き出します（アトミックに）",
         "help.watch.option.verbose": "成功したプローブも表示します",
+        // hold.*
+        "hold.done": "{channel} を保留しました（{until}）",
+        // log.*
+        "log.attempt": "{attempt} 回目",
+        "log.automatically": "（自動）",
+        "log.by": "（{by}）",
+        "log.canaries": "、カナリア {count}",
+        "log.forced": "（失敗中に強制）",
+        "log.level": "段階 {level}",
+        "log.until": "（{time} まで）",
+        "log.workspace-invalid": "{files} に{errors}（{fingerprint}）。最後に正常だったコピーで動いています",
+        "log.workspace-valid": "エラー {count} 件を修正",
+        // manual.*
+        "manual.lock-held": "{holder} が実行ロックを1分間保持しています。もう一度試すか、そちらを止めてください",
+        "manual.plan.nothing": "{channel} で実行されるプレイブックのステップはありません",
+        "manual.plan.would-run": "実行されるステップ:",
+        "manual.steps-failed": "{steps}。原因を直してから再送してください: detour retry {incident}",
+        "manual.summary": "障害 {incident}: {summary}",
         // pages.*
         "pages.acknowledged": "{person} が {time} に応答{mtta}",
         "pages.mtta": "（MTTA {duration}）",
         "pages.not-acknowledged": "呼び出し済み: {people}。応答なし",
         "pages.not-acknowledged-ack": "呼び出し済み: {people}。応答なし。引き受けるには 'detour ack {incident}' を実行してください",
         "pages.paged-person": "{name}（{target}、段階 {level}、{time}）",
+        // release.*
+        "release.done": "{channel} の保留を解除しました",
+        // show.*
+        "show.failover-incomplete": "、切り替えは未完了",
+        "show.failover-took": "、切り替えまで {elapsed}",
+        "show.followed-by": "続きは {incident}: 強制復旧の後もチャネルは停止したままでした",
+        "show.follows": "{incident} の続き: まだ失敗している間にチャネルが強制的に復旧されました",
+        "show.heading": "障害 {incident} — {name}（{channel}）、{status}、{trigger}{by}",
+        "show.holds": "{effect} を保持（保持しているチャネル: {channels}）",
+        "show.no-incidents-yet": "障害はまだありません",
+        "show.now": "現在: {summary}",
+        "show.ongoing": "継続中",
+        "show.reason": "理由: {reason}",
+        "show.recent": "最近の障害: {incidents}",
+        "show.steps": "ステップ（実行順）:",
+        "show.unknown": "{folder} に障害 \"{incident}\" はありません。{hint}",
+        "show.window": "期間: {from} – {to}（{minutes} 分）、検知まで {detected}{failover}。逸失見込み {money}",
         // status.*
         "status.auto-approve": "（{time} に自動で承認されます）",
         "status.awaiting-approval": "承認待ち: 'detour approve {incident}' を実行してください{auto}",
