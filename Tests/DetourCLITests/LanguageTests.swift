@@ -104,6 +104,22 @@ final class LanguageTests {
         #expect(!english.contains("Z\""), "\(english)")
     }
 
+    @Test func reportHeadingsAreJapaneseAndItsFilesAreNot() throws {
+        #expect(try detour(["failover", "rakuten", "--reason", "x"], environment: ["DETOUR_NOW": "2026-12-02T01:00:00+09:00"]).status == 0)
+        let table = try detour(["report", "--lang", "ja"]).stdout
+        #expect(table.contains("チャネル"), "\(table)")
+        #expect(table.contains("逸失見込み"))
+        #expect(table.contains("合計"))
+        #expect(table.contains("障害 1 件"))
+        let kpi = try detour(["report", "--kpi", "--lang", "ja"]).stdout
+        #expect(kpi.contains("稼働率"), "\(kpi)")
+        for format in ["--json", "--csv"] {
+            let english = try detour(["report", format]).stdout
+            #expect(try detour(["report", format], environment: ["LANG": "ja_JP.UTF-8"]).stdout == english, "\(format)")
+        }
+        #expect(try detour(["report", "--csv", "--lang", "ja"]).stdout.hasPrefix("channel,incident,trigger,from,to"))
+    }
+
     @Test func checkErrorsAreJapaneseAtTheSamePlace() throws {
         try workspace.write(
             "channels/yahoo.json5",
