@@ -24,7 +24,9 @@ struct RunbookCommand: Command {
         guard let session = WorkspaceSession.load(context, lastGood: true), let out else { return .invalidWorkspace }
         do {
             let runbook = Runbook(
-                workspace: session.workspace, language: context.languageOption.flatMap { Runbook.Language(rawValue: $0.rawValue) },
+                // --lang, else a Japanese locale; otherwise the workspace's time zone decides.
+                workspace: session.workspace,
+                language: (context.languageOption ?? (context.l10n.language == .ja ? .ja : nil)).flatMap { Runbook.Language(rawValue: $0.rawValue) },
                 now: try session.clock().now())
             let folder = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
