@@ -151,6 +151,18 @@ final class LanguageTests {
         #expect(japanese.stderr.contains("エラー 3 件、警告 0 件"), "\(japanese.stderr)")
     }
 
+    @Test func aFullWidthCharacterIsExplainedInJapanese() throws {
+        try workspace.write("channels/yahoo.json5", "{ name： \"Yahoo!店\" }")
+        let japanese = try detour(["check", "--lang", "ja"])
+        #expect(japanese.status == 2)
+        #expect(
+            japanese.stderr.contains(
+                "channels/yahoo.json5:1:7: error: キー \"name\" の後に ':' が必要ですが、'：' があります。'：' は全角文字です。半角の ':' を入力してください"),
+            "\(japanese.stderr)")
+        let english = try detour(["check"])
+        #expect(english.stderr.contains("channels/yahoo.json5:1:7: error: expected ':' after key \"name\", found '：'; '：' is a full-width character"))
+    }
+
     @Test func helpSpeaksJapanese() throws {
         let overview = try detour(["--lang", "ja", "--help"])
         #expect(overview.status == 0)
