@@ -44,9 +44,7 @@ final class ProviderFields {
         let node = required ? reader.required(key, hint: hint) : reader.value(key)
         guard let node, let text = reader.expectString(node, key: key) else { return nil }
         guard let reference = CredentialReference.parse(text) else {
-            sink.error(
-                "\"\(key)\" of \(provider) must be a reference, never the secret itself; write \(key): \"env:NAME\" or \"file:/path/to/secret\"",
-                at: node.location)
+            sink.error(.text("check.credential.literal", ["key": key, "provider": provider]), at: node.location)
             return nil
         }
         if let problem = reference.formProblem {
@@ -63,9 +61,13 @@ final class ProviderFields {
     func word(_ key: String, in allowed: [String], default fallback: String) -> String {
         guard let node = reader.value(key), let text = reader.expectString(node, key: key) else { return fallback }
         guard allowed.contains(text) else {
-            let suggestion = closestMatch(to: text, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
             sink.error(
-                "\"\(key)\": unknown value \"\(text)\" for \(provider); \(suggestion)write one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))",
+                .text(
+                    "check.value.unknown-for",
+                    values: [
+                        "key": .plain(key), "text": .plain(text), "provider": .plain(provider), "suggestion": didYouMean(text, in: allowed),
+                        "list": .plain(allowed.map { "\"\($0)\"" }.joined(separator: ", ")),
+                    ]),
                 at: node.location)
             return fallback
         }
@@ -80,7 +82,7 @@ final class ProviderFields {
         case .string: items = [node]
         case .array(let list): items = list
         default:
-            reader.typeError(key, node, expected: "a string or a list of strings")
+            reader.typeError(key, node, expected: .message(.text("check.expected.string-or-list")))
             return nil
         }
         return items.compactMap { item in
@@ -202,7 +204,7 @@ struct StepLoader {
             let list = Self.words(node)
             let known = ["down", "up", "degraded", "maintenance", "schedule"]
             if list == nil || list!.contains(where: { !known.contains($0) }) {
-                sink.error("\"event\" in when must be one of \(known.map { "\"\($0)\"" }.joined(separator: ", ")) (or a list of them)", at: node.location)
+                sink.error(.text("check.when.event", ["known": known.map { "\"\($0)\"" }.joined(separator: ", ")]), at: node.location)
             } else {
                 condition.events = list
             }
@@ -212,7 +214,7 @@ struct StepLoader {
             if let kinds, kinds.count == Self.words(node)?.count {
                 condition.channelKinds = kinds
             } else {
-                sink.error("\"channelKind\" in when must be \"mall\", \"own-site\" or \"social\" (or a list of them)", at: node.location)
+                sink.error(.text("check.when.channel-kind"), at: node.location)
             }
         }
         condition.sale = reader.bool("sale")
@@ -220,9 +222,7 @@ struct StepLoader {
             if let hours = StepCondition.parseHours(text) {
                 condition.hours = hours
             } else {
-                sink.error(
-                    "\"hours\": \"\(text)\" is not a time range; write local times like \"09:00-21:00\" (\"22:00-06:00\" wraps past midnight)",
-                    at: node.location)
+                sink.error(.text("check.when.hours", ["text": text]), at: node.location)
             }
         }
         return condition
@@ -246,7 +246,7 @@ struct StepLoader {
         defer { reader.finish() }
         let method = (reader.string("method") ?? "POST").uppercased()
         if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method), let methodNode = reader.value("method") {
-            sink.error("\"method\": unknown HTTP method \"\(method)\"; write GET, POST, PUT, PATCH or DELETE", at: methodNode.location)
+            sink.error(.text("check.request.method", ["method": method]), at: methodNode.location)
         }
         let urlNode = reader.required("url", hint: "url: \"https://…\"")
         let url = urlNode.flatMap { reader.expectString($0, key: "url") }.flatMap { text in
@@ -257,7 +257,7 @@ struct StepLoader {
             if let members = headerNode.members {
                 for member in members {
                     guard case .string(let text) = member.value.value else {
-                        sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
+                        sink.error(.text("check.header.string", ["header": member.key]), at: member.value.location)
                         continue
                     }
                     if let problem = HTTPHeader(member.key, text).injectionProblem {
@@ -316,7 +316,7 @@ extension StepLoader {
             let required = approvalReader.bool("required") ?? false
             let autoAfter = approvalReader.duration("autoAfter")
             if approvalReader.value("required") == nil {
-                sink.error("approval is missing \"required\"; write approval: { required: true, autoAfter: \"5m\" }", at: node.location)
+                sink.error(.text("check.approval.required"), at: node.location)
             }
             approvalReader.finish()
             approval = ApprovalRule(required: required, autoAfter: autoAfter)

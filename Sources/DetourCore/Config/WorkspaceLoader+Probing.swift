@@ -9,7 +9,7 @@ extension WorkspaceLoader {
             if case .string(let text) = node.value { patterns = [Located(text, at: node.location)] } else { patterns = reader.stringArray("bodyMatches") ?? [] }
             for (pattern, location) in patterns.map({ ($0.value, $0.location) }) {
                 if (try? NSRegularExpression(pattern: pattern)) == nil {
-                    sink.error("\"bodyMatches\": \"\(pattern)\" is not a regular expression; check brackets and escapes (write \\\\. for a dot)", at: location)
+                    sink.error(.text("check.probe.regex", ["pattern": pattern]), at: location)
                 } else {
                     expect.bodyMatches.append(pattern)
                     if PatternRisk.hasNestedQuantifier(pattern) {
@@ -27,7 +27,7 @@ extension WorkspaceLoader {
                     if member.key.isEmpty || member.key.hasPrefix("/") {
                         expect.json.append(JSONExpectation(pointer: member.key, value: member.value.plainValue))
                     } else {
-                        sink.error("\"json\": \"\(member.key)\" is not a JSON pointer; write it from the root like \"/\(member.key)\"", at: member.keyLocation)
+                        sink.error(.text("check.probe.json-pointer", ["pointer": member.key]), at: member.keyLocation)
                     }
                 }
             } else {
@@ -40,7 +40,7 @@ extension WorkspaceLoader {
                     if case .string(let text) = member.value.value {
                         expect.headers.append(HeaderExpectation(name: member.key, contains: text))
                     } else {
-                        sink.error("header \"\(member.key)\" must be a string the value contains, such as \"text/html\"", at: member.value.location)
+                        sink.error(.text("check.probe.header", ["header": member.key]), at: member.value.location)
                     }
                 }
             } else {
@@ -61,9 +61,7 @@ extension WorkspaceLoader {
     /// Reads a list of maintenance windows (`maintenance: [{ from, to, note }]`); `channels` only where allowed.
     func readMaintenance(_ node: JSONNode, allowChannels: Bool, timeZone: TimeZone, sink: DiagnosticSink) -> [MaintenanceWindow] {
         guard case .array(let items) = node.value else {
-            sink.error(
-                "\"maintenance\" must be a list [{ from: \"2026-12-02T01:00+09:00\", to: \"2026-12-02T06:00+09:00\" }], found \(node.kindName)",
-                at: node.location)
+            sink.error(.text("check.maintenance.list", values: ["found": node.kind]), at: node.location)
             return []
         }
         return items.enumerated().compactMap { index, item in
@@ -76,7 +74,7 @@ extension WorkspaceLoader {
             if allowChannels, let list = reader.stringArray("channels") { channels = .only(list.map(\.value)) }
             guard let from, let to else { return nil }
             guard from < to else {
-                sink.error("maintenance window \(index + 1) ends before it starts; \"to\" must be later than \"from\"", at: item.location)
+                sink.error(.text("check.maintenance.order", ["index": "\(index + 1)"]), at: item.location)
                 return nil
             }
             return MaintenanceWindow(from: from, to: to, note: note, channels: channels)
@@ -97,7 +95,7 @@ extension WorkspaceLoader {
                 if (url.hasPrefix("http://") || url.hasPrefix("https://")) && URL(string: url)?.host != nil {
                     settings.canary.append(url)
                 } else {
-                    sink.error("canary \"\(url)\" is not a web address; write a full URL such as \"https://www.google.com/generate_204\"", at: location)
+                    sink.error(.text("check.canary.url", ["url": url]), at: location)
                 }
             }
         }

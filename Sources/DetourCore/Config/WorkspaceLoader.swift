@@ -125,7 +125,7 @@ public struct WorkspaceLoader: Sendable {
                 "\(file) is \(ByteCount.text(bytes)); a workspace file may be at most 1 MB, so split it or remove what is not needed", at: start)
             return nil
         case .failure(.notRegular(let kind)):
-            sink.error("\(file) is \(kind), not a file; remove it or rename it so it does not end in .json5", at: start)
+            sink.error(.text("check.file.not-a-file", ["file": file, "kind": kind]), at: start)
             return nil
         case .failure:
             sink.error(.text("check.file.unreadable"), at: start)
@@ -170,7 +170,7 @@ public struct WorkspaceLoader: Sendable {
                     if case .string(let url) = member.value.value, url.hasPrefix("http://") || url.hasPrefix("https://") {
                         settings.providers[member.key] = url
                     } else {
-                        sink.error("provider \"\(member.key)\" needs a base URL string such as \"https://api.line.me\"", at: member.value.location)
+                        sink.error(.text("check.provider.base-url", ["provider": member.key]), at: member.value.location)
                     }
                 }
             } else {
@@ -245,7 +245,7 @@ public struct WorkspaceLoader: Sendable {
                     if let problem = HTTPHeader(member.key, value).injectionProblem { sink.error(problem, at: member.value.location) }
                     headers.append(HTTPHeader(member.key, value))
                 } else {
-                    sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
+                    sink.error(.text("check.header.string", ["header": member.key]), at: member.value.location)
                 }
             }
         }

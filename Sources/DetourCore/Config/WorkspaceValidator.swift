@@ -29,7 +29,7 @@ struct WorkspaceValidator {
                 where step.action.action.isPublicNotice && (step.action.action as? LineMessage)?.mode != .push {
                     // A broken file is the operator's business: customers must not hear about it.
                     sink.warning(
-                        "step \"\(step.id)\" of playbook \"\(playbook.id)\" tells customers (\(step.action.action.name)) about a broken workspace file; use slack.post, pagerduty.event or a line.push to staff instead",
+                        .text("check.invalid-playbook.public", ["step": step.id, "playbook": playbook.id, "action": step.action.action.name]),
                         at: step.location)
                 }
             }
@@ -97,7 +97,12 @@ struct WorkspaceValidator {
         }
         if let worst {
             sink.error(
-                "step \"\(step.id)\": the \(provider) text is \(worst.length) long with channel \"\(worst.channel)\" and sample data; the limit is \(limit.description); shorten it",
+                .text(
+                    "check.text.too-long",
+                    [
+                        "step": step.id, "provider": provider, "length": "\(worst.length)", "channel": worst.channel,
+                        "limit": limit.description,
+                    ]),
                 at: location)
         }
     }
@@ -137,7 +142,9 @@ struct WorkspaceValidator {
             expectField([path[0], path[2]], in: TemplateScope.channelFields, name: name, at: location)
             for channel in channels where channel.alternates.count <= index {
                 sink.error(
-                    "\"\(name)\" needs \(index + 1) alternate(s), but channel \"\(channel.id)\" lists \(channel.alternates.count); add alternates to channels/\(channel.id).json5 or use a lower number",
+                    .text(
+                        "check.template.alternates-count",
+                        ["name": name, "count": "\(index + 1)", "channel": channel.id, "listed": "\(channel.alternates.count)"]),
                     at: location)
             }
         case "settings":
@@ -145,9 +152,8 @@ struct WorkspaceValidator {
             for key in path.dropFirst() { value = value?[key] }
             if path.count < 2 || value == nil {
                 let known = workspace.settings.values.objectKeys.map { "settings.\($0)" }.joined(separator: ", ")
-                sink.error(
-                    "unknown template variable \"\(name)\"; define it under settings in detour.json5\(known.isEmpty ? "" : " (defined: \(known))")",
-                    at: location)
+                let defined = known.isEmpty ? "" : " (defined: \(known))"
+                sink.error(.text("check.template.settings", ["name": name, "defined": defined]), at: location)
             }
         case "steps":
             let ids = playbook.steps.map(\.id)
