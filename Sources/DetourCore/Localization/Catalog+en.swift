@@ -323,6 +323,40 @@ extension Catalog {
         "manual.plan.would-run": "would run:",
         "manual.steps-failed": "{steps}. Fix the cause, then send them again: detour retry {incident}",
         "manual.summary": "incident {incident}: {summary}",
+        // oncall.*
+        "oncall.credential.unavailable": "{reference} is not available here; set it where detour runs, or pages by that way fail",
+        "oncall.escalation.list":
+            "escalation \"{escalation}\" must be a list of levels [ { notify: \"primary\", via: [\"line\", \"slack\"], wait: \"10m\" }, … ]",
+        "oncall.escalation.object": "\"escalation\" must be an object { default: [ { notify: \"primary\", via: [\"line\"], wait: \"10m\" } ] }",
+        "oncall.escalation.unknown": "step \"{step}\" of playbook \"{playbook}\": unknown escalation \"{escalation}\"; {suggestion}oncall.json5 has {names}",
+        "oncall.level.notify": "{subject}: \"{notify}\" is neither a rotation nor a person; {suggestion}write one of {targets}",
+        "oncall.level.via": "{subject} is missing \"via\"; add via: [\"line\", \"slack\"] (line, slack, email, sms, phone, pagerduty)",
+        "oncall.level.wait": "{subject} needs \"wait\": how long to wait for an acknowledgement before the next level, such as wait: \"10m\"",
+        "oncall.level.way": "{subject}: unknown way \"{way}\"; {suggestion}write one of {allowed}",
+        "oncall.missing":
+            "step \"{step}\" of playbook \"{playbook}\" pages by escalation \"{escalation}\", but there is no oncall.json5; add one at the workspace root (see docs/workspace.md)",
+        "oncall.override.order": "override {index} ends before it starts; \"to\" must be after \"from\"",
+        "oncall.override.overlap":
+            "override {index} overlaps another override of rotation \"{rotation}\" ({person}, {from} to {to}); only one person can cover a rotation at a time, so shorten one of them",
+        "oncall.override.rotation": "override {index}: unknown rotation \"{rotation}\"; {suggestion}rotations: {rotations}",
+        "oncall.people.object": "\"people\" must be an object { tanaka: { name: \"田中\", line: \"U…\" }, … }, found {found}",
+        "oncall.person.add": "add them under people",
+        "oncall.person.email": "person \"{person}\": \"{email}\" is not a mail address; write email: \"tanaka@example.jp\"",
+        "oncall.person.list": "people: {people}",
+        "oncall.person.phone":
+            "person \"{person}\": phone \"{phone}\" is not in E.164; write the country code and number without spaces or dashes, such as \"+819012345678\"",
+        "oncall.person.unknown": "unknown person \"{person}\"; {suggestion}{list}",
+        "oncall.rotation.every": "rotation \"{rotation}\": every \"{text}\" is not a shift length; write whole days or weeks such as \"1d\", \"1w\" or \"2w\"",
+        "oncall.rotation.handoff":
+            "rotation \"{rotation}\": handoff \"{text}\" is not a time; write a weekday and a local time such as \"mon 10:00\", or \"09:00\" for a daily handoff",
+        "oncall.rotation.members": "rotation \"{rotation}\" has no members; list who takes shifts, such as members: [\"{person}\"]",
+        "oncall.rotation.start": "rotation \"{rotation}\": start \"{text}\" is not a date; write a local date such as \"2026-11-30\"",
+        "oncall.rotation.weekly":
+            "rotation \"{rotation}\": a handoff on a weekday needs shifts of whole weeks; write every: \"1w\", or a handoff without a weekday (\"10:00\")",
+        "oncall.rotations.object":
+            "\"rotations\" must be an object { primary: { members: [\"tanaka\"], handoff: \"mon 10:00\", every: \"1w\" } }, found {found}",
+        "oncall.time": "\"{key}\": \"{text}\" is not a time; write a local time such as \"2026-12-04T18:00\"",
+        "oncall.twilio.from": "send.twilio: from \"{from}\" is not in E.164; write your Twilio number such as \"+815012345678\"",
         // pages.*
         "pages.acknowledged": "acknowledged by {person} at {time}{mtta}",
         "pages.mtta": " (MTTA {duration})",
