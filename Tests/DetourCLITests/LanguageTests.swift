@@ -163,6 +163,19 @@ final class LanguageTests {
         #expect(english.stderr.contains("channels/yahoo.json5:1:7: error: expected ':' after key \"name\", found '：'; '：' is a full-width character"))
     }
 
+    @Test func theRunbookFollowsLangThenTheLocaleThenTheTimeZone() throws {
+        try workspace.write("detour.json5", #"{ timezone: "Europe/London" }"#)
+        let manual = { (arguments: [String], environment: [String: String]) throws -> String in
+            let result = try self.detour(["runbook", "--out", "manual"] + arguments, environment: environment)
+            #expect(result.status == 0, "\(result.output)")
+            return try String(contentsOfFile: self.workspace.root + "/manual/runbook.md", encoding: .utf8)
+        }
+        #expect(try manual([], [:]).hasPrefix("# Response manual"))
+        #expect(try manual([], ["LANG": "ja_JP.UTF-8"]).hasPrefix("# 障害対応マニュアル"))
+        #expect(try manual(["--lang", "ja"], [:]).contains("### 障害の兆候"))
+        #expect(try manual(["--lang", "en"], ["LANG": "ja_JP.UTF-8"]).hasPrefix("# Response manual"))
+    }
+
     @Test func helpSpeaksJapanese() throws {
         let overview = try detour(["--lang", "ja", "--help"])
         #expect(overview.status == 0)

@@ -26,7 +26,7 @@ struct RunbookCommand: Command {
             let runbook = Runbook(
                 // --lang, else a Japanese locale; otherwise the workspace's time zone decides.
                 workspace: session.workspace,
-                language: (context.languageOption ?? (context.l10n.language == .ja ? .ja : nil)).flatMap { Runbook.Language(rawValue: $0.rawValue) },
+                language: context.languageOption ?? (context.l10n.language == .ja ? .ja : nil),
                 now: try session.clock().now())
             let folder = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
