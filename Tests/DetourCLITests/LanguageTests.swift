@@ -143,7 +143,7 @@ final class LanguageTests {
         #expect(english.stderr.contains("channels/yahoo.json5:4:3: error: missing comma between members; add ',' at the end of line 3"), "\(english.stderr)")
         #expect(japanese.stderr.contains("channels/yahoo.json5:4:3: error: メンバーの間にカンマがありません。3 行目の末尾に ',' を追加してください"), "\(japanese.stderr)")
         #expect(english.stderr.contains(#"unknown key "timeuot" in probe 1 of channel "amazon"; did you mean "timeout"?"#))
-        #expect(japanese.stderr.contains(#"probe 1 of channel "amazon" に "timeuot" というキーはありません。"timeout" のことですか？"#), "\(japanese.stderr)")
+        #expect(japanese.stderr.contains(#"チャネル "amazon" のプローブ 1 に "timeuot" というキーはありません。"timeout" のことですか？"#), "\(japanese.stderr)")
         #expect(japanese.stderr.contains(#"error: "rakutan" というチャネルはありません。"rakuten" のことですか？"#), "\(japanese.stderr)")
         // Every line keeps its place: the same file:line:col, in the same order.
         let places = { (text: String) in text.split(separator: "\n").map { $0.prefix { $0 != " " } } }

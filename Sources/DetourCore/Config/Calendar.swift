@@ -82,7 +82,7 @@ extension WorkspaceCalendar {
     }
 
     private static func readSale(_ node: JSONNode, index: Int, timeZone: TimeZone, sink: DiagnosticSink) -> SaleEvent? {
-        guard let reader = NodeReader(node, subject: "sale \(index + 1) of calendar.sales", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.sale", ["index": "\(index + 1)"])), sink: sink) else { return nil }
         defer { reader.finish() }
         let name = reader.requiredString("name", hint: "name: \"楽天スーパーSALE\"")
         let from = readTime(reader, "from", timeZone: timeZone)

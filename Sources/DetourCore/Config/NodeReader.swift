@@ -6,23 +6,26 @@ final class NodeReader {
     let node: JSONNode
     /// What the object is, for messages: `channel`, `probe "cart"`, `step "line"`.
     let subject: String
+    /// The same, to show in the reader's language.
+    let subjectText: Message.Value
     let sink: DiagnosticSink
     private let members: [JSONNode.Member]
     private var known: [String] = []
 
     /// Nil (after reporting) when the node is not an object.
-    init?(_ node: JSONNode, subject: String, sink: DiagnosticSink) {
+    init?(_ node: JSONNode, subject: Message.Value, sink: DiagnosticSink) {
         guard case .object(let members) = node.value else {
-            sink.error(.text("check.object.expected", values: ["subject": .plain(subject), "found": node.kind]), at: node.location)
+            sink.error(.text("check.object.expected", values: ["subject": subject, "found": node.kind]), at: node.location)
             return nil
         }
         self.node = node
-        self.subject = subject
+        self.subject = subject.rendered(by: .english)
+        subjectText = subject
         self.sink = sink
         self.members = members
         var seen: Set<String> = []
         for member in members where !seen.insert(member.key).inserted {
-            sink.error(.text("check.key.duplicate", ["key": member.key, "subject": subject]), at: member.keyLocation)
+            sink.error(.text("check.key.duplicate", values: ["key": .plain(member.key), "subject": subject]), at: member.keyLocation)
         }
     }
 
@@ -35,7 +38,7 @@ final class NodeReader {
     /// The raw node of a required key; reports it when missing.
     func required(_ key: String, hint: String) -> JSONNode? {
         guard let node = value(key) else {
-            sink.error(.text("check.key.missing", ["subject": subject, "key": key, "hint": hint]), at: self.node.location)
+            sink.error(.text("check.key.missing", values: ["subject": subjectText, "key": .plain(key), "hint": .plain(hint)]), at: self.node.location)
             return nil
         }
         return node
@@ -120,10 +123,13 @@ final class NodeReader {
     func finish() {
         for member in members where !known.contains(member.key) {
             if let suggestion = closestMatch(to: member.key, in: known) {
-                sink.error(.text("check.key.unknown-suggest", ["key": member.key, "subject": subject, "suggestion": suggestion]), at: member.keyLocation)
+                sink.error(
+                    .text("check.key.unknown-suggest", values: ["key": .plain(member.key), "subject": subjectText, "suggestion": .plain(suggestion)]),
+                    at: member.keyLocation)
             } else {
                 let list = known.map { "\"\($0)\"" }.joined(separator: ", ")
-                sink.error(.text("check.key.unknown", ["key": member.key, "subject": subject, "list": list]), at: member.keyLocation)
+                sink.error(
+                    .text("check.key.unknown", values: ["key": .plain(member.key), "subject": subjectText, "list": .plain(list)]), at: member.keyLocation)
             }
         }
     }
@@ -146,7 +152,7 @@ final class NodeReader {
 
     func typeError(_ key: String, _ node: JSONNode, expected: Message.Value) {
         sink.error(
-            .text("check.type.wrong", values: ["key": .plain(key), "subject": .plain(subject), "expected": expected, "found": node.kind]), at: node.location)
+            .text("check.type.wrong", values: ["key": .plain(key), "subject": subjectText, "expected": expected, "found": node.kind]), at: node.location)
     }
 }
 

@@ -112,7 +112,9 @@ struct StepLoader {
     }
 
     private func readStep(_ node: JSONNode, index: Int, playbook: String) -> Step? {
-        guard let reader = NodeReader(node, subject: "step \(index + 1) of playbook \"\(playbook)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.step", ["index": "\(index + 1)", "playbook": playbook])), sink: sink) else {
+            return nil
+        }
         defer { reader.finish() }
         let id = reader.requiredString("id", hint: "id: \"promo\" (unique in the playbook)")
         let provider = reader.requiredString("do", hint: "do: \"http\"")
@@ -159,7 +161,7 @@ struct StepLoader {
                 if case .object(let overrides) = undoNode.value {
                     let base = (node.members ?? []).filter { !common.contains($0.key) && !overrides.map(\.key).contains($0.key) }
                     let merged = JSONNode(.object(base + overrides), at: undoNode.location)
-                    if let undoReader = NodeReader(merged, subject: "undo of step \"\(id ?? "")\"", sink: sink) {
+                    if let undoReader = NodeReader(merged, subject: .message(.text("check.subject.undo", ["step": id ?? ""])), sink: sink) {
                         undo = kind.read(ProviderFields(reader: undoReader, sink: sink, provider: kind.rawValue)).map(StepAction.provider)
                         undoReader.finish()
                     }

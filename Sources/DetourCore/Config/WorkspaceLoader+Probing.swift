@@ -65,7 +65,9 @@ extension WorkspaceLoader {
             return []
         }
         return items.enumerated().compactMap { index, item in
-            guard let reader = NodeReader(item, subject: "maintenance window \(index + 1)", sink: sink) else { return nil }
+            guard let reader = NodeReader(item, subject: .message(.text("check.subject.maintenance", ["index": "\(index + 1)"])), sink: sink) else {
+                return nil
+            }
             defer { reader.finish() }
             let from = readTime(reader, "from", timeZone: timeZone)
             let to = readTime(reader, "to", timeZone: timeZone)

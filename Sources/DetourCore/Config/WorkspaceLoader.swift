@@ -192,7 +192,7 @@ public struct WorkspaceLoader: Sendable {
     // MARK: - Channels
 
     private func readChannel(_ node: JSONNode, id: String, timeZone: TimeZone, sink: DiagnosticSink) -> Channel? {
-        guard let reader = NodeReader(node, subject: "channel \"\(id)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.channel", ["channel": id])), sink: sink) else { return nil }
         defer { reader.finish() }
         let name = reader.requiredString("name", hint: "name: \"楽天市場店\" (shown in notices)")
         let kind = reader.choice("kind", as: ChannelKind.self)
@@ -232,7 +232,9 @@ public struct WorkspaceLoader: Sendable {
     }
 
     private func readProbe(_ node: JSONNode, index: Int, channel: String, sink: DiagnosticSink) -> Probe? {
-        guard let reader = NodeReader(node, subject: "probe \(index + 1) of channel \"\(channel)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.probe", ["index": "\(index + 1)", "channel": channel])), sink: sink) else {
+            return nil
+        }
         defer { reader.finish() }
         let name = reader.string("name") ?? "probe \(index + 1)"
         let url = reader.requiredString("url", hint: "url: \"https://…\" (the page to check)")
@@ -252,7 +254,9 @@ public struct WorkspaceLoader: Sendable {
         let timeout = reader.duration("timeout") ?? .seconds(10)
         let critical = reader.bool("critical") ?? true
         var expect = Expectation(status: .range(2), bodyContains: [], bodyNotContains: [], maxLatency: nil)
-        if let expectNode = reader.value("expect"), let expectReader = NodeReader(expectNode, subject: "expect of probe \"\(name)\"", sink: sink) {
+        if let expectNode = reader.value("expect"),
+            let expectReader = NodeReader(expectNode, subject: .message(.text("check.subject.expect", ["probe": name])), sink: sink)
+        {
             if let status = expectReader.value("status") { expect.status = readStatus(status, sink: sink) ?? expect.status }
             expect.bodyContains = readTexts(expectReader, "bodyContains")
             expect.bodyNotContains = readTexts(expectReader, "bodyNotContains")
@@ -319,7 +323,7 @@ public struct WorkspaceLoader: Sendable {
     // MARK: - Playbooks
 
     private func readPlaybook(_ node: JSONNode, id: String, sink: DiagnosticSink) -> Playbook? {
-        guard let reader = NodeReader(node, subject: "playbook \"\(id)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.playbook", ["playbook": id])), sink: sink) else { return nil }
         defer { reader.finish() }
         let description = reader.string("description") ?? ""
         var event: PlaybookEvent?

@@ -39,14 +39,19 @@ public struct Message: Sendable, Equatable {
 
     /// The message in a localizer's language, its nested messages too.
     public func rendered(by l10n: Localizer) -> String {
-        let pairs = arguments.map { argument -> (String, String) in
-            switch argument.value {
-            case .plain(let text): (argument.name, text)
-            case .message(let message): (argument.name, message.rendered(by: l10n))
-            }
-        }
+        let pairs = arguments.map { ($0.name, $0.value.rendered(by: l10n)) }
         let template = Catalog.table(for: l10n.language)[key] ?? Catalog.table(for: .en)[key] ?? key
         return Localizer.fill(template, pairs)
+    }
+}
+
+extension Message.Value {
+    /// The value in a localizer's language.
+    public func rendered(by l10n: Localizer) -> String {
+        switch self {
+        case .plain(let text): text
+        case .message(let message): message.rendered(by: l10n)
+        }
     }
 }
 

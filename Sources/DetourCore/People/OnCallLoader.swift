@@ -11,7 +11,7 @@ struct OnCallLoader {
 
     /// The schedule, as far as it can be read; problems go to the sink.
     func read(_ node: JSONNode) -> OnCallSchedule? {
-        guard let reader = NodeReader(node, subject: Self.file, sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .plain(Self.file), sink: sink) else { return nil }
         defer { reader.finish() }
         let people = readPeople(reader.value("people"))
         let known = people.map(\.id)
@@ -32,7 +32,9 @@ struct OnCallLoader {
             return []
         }
         return members.compactMap { member in
-            guard let reader = NodeReader(member.value, subject: "person \"\(member.key)\"", sink: sink) else { return nil }
+            guard let reader = NodeReader(member.value, subject: .message(.text("check.subject.person", ["person": member.key])), sink: sink) else {
+                return nil
+            }
             defer { reader.finish() }
             var person = Person(id: member.key, name: reader.string("name") ?? member.key)
             person.line = reader.string("line")
@@ -69,7 +71,9 @@ struct OnCallLoader {
             return []
         }
         return members.compactMap { member in
-            guard let reader = NodeReader(member.value, subject: "rotation \"\(member.key)\"", sink: sink) else { return nil }
+            guard let reader = NodeReader(member.value, subject: .message(.text("check.subject.rotation", ["rotation": member.key])), sink: sink) else {
+                return nil
+            }
             defer { reader.finish() }
             let list = reader.stringArray("members") ?? []
             if list.isEmpty {
@@ -142,7 +146,7 @@ struct OnCallLoader {
     private func readOverrides(_ nodes: [JSONNode], people: [String], rotations: [String]) -> [OnCallOverride] {
         var result: [(OnCallOverride, SourceLocation)] = []
         for (index, node) in nodes.enumerated() {
-            guard let reader = NodeReader(node, subject: "override \(index + 1)", sink: sink) else { continue }
+            guard let reader = NodeReader(node, subject: .message(.text("check.subject.override", ["index": "\(index + 1)"])), sink: sink) else { continue }
             defer { reader.finish() }
             let rotation = reader.requiredString("rotation", hint: "rotation: \"\(rotations.first ?? "primary")\"")
             let person = reader.requiredString("person", hint: "person: \"\(people.first ?? "tanaka")\"")
@@ -258,7 +262,7 @@ struct OnCallLoader {
         _ node: JSONNode, policy: String, index: Int, last: Bool, people: [Person], rotations: [Rotation], transports: PageTransports
     ) -> EscalationLevel? {
         let subject = "level \(index + 1) of escalation \"\(policy)\""
-        guard let reader = NodeReader(node, subject: subject, sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .plain(subject), sink: sink) else { return nil }
         defer { reader.finish() }
         let targets = rotations.map(\.id) + people.map(\.id)
         let notify = reader.requiredString("notify", hint: "notify: \"\(rotations.first?.id ?? "primary")\" (a rotation or a person)")
