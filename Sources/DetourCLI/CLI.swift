@@ -41,7 +41,7 @@ public enum CLI {
             l10n = Localizer(try language(of: argv, environment: environment))
             arguments = try movingLeadingGlobalOptions(argv)
         } catch {
-            console.err("error: \(error.description)")
+            console.err("error: \(error.description(in: Localizer(Language.of(environment: environment))))")
             return .usage
         }
         guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
@@ -61,8 +61,11 @@ public enum CLI {
             return .ok
         }
         guard let entry = commands.first(where: { $0.name == name }) else {
-            let suggestion = closestMatch(to: name, in: commands.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""
-            console.err("error: unknown command '\(name)'.\(suggestion) Run 'detour --help' for the list.")
+            if let suggestion = closestMatch(to: name, in: commands.map(\.name)) {
+                console.err("error: " + l10n.text("usage.command.unknown-suggest", ["command": name, "suggestion": suggestion]))
+            } else {
+                console.err("error: " + l10n.text("usage.command.unknown", ["command": name]))
+            }
             return .usage
         }
         return await entry.run(Array(arguments.dropFirst()), environment, console, l10n)
@@ -81,7 +84,7 @@ public enum CLI {
             if argument.hasPrefix("--lang=") {
                 text = String(argument.dropFirst("--lang=".count))
             } else if argument == "--lang" {
-                guard index < arguments.count else { throw UsageError(description: "'--lang' needs a value: --lang en or --lang ja") }
+                guard index < arguments.count else { throw UsageError(.text("usage.lang", ["text": ""])) }
                 text = arguments[index]
                 index += 1
             } else {
@@ -146,15 +149,15 @@ public enum CLI {
             made.commandLine = (["detour", type.name] + parsed.positionals).joined(separator: " ")
             context = made
         } catch {
-            console.err("error: \(error.description)")
-            console.err("usage: see 'detour \(type.name) --help'")
+            console.err("error: \(error.description(in: l10n))")
+            console.err(l10n.text("usage.see-help", ["command": type.name]))
             return .usage
         }
         do {
             return context.outcome.adjust(try await command.run(context))
         } catch let error as UsageError {
             // Well-formed, but naming something the workspace lacks (a channel, a time that does not exist there).
-            console.err("error: \(error.description)")
+            console.err("error: \(error.description(in: l10n))")
             return .usage
         } catch {
             console.err("error: \(error.message)")

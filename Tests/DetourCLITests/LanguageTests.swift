@@ -190,6 +190,17 @@ final class LanguageTests {
         #expect(english.stdout.contains("the language of messages: en or ja"))
     }
 
+    @Test func commandLineMistakesAreExplainedInJapanese() throws {
+        let ja = ["LANG": "ja_JP.UTF-8"]
+        let option = try detour(["report", "--cvs"], environment: ja)
+        #expect(option.status == 64)
+        #expect(option.stderr.contains("error: '--cvs' というオプションはありません。'--csv' のことですか？"), "\(option.stderr)")
+        #expect(option.stderr.contains("使い方: 'detour report --help' を参照してください"))
+        let command = try detour(["tik"], environment: ja)
+        #expect(command.status == 64)
+        #expect(command.stderr.contains("'tik' というコマンドはありません。'tick' のことですか？"), "\(command.stderr)")
+    }
+
     @Test func anUnknownLanguageSaysWhatToWrite() throws {
         for arguments in [["status", "--lang", "fr"], ["--lang=japanese", "status"], ["status", "--lang"]] {
             let result = try detour(arguments)

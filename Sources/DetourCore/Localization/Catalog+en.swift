@@ -513,6 +513,17 @@ extension Catalog {
         "timeline.up": "UP: recovery confirmed",
         "timeline.workspace-invalid": "WORKSPACE INVALID: {errors} in {files}; running on the last good copy",
         "timeline.workspace-valid": "workspace valid again",
+        // usage.*
+        "usage.argument.missing": "missing {argument}: {help}",
+        "usage.argument.unexpected": "unexpected argument '{argument}'",
+        "usage.command.unknown": "unknown command '{command}'. Run 'detour --help' for the list.",
+        "usage.command.unknown-suggest": "unknown command '{command}'. Did you mean '{suggestion}'? Run 'detour --help' for the list.",
+        "usage.lang": "--lang \"{text}\" is not a language Detour speaks; write --lang en or --lang ja",
+        "usage.option.needs-value": "'{option}' needs a value: {option} {value}",
+        "usage.option.no-value": "'{option}' takes no value",
+        "usage.option.unknown": "unknown option '{option}'",
+        "usage.option.unknown-suggest": "unknown option '{option}'; did you mean '{suggestion}'?",
+        "usage.see-help": "usage: see 'detour {command} --help'",
         // words.*
         "words.incident.mitigated": "mitigated",
         "words.incident.open": "open",

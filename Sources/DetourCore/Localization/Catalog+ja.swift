@@ -493,6 +493,17 @@ extension Catalog {
         "timeline.up": "復旧: 復旧を確認しました",
         "timeline.workspace-invalid": "ワークスペース無効: {files} に{errors}。最後に正常だったコピーで動いています",
         "timeline.workspace-valid": "ワークスペースが正常に戻りました",
+        // usage.*
+        "usage.argument.missing": "{argument} がありません: {help}",
+        "usage.argument.unexpected": "余分な引数 '{argument}' があります",
+        "usage.command.unknown": "'{command}' というコマンドはありません。一覧は 'detour --help' で確認してください。",
+        "usage.command.unknown-suggest": "'{command}' というコマンドはありません。'{suggestion}' のことですか？ 一覧は 'detour --help' で確認してください。",
+        "usage.lang": "--lang \"{text}\" は Detour が話せる言語ではありません。--lang en か --lang ja と書いてください",
+        "usage.option.needs-value": "'{option}' には値が必要です: {option} {value}",
+        "usage.option.no-value": "'{option}' に値は付けられません",
+        "usage.option.unknown": "'{option}' というオプションはありません",
+        "usage.option.unknown-suggest": "'{option}' というオプションはありません。'{suggestion}' のことですか？",
+        "usage.see-help": "使い方: 'detour {command} --help' を参照してください",
         // words.*
         "words.incident.mitigated": "切り替え済み",
         "words.incident.open": "対応中",
