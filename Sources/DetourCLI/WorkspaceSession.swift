@@ -53,9 +53,10 @@ struct WorkspaceSession {
             }
             return WorkspaceSession(context: context, workspace: workspace, stateDirectory: stateDirectory, fallback: nil)
         }
-        let summary = "\(errors.count) error\(errors.count == 1 ? "" : "s") in workspace \(context.workspaceRoot)"
+        let l10n = context.l10n
+        let count = errors.count == 1 ? l10n.text("check.count.error") : l10n.text("check.count.errors", ["count": "\(errors.count)"])
         guard lastGood else {
-            context.console.err("\(summary); fix them and run 'detour check'")
+            context.console.err(l10n.text("session.invalid", ["errors": count, "workspace": context.workspaceRoot]))
             return nil
         }
         // The state folder may be named in the broken detour.json5: try what could be read, then the default.
@@ -71,11 +72,11 @@ struct WorkspaceSession {
             let fallback = Fallback(
                 takenAt: manifest.takenAt, errors: errors,
                 record: WorkspaceInvalid(errors: errors.count, files: files, fingerprint: fingerprint, lastGoodAt: manifest.takenAt))
-            context.console.err("\(fallback.summary(in: workspace.settings.timeZone)) (the last good copy); fix them and run 'detour check'")
+            context.console.err(l10n.text("session.last-good", ["summary": fallback.summary(in: workspace.settings.timeZone, l10n: l10n)]))
             context.outcome.ranOnLastGoodWorkspace()
             return WorkspaceSession(context: context, workspace: workspace, stateDirectory: stateDirectory, fallback: fallback)
         }
-        context.console.err("\(summary), and no last good copy to run on; fix them and run 'detour check'")
+        context.console.err(l10n.text("session.no-last-good", ["errors": count, "workspace": context.workspaceRoot]))
         return nil
     }
 

@@ -441,6 +441,10 @@ extension Catalog {
         "runbook.undo.provider": "reverted with {provider}",
         "runbook.undo.ticket": "comments the summary (duration, money at risk, what was done) and closes it",
         "runbook.within": "within {duration}",
+        // session.*
+        "session.invalid": "{errors} in workspace {workspace}; fix them and run 'detour check'",
+        "session.last-good": "{summary} (the last good copy); fix them and run 'detour check'",
+        "session.no-last-good": "{errors} in workspace {workspace}, and no last good copy to run on; fix them and run 'detour check'",
         // show.*
         "show.failover-incomplete": ", failover not complete",
         "show.failover-took": ", failover took {elapsed}",

@@ -421,6 +421,10 @@ extension Catalog {
         "runbook.undo.provider": "{provider} で元に戻す",
         "runbook.undo.ticket": "要約（停止時間・影響売上・対応）を書き込んで完了にする",
         "runbook.within": "{duration}以内",
+        // session.*
+        "session.invalid": "ワークスペース {workspace} に{errors}。直してから 'detour check' を実行してください",
+        "session.last-good": "{summary}（最後に正常だったコピー）。直してから 'detour check' を実行してください",
+        "session.no-last-good": "ワークスペース {workspace} に{errors}。動かせる正常なコピーもありません。直してから 'detour check' を実行してください",
         // show.*
         "show.failover-incomplete": "、切り替えは未完了",
         "show.failover-took": "、切り替えまで {elapsed}",
