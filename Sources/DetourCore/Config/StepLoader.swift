@@ -136,7 +136,7 @@ struct StepLoader {
             case .string(let name) where !name.trimmingCharacters(in: .whitespaces).isEmpty: holds = .named(name)
             case .bool(false): holds = .none
             default:
-                reader.typeError("holds", holdsNode, expected: "a name shared by the steps that hold one effect (holds: \"promo:own-site\"), or false")
+                reader.typeError("holds", holdsNode, expected: .message(.text("check.expected.holds")))
             }
         }
         let when = reader.value("when").flatMap(readCondition)
@@ -166,7 +166,7 @@ struct StepLoader {
                         undoReader.finish()
                     }
                 } else {
-                    reader.typeError("undo", undoNode, expected: "an object with the fields that differ, such as undo: { action: \"deactivate\" }")
+                    reader.typeError("undo", undoNode, expected: .message(.text("check.expected.undo")))
                 }
             }
         case nil:
@@ -270,15 +270,14 @@ struct StepLoader {
                     } else if let parsed = Self.template(text, at: member.value.location, sink: sink) {
                         if let free = parsed.variables.first(where: { $0.path == ["incident", "reason"] }) {
                             sink.warning(
-                                "header \"\(member.key)\" puts {{incident.reason}} in a header: it is free text (a page title, an operator's words), "
-                                    + "and a line break in it fails the step; put it in the json body instead",
+                                .text("check.header.reason", ["header": member.key]),
                                 at: member.value.location.shifted(by: free.offset + 1))
                         }
                         headers.append(HeaderTemplate(name: member.key, value: .template(parsed), location: member.value.location))
                     }
                 }
             } else {
-                reader.typeError("headers", headerNode, expected: "an object { Authorization: \"Bearer {{env.TOKEN}}\" }")
+                reader.typeError("headers", headerNode, expected: .message(.text("check.expected.headers")))
             }
         }
         let json = reader.value("json").map { Self.templateValue($0, sink: sink) }

@@ -14,8 +14,7 @@ extension WorkspaceLoader {
                     expect.bodyMatches.append(pattern)
                     if PatternRisk.hasNestedQuantifier(pattern) {
                         sink.warning(
-                            "\"bodyMatches\": \"\(pattern)\" repeats a group that itself repeats, like (x+)+; on a long page it can run "
-                                + "for minutes and the probe fails at its timeout; repeat once instead, such as [\\\\d,]+ for (\\\\d+,?)+",
+                            .text("check.probe.regex-risk", ["pattern": pattern]),
                             at: location)
                     }
                 }
@@ -31,7 +30,7 @@ extension WorkspaceLoader {
                     }
                 }
             } else {
-                reader.typeError("json", node, expected: "an object of JSON pointers and values { \"/stock/available\": true }")
+                reader.typeError("json", node, expected: .message(.text("check.expected.json")))
             }
         }
         if let node = reader.value("header") {
@@ -44,7 +43,7 @@ extension WorkspaceLoader {
                     }
                 }
             } else {
-                reader.typeError("header", node, expected: "an object of header names and texts { \"Content-Type\": \"text/html\" }")
+                reader.typeError("header", node, expected: .message(.text("check.expected.header")))
             }
         }
         expect.certValidFor = reader.duration("certValidFor")

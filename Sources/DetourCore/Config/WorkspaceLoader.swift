@@ -121,8 +121,7 @@ public struct WorkspaceLoader: Sendable {
         case .success(let bytes): data = bytes
         case .failure(.missing) where optional: return nil
         case .failure(.tooLarge(let bytes, _)):
-            sink.error(
-                "\(file) is \(ByteCount.text(bytes)); a workspace file may be at most 1 MB, so split it or remove what is not needed", at: start)
+            sink.error(.text("check.file.too-large", ["file": file, "size": ByteCount.text(bytes)]), at: start)
             return nil
         case .failure(.notRegular(let kind)):
             sink.error(.text("check.file.not-a-file", ["file": file, "kind": kind]), at: start)
@@ -159,7 +158,7 @@ public struct WorkspaceLoader: Sendable {
         if let dir = reader.string("stateDir") { settings.stateDir = dir }
         if let values = reader.value("settings") {
             if values.members == nil {
-                reader.typeError("settings", values, expected: "an object of named values { shopAPI: \"https://…\" }")
+                reader.typeError("settings", values, expected: .message(.text("check.expected.settings")))
             } else {
                 settings.values = values.plainValue
             }
@@ -174,7 +173,7 @@ public struct WorkspaceLoader: Sendable {
                     }
                 }
             } else {
-                reader.typeError("providers", providers, expected: "an object of base URLs { line: \"https://…\" }")
+                reader.typeError("providers", providers, expected: .message(.text("check.expected.providers")))
             }
         }
         readProbeSettings(reader, into: &settings, sink: sink)
@@ -278,7 +277,6 @@ public struct WorkspaceLoader: Sendable {
     }
 
     private func readStatus(_ node: JSONNode, sink: DiagnosticSink) -> StatusRule? {
-        let advice = "write a code (200), a list ([200, 302]) or a class (\"2xx\")"
         switch node.value {
         case .number(let number) where (100...599).contains(number) && number == number.rounded():
             return .codes([Int(number)])
@@ -292,7 +290,7 @@ public struct WorkspaceLoader: Sendable {
             if codes.count == items.count, !codes.isEmpty { return .codes(codes) }
         default: break
         }
-        sink.error("\"status\": \(node.kindName) is not a status; \(advice)", at: node.location)
+        sink.error(.text("check.status.invalid", values: ["found": node.kind]), at: node.location)
         return nil
     }
 

@@ -23,7 +23,7 @@ public struct ChannelContact: Sendable, Equatable {
             let contact = ChannelContact(
                 name: name, phone: reader.string("phone"), email: reader.string("email"), url: reader.string("url"), note: reader.string("note"))
             if contact.phone == nil, contact.email == nil, contact.url == nil {
-                sink.error("contact \"\(name)\" of channel \"\(channel)\" has no way to reach it; add phone, email or url", at: node.location)
+                sink.error(.text("check.contact.unreachable", ["name": name, "channel": channel]), at: node.location)
             }
             return contact
         }

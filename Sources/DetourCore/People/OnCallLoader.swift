@@ -332,7 +332,7 @@ struct OnCallLoader {
         for (reference, location) in schedule?.transports.credentials ?? [] {
             if let value = resolver.peek(reference), value.count < Redactor.minimumLength {
                 sink.error(
-                    "the credential in \(reference) is only \(value.count) characters long; one shorter than \(Redactor.minimumLength) cannot be masked safely; set \(reference) to the real token",
+                    .text("oncall.credential.short", ["reference": "\(reference)", "length": "\(value.count)", "minimum": "\(Redactor.minimumLength)"]),
                     at: location)
             } else if !resolver.isAvailable(reference) {
                 sink.warning(.text("oncall.credential.unavailable", ["reference": "\(reference)"]), at: location)
