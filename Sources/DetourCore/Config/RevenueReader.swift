@@ -45,7 +45,7 @@ extension Revenue {
                 }
                 revenue.byWeekday = factors
             } else {
-                reader.typeError("byWeekday", weekdays, expected: "an object of factors { sat: 1.4, sun: 1.6 } (1 = perHour)")
+                reader.typeError("byWeekday", weekdays, expected: .message(.text("check.expected.by-weekday")))
             }
         }
         if let rates = reader.value("recapture") {
@@ -65,7 +65,7 @@ extension Revenue {
                     revenue.recapture[member.key] = value
                 }
             } else {
-                reader.typeError("recapture", rates, expected: "an object of shares by alternate { \"own-site\": 0.3 }")
+                reader.typeError("recapture", rates, expected: .message(.text("check.expected.recapture")))
             }
         }
         return perHour == nil ? nil : revenue

@@ -297,7 +297,12 @@ struct OnCallLoader {
             for id in reached {
                 guard let person = people.first(where: { $0.id == id }), person.address(for: way) == nil else { continue }
                 sink.error(
-                    "\(subject): \(person.name) (\(person.id)) has no \(way == .phone || way == .sms ? "phone" : way.rawValue) to page by \(way.rawValue); add it under people.\(person.id)",
+                    .text(
+                        "oncall.level.no-address",
+                        [
+                            "subject": subject, "name": person.name, "person": person.id,
+                            "field": way == .phone || way == .sms ? "phone" : way.rawValue, "way": way.rawValue,
+                        ]),
                     at: location)
             }
         }
