@@ -160,7 +160,7 @@ public enum CLI {
             console.err("error: \(error.description(in: l10n))")
             return .usage
         } catch {
-            console.err("error: \(error.message)")
+            console.err("error: \(error.message(in: l10n))")
             return .failure
         }
     }

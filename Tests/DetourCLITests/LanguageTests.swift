@@ -87,6 +87,10 @@ final class LanguageTests {
         #expect(show.contains("ステップ（実行順）:\n  mall-down/banner: 成功 200"), "\(show)")
         let log = try detour(["log"], environment: ja).stdout
         #expect(log.contains("channel.released  rakuten（sato）"), "\(log)")
+        let again = try detour(["release", "rakuten"], environment: ja)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("error: チャネル \"rakuten\" は保留されていません。解除するものはありません"), "\(again.stderr)")
+        #expect(try detour(["release", "rakuten"]).stderr.contains("error: channel \"rakuten\" is not held; nothing to release"))
         let unknown = try detour(["show", "nothing-1"], environment: ja)
         #expect(unknown.stderr.contains("障害 \"nothing-1\" はありません。最近の障害: rakuten-20261202-010030"), "\(unknown.stderr)")
     }
