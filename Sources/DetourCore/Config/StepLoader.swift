@@ -47,7 +47,7 @@ final class ProviderFields {
             sink.error(.text("check.credential.literal", ["key": key, "provider": provider]), at: node.location)
             return nil
         }
-        if let problem = reference.formProblem {
+        if let problem = reference.formProblemText {
             sink.error(problem, at: node.location)
             return nil
         }
@@ -100,6 +100,13 @@ final class ProviderFields {
     /// Reports a problem at a key (or the step).
     func error(_ message: String, key: String? = nil) {
         sink.error("\(provider): \(message)", at: key.flatMap { reader.value($0)?.location } ?? location)
+    }
+
+    /// Reports a problem at a key (or the step), shown in the reader's language.
+    func error(_ message: Message, key: String? = nil) {
+        sink.error(
+            .text("check.provider.problem", values: ["provider": .plain(provider), "problem": .message(message)]),
+            at: key.flatMap { reader.value($0)?.location } ?? location)
     }
 }
 
@@ -265,7 +272,7 @@ struct StepLoader {
                     if let problem = HTTPHeader(member.key, text).injectionProblem {
                         sink.error(problem, at: member.value.location)
                     } else if let reference = CredentialReference.parse(text) {
-                        if let problem = reference.formProblem { sink.error(problem, at: member.value.location) }
+                        if let problem = reference.formProblemText { sink.error(problem, at: member.value.location) }
                         headers.append(HeaderTemplate(name: member.key, value: .credential(reference), location: member.value.location))
                     } else if let parsed = Self.template(text, at: member.value.location, sink: sink) {
                         if let free = parsed.variables.first(where: { $0.path == ["incident", "reason"] }) {

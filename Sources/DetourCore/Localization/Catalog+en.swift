@@ -26,8 +26,11 @@ extension Catalog {
         "check.count.errors": "{count} errors",
         "check.count.warning": "1 warning",
         "check.count.warnings": "{count} warnings",
+        "check.credential.env-name":
+            "\"env:{name}\" is not a valid variable name; write env:NAME with letters, digits and _ (for example env:LINE_CHANNEL_TOKEN)",
         "check.credential.file":
             "step \"{step}\" of playbook \"{playbook}\": {reference} {problem}; a file: credential must be a regular file of at most 64 KB that holds the secret",
+        "check.credential.file-path": "\"file:\" needs a path; write file:/etc/detour/line-token",
         "check.credential.literal":
             "\"{key}\" of {provider} must be a reference, never the secret itself; write {key}: \"env:NAME\" or \"file:/path/to/secret\"",
         "check.credential.short":
@@ -138,6 +141,7 @@ extension Catalog {
         "check.probes.empty": "\"probes\" is empty; add at least one probe { name: \"item page\", url: \"https://…\" }",
         "check.probes.missing": "channel \"{channel}\" is missing \"probes\"; add probes: [{ name: \"item page\", url: \"https://…\" }]",
         "check.provider.base-url": "provider \"{provider}\" needs a base URL string such as \"https://api.line.me\"",
+        "check.provider.problem": "{provider}: {problem}",
         "check.request.method": "\"method\": unknown HTTP method \"{method}\"; write GET, POST, PUT, PATCH or DELETE",
         "check.revenue.by-hour": "\"byHour\" needs 24 factors, one per hour from 0:00, found {count}; write byHour: [0.2, 0.1, …, 1.5] (1 = perHour)",
         "check.revenue.factor-large": "\"{key}\" is {value}; a factor must be at most 1,000 (1 = perHour)",
@@ -387,6 +391,7 @@ extension Catalog {
         "oncall.rotations.object":
             "\"rotations\" must be an object { primary: { members: [\"tanaka\"], handoff: \"mon 10:00\", every: \"1w\" } }, found {found}",
         "oncall.time": "\"{key}\": \"{text}\" is not a time; write a local time such as \"2026-12-04T18:00\"",
+        "oncall.transport.missing": "paging by {way} needs send: {send}",
         "oncall.twilio.from": "send.twilio: from \"{from}\" is not in E.164; write your Twilio number such as \"+815012345678\"",
         // operator.*
         "operator.approve.not-waiting": "incident {incident} is not waiting for approval ({status}); see detour status",
@@ -412,6 +417,16 @@ extension Catalog {
         "pages.not-acknowledged": "paged {people}; not acknowledged",
         "pages.not-acknowledged-ack": "paged {people}; not acknowledged; run 'detour ack {incident}' to take it",
         "pages.paged-person": "{name} ({target}, level {level}, {time})",
+        // provider.*
+        "provider.backlog.issue-type": "backlog.issue needs issueTypeId: 67890 (the issue type's id, a number)",
+        "provider.backlog.project": "backlog.issue needs projectId: 12345 (the project's id, a number)",
+        "provider.github.repository": "repository must be owner/repo, such as \"matcha-do/ops\"",
+        "provider.line.to": "multicast needs to: [\"U…\", …] (1 to 500 user ids)",
+        "provider.line.too-many": "multicast sends to at most 500 users per request; split the list",
+        "provider.sendgrid.to": "sendgrid.send needs to: [\"customer@example.jp\", …] (1 to 1,000 addresses)",
+        "provider.sendgrid.too-many": "SendGrid takes at most 1,000 recipients per request; split the list",
+        "provider.servicenow.level": "{key} is 1 (high), 2 (medium) or 3 (low)",
+        "provider.shopify.discount-id": "discountId must be a global id such as \"gid://shopify/DiscountAutomaticNode/123\"",
         // release.*
         "release.done": "{channel} released",
         // report.*

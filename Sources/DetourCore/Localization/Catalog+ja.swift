@@ -25,7 +25,9 @@ extension Catalog {
         "check.count.errors": "エラー {count} 件",
         "check.count.warning": "警告 1 件",
         "check.count.warnings": "警告 {count} 件",
+        "check.credential.env-name": "\"env:{name}\" は変数名として使えません。env:NAME の形で、英字・数字・_ で書いてください（例: env:LINE_CHANNEL_TOKEN）",
         "check.credential.file": "プレイブック \"{playbook}\" のステップ \"{step}\": {reference} {problem}。file: の認証情報は、秘密の値を入れた 64 KB 以下の通常ファイルにしてください",
+        "check.credential.file-path": "\"file:\" にはパスが必要です。file:/etc/detour/line-token のように書いてください",
         "check.credential.literal": "{provider} の \"{key}\" には秘密の値そのものではなく参照を書いてください: {key}: \"env:NAME\" か \"file:/path/to/secret\"",
         "check.credential.short": "{reference} の認証情報は {length} しかありません。{minimum} 文字未満だと出力やジャーナルで安全に伏せられません。{reference} には本物のトークンかキーを設定してください",
         "check.credential.unavailable": "プレイブック \"{playbook}\" のステップ \"{step}\": {reference} がこの環境にありません。detour を動かす環境で設定してください",
@@ -131,6 +133,7 @@ extension Catalog {
         "check.probes.empty": "\"probes\" が空です。プローブ { name: \"item page\", url: \"https://…\" } を1つ以上追加してください",
         "check.probes.missing": "チャネル \"{channel}\" に \"probes\" がありません。probes: [{ name: \"item page\", url: \"https://…\" }] を追加してください",
         "check.provider.base-url": "プロバイダー \"{provider}\" には \"https://api.line.me\" のようなベース URL の文字列が必要です",
+        "check.provider.problem": "{provider}: {problem}",
         "check.request.method": "\"method\": \"{method}\" という HTTP メソッドはありません。GET、POST、PUT、PATCH、DELETE のいずれかを書いてください",
         "check.revenue.by-hour": "\"byHour\" には 0:00 から1時間ごとに24個の係数が必要ですが、{count} 個です。byHour: [0.2, 0.1, …, 1.5] のように書いてください（1 = perHour）",
         "check.revenue.factor-large": "\"{key}\" が {value} です。係数は 1,000 以下にしてください（1 = perHour）",
@@ -365,6 +368,7 @@ extension Catalog {
         "oncall.rotation.weekly": "ローテーション \"{rotation}\": 曜日を指定した交代には週単位の当番が必要です。every: \"1w\" と書くか、曜日なしの交代時刻（\"10:00\"）にしてください",
         "oncall.rotations.object": "\"rotations\" はオブジェクト { primary: { members: [\"tanaka\"], handoff: \"mon 10:00\", every: \"1w\" } } で書いてください。今は{found}です",
         "oncall.time": "\"{key}\": \"{text}\" は時刻として読めません。\"2026-12-04T18:00\" のように現地時刻で書いてください",
+        "oncall.transport.missing": "{way} で呼び出すには send: {send} が必要です",
         "oncall.twilio.from": "send.twilio: from \"{from}\" が E.164 形式ではありません。\"+815012345678\" のように Twilio の番号を書いてください",
         // operator.*
         "operator.approve.not-waiting": "障害 {incident} は承認待ちではありません（{status}）。detour status を確認してください",
@@ -390,6 +394,16 @@ extension Catalog {
         "pages.not-acknowledged": "呼び出し済み: {people}。応答なし",
         "pages.not-acknowledged-ack": "呼び出し済み: {people}。応答なし。引き受けるには 'detour ack {incident}' を実行してください",
         "pages.paged-person": "{name}（{target}、段階 {level}、{time}）",
+        // provider.*
+        "provider.backlog.issue-type": "backlog.issue には issueTypeId: 67890（課題の種別の ID、数値）が必要です",
+        "provider.backlog.project": "backlog.issue には projectId: 12345（プロジェクトの ID、数値）が必要です",
+        "provider.github.repository": "repository は \"matcha-do/ops\" のように owner/repo の形で書いてください",
+        "provider.line.to": "multicast には to: [\"U…\", …] が必要です（1〜500 件のユーザー ID）",
+        "provider.line.too-many": "multicast は1回のリクエストで最大 500 人までです。リストを分けてください",
+        "provider.sendgrid.to": "sendgrid.send には to: [\"customer@example.jp\", …] が必要です（1〜1,000 件のアドレス）",
+        "provider.sendgrid.too-many": "SendGrid は1回のリクエストで最大 1,000 件の宛先までです。リストを分けてください",
+        "provider.servicenow.level": "{key} は 1（高）、2（中）、3（低）のいずれかです",
+        "provider.shopify.discount-id": "discountId は \"gid://shopify/DiscountAutomaticNode/123\" のようなグローバル ID で書いてください",
         // release.*
         "release.done": "{channel} の保留を解除しました",
         // report.*

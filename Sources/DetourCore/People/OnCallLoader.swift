@@ -292,7 +292,9 @@ struct OnCallLoader {
                 continue
             }
             via.append(way)
-            if let missing = Self.missingTransport(way, transports) { sink.error("\(subject): \(missing)", at: location) }
+            if let missing = Self.missingTransport(way, transports) {
+                sink.error(.text("check.provider.problem", values: ["provider": .plain(subject), "problem": .message(missing)]), at: location)
+            }
             let reached = notify.map { id in rotations.first { $0.id == id }?.members ?? [id] } ?? []
             for id in reached {
                 guard let person = people.first(where: { $0.id == id }), person.address(for: way) == nil else { continue }
@@ -318,15 +320,16 @@ struct OnCallLoader {
     }
 
     /// What is missing under `send` for a way of paging, if anything.
-    static func missingTransport(_ way: PageWay, _ transports: PageTransports) -> String? {
-        switch way {
-        case .line where transports.lineToken == nil: "paging by line needs send: { line: { token: \"env:LINE_CHANNEL_TOKEN\" } }"
-        case .slack where transports.slackToken == nil: "paging by slack needs send: { slack: { token: \"env:SLACK_BOT_TOKEN\" } }"
+    static func missingTransport(_ way: PageWay, _ transports: PageTransports) -> Message? {
+        let needs = { (send: String) in Message.text("oncall.transport.missing", ["way": way.rawValue, "send": send]) }
+        return switch way {
+        case .line where transports.lineToken == nil: needs("{ line: { token: \"env:LINE_CHANNEL_TOKEN\" } }")
+        case .slack where transports.slackToken == nil: needs("{ slack: { token: \"env:SLACK_BOT_TOKEN\" } }")
         case .email where transports.sendgridKey == nil:
-            "paging by email needs send: { email: { apiKey: \"env:SENDGRID_API_KEY\", from: \"detour@example.jp\" } }"
+            needs("{ email: { apiKey: \"env:SENDGRID_API_KEY\", from: \"detour@example.jp\" } }")
         case .sms where transports.twilioAccount == nil, .phone where transports.twilioAccount == nil:
-            "paging by \(way.rawValue) needs send: { twilio: { accountSid: \"env:TWILIO_ACCOUNT_SID\", authToken: \"env:TWILIO_AUTH_TOKEN\", from: \"+815012345678\" } }"
-        case .pagerduty where transports.pagerdutyKey == nil: "paging by pagerduty needs send: { pagerduty: { routingKey: \"env:PAGERDUTY_ROUTING_KEY\" } }"
+            needs("{ twilio: { accountSid: \"env:TWILIO_ACCOUNT_SID\", authToken: \"env:TWILIO_AUTH_TOKEN\", from: \"+815012345678\" } }")
+        case .pagerduty where transports.pagerdutyKey == nil: needs("{ pagerduty: { routingKey: \"env:PAGERDUTY_ROUTING_KEY\" } }")
         default: nil
         }
     }
