@@ -297,7 +297,11 @@ struct StepLoader {
         case .success(let template):
             return template
         case .failure(let error):
-            sink.error(error.message, at: location.shifted(by: error.offset + 1))
+            if let text = error.text {
+                sink.error(text, at: location.shifted(by: error.offset + 1))
+            } else {
+                sink.error(error.message, at: location.shifted(by: error.offset + 1))
+            }
             return nil
         }
     }

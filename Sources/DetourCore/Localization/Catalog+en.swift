@@ -178,12 +178,14 @@ extension Catalog {
         "check.template.alternates": "unknown template variable \"{name}\"; write {{alternates.0.name}} or {{alternates.0.url}}",
         "check.template.alternates-count":
             "\"{name}\" needs {count} alternate(s), but channel \"{channel}\" lists {listed}; add alternates to channels/{channel}.json5 or use a lower number",
+        "check.template.empty": "empty variable \"{variable}\"; write a name such as {{channel.name}}",
         "check.template.env": "write an environment variable as {{env.NAME}}",
         "check.template.env-unset": "environment variable {name} is not set here; set it where detour runs",
         "check.template.field": "unknown template variable \"{name}\"; {suggestion}{root} has {fields}",
         "check.template.settings": "unknown template variable \"{name}\"; define it under settings in detour.json5{defined}",
         "check.template.steps":
             "unknown template variable \"{name}\"; {suggestion}write {{steps.ID.OUTPUT}} with the id of an earlier step of this playbook, such as {{steps.ticket.url}}",
+        "check.template.unclosed": "\"{{\" is not closed; add \"}}\" after the variable name",
         "check.template.unknown": "unknown template variable \"{name}\"; {suggestion}variables start with {roots}",
         "check.text.too-long":
             "step \"{step}\": the {provider} text is {length} long with channel \"{channel}\" and sample data; the limit is {limit}; shorten it",

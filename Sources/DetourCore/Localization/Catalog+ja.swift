@@ -170,11 +170,13 @@ extension Catalog {
         "check.template.alternates": "テンプレート変数 \"{name}\" はありません。{{alternates.0.name}} か {{alternates.0.url}} と書いてください",
         "check.template.alternates-count":
             "\"{name}\" には代替先が {count} 件必要ですが、チャネル \"{channel}\" には {listed} 件しかありません。channels/{channel}.json5 に代替先を追加するか、小さい番号を使ってください",
+        "check.template.empty": "変数 \"{variable}\" が空です。{{channel.name}} のように名前を書いてください",
         "check.template.env": "環境変数は {{env.NAME}} の形で書いてください",
         "check.template.env-unset": "環境変数 {name} がこの環境で設定されていません。detour を動かす環境で設定してください",
         "check.template.field": "テンプレート変数 \"{name}\" はありません。{suggestion}{root} で使えるのは {fields} です",
         "check.template.settings": "テンプレート変数 \"{name}\" はありません。detour.json5 の settings に定義してください{defined}",
         "check.template.steps": "テンプレート変数 \"{name}\" はありません。{suggestion}このプレイブックの前のステップの ID を使って {{steps.ID.OUTPUT}}（例: {{steps.ticket.url}}）と書いてください",
+        "check.template.unclosed": "\"{{\" が閉じていません。変数名の後に \"}}\" を追加してください",
         "check.template.unknown": "テンプレート変数 \"{name}\" はありません。{suggestion}変数は {roots} のいずれかで始まります",
         "check.text.too-long": "ステップ \"{step}\": チャネル \"{channel}\" と例のデータで {provider} の本文が {length} になり、上限の {limit} を超えます。短くしてください",
         "check.time.invalid": "\"{key}\": \"{text}\" は時刻として読めません。\"2026-12-04T20:00+09:00\" や \"2026-12-04\" のように書いてください（ワークスペースのタイムゾーン）",
