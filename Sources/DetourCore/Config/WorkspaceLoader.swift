@@ -347,7 +347,8 @@ public struct WorkspaceLoader: Sendable {
                 do {
                     cron = try CronExpression(text)
                 } catch {
-                    sink.error("\"cron\": \(error.message)", at: cronNode.location)
+                    sink.error(
+                        .text("check.cron.invalid", values: ["problem": error.text.map(Message.Value.message) ?? .plain(error.message)]), at: cronNode.location)
                 }
                 if event != nil, event != .schedule {
                     sink.error(.text("check.cron.not-schedule"), at: cronNode.location)
