@@ -79,7 +79,7 @@ public struct WorkspaceLoader: Sendable {
     ///
     /// Ids go into commands, URLs of the status page, journal lines and incident ids, so they are
     /// kept to `[a-z0-9][a-z0-9_-]*`.
-    static func idProblem(_ id: String, file: String) -> String? {
+    static func idProblem(_ id: String, file: String) -> Message? {
         func allowed(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
         let scalars = Array(id.unicodeScalars)
         if let first = scalars.first, allowed(first), scalars.allSatisfy({ allowed($0) || $0 == "-" || $0 == "_" }) { return nil }
@@ -92,10 +92,17 @@ public struct WorkspaceLoader: Sendable {
         while name.contains("--") { name = name.replacingOccurrences(of: "--", with: "-") }
         while name.hasSuffix("-") { name.removeLast() }
         let folder = (file as NSString).deletingLastPathComponent
-        let kind = folder == "playbooks" ? "playbook" : "channel"
-        let rename = name.isEmpty ? "such as \(folder)/\(kind == "playbook" ? "mall-down" : "rakuten").json5" : "to \(folder)/\(name).json5"
-        return "\"\(id)\" is not a valid \(kind) id: a file name in \(folder)/ may use only lowercase letters a-z, digits, - and _, "
-            + "and must start with a letter or digit; rename the file \(rename)"
+        let playbook = folder == "playbooks"
+        let rename: Message =
+            name.isEmpty
+            ? .text("check.id.rename-example", ["path": "\(folder)/\(playbook ? "mall-down" : "rakuten").json5"])
+            : .text("check.id.rename-to", ["path": "\(folder)/\(name).json5"])
+        return .text(
+            "check.id.invalid",
+            values: [
+                "id": .plain(id), "kind": .message(playbook ? .text("check.id.playbook") : .text("check.id.channel")),
+                "folder": .plain(folder), "rename": .message(rename),
+            ])
     }
 
     /// `channels/rakuten.json5` → `rakuten`.

@@ -76,6 +76,12 @@ extension Catalog {
         "check.header.reason":
             "header \"{header}\" puts {{incident.reason}} in a header: it is free text (a page title, an operator's words), and a line break in it fails the step; put it in the json body instead",
         "check.header.string": "header \"{header}\" must be a string",
+        "check.id.channel": "channel",
+        "check.id.invalid":
+            "\"{id}\" is not a valid {kind} id: a file name in {folder}/ may use only lowercase letters a-z, digits, - and _, and must start with a letter or digit; rename the file {rename}",
+        "check.id.playbook": "playbook",
+        "check.id.rename-example": "such as {path}",
+        "check.id.rename-to": "to {path}",
         "check.invalid-playbook.public":
             "step \"{step}\" of playbook \"{playbook}\" tells customers ({action}) about a broken workspace file; use slack.post, pagerduty.event or a line.push to staff instead",
         "check.json5.after-end": "{unexpected} after the end of the document; {fix}",

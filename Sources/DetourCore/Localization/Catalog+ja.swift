@@ -70,6 +70,11 @@ extension Catalog {
         "check.found.string": "文字列 \"{text}\"",
         "check.header.reason": "ヘッダー \"{header}\" に {{incident.reason}} が入っています。これは自由な文字列（ページのタイトルや運用者の言葉）で、改行が入るとステップが失敗します。代わりに json の本文に入れてください",
         "check.header.string": "ヘッダー \"{header}\" は文字列で書いてください",
+        "check.id.channel": "チャネル",
+        "check.id.invalid": "\"{id}\" は{kind}の ID として使えません。{folder}/ のファイル名に使えるのは英小文字 a-z、数字、- と _ だけで、英小文字か数字で始める必要があります。ファイル名を{rename}変えてください",
+        "check.id.playbook": "プレイブック",
+        "check.id.rename-example": " {path} のように",
+        "check.id.rename-to": " {path} に",
         "check.invalid-playbook.public":
             "プレイブック \"{playbook}\" のステップ \"{step}\" は、壊れたワークスペースのファイルのことをお客様に知らせます（{action}）。代わりに slack.post、pagerduty.event、スタッフ宛ての line.push を使ってください",
         "check.json5.after-end": "ドキュメントの終わりの後に{unexpected}があります。{fix}",
