@@ -88,6 +88,18 @@ extension Option where Value == TimeArgument {
     }
 }
 
+extension Option where Value == Language {
+    /// A language Detour speaks: `en` or `ja`.
+    static func language(_ name: String, help: String) -> Option {
+        Option(spec: OptionSpec(name: name, short: nil, value: "LANG", help: help)) { text throws(UsageError) in
+            guard let language = Language(tag: text) else {
+                throw UsageError(.text("usage.lang", ["text": text]))
+            }
+            return language
+        }
+    }
+}
+
 extension Option where Value == UInt16 {
     /// A TCP port, 0–65535.
     static func port(_ name: String = "port", short: Character? = "p", help: String) -> Option {
@@ -199,7 +211,22 @@ struct ArgumentSpec: Sendable {
 
 /// A mistake on the command line; exits 64 with the command's usage.
 struct UsageError: Error, CustomStringConvertible {
+    /// What is wrong and what to write, in English.
     var description: String
+    /// The same as a catalog message, when it has been translated.
+    var text: Message?
+
+    /// A mistake whose message exists in English only.
+    init(description: String) { self.description = description }
+
+    /// A mistake from a catalog message; its English text is `description`.
+    init(_ text: Message) {
+        description = text.rendered(by: .english)
+        self.text = text
+    }
+
+    /// The message in a language, English when it has no translation.
+    func description(in l10n: Localizer) -> String { text?.rendered(by: l10n) ?? description }
 }
 
 /// What the parser found, read back through the commands' declarations.
@@ -254,22 +281,24 @@ struct ParsedArguments {
                 }
             } else {
                 guard argument.count == 2, let spec = options.first(where: { $0.short == argument.last }) else {
-                    throw UsageError(description: "unknown option '\(argument)'")
+                    throw UsageError(.text("usage.option.unknown", ["option": argument]))
                 }
                 name = spec.name
             }
             guard let spec = options.first(where: { $0.name == name }) else {
-                let suggestion = closestMatch(to: name, in: options.map(\.name)).map { "; did you mean '--\($0)'?" } ?? ""
-                throw UsageError(description: "unknown option '--\(name)'\(suggestion)")
+                if let suggestion = closestMatch(to: name, in: options.map(\.name)) {
+                    throw UsageError(.text("usage.option.unknown-suggest", ["option": "--\(name)", "suggestion": "--\(suggestion)"]))
+                }
+                throw UsageError(.text("usage.option.unknown", ["option": "--\(name)"]))
             }
             if spec.value == nil {
-                guard inline == nil else { throw UsageError(description: "'--\(name)' takes no value") }
+                guard inline == nil else { throw UsageError(.text("usage.option.no-value", ["option": "--\(name)"])) }
                 parsed.flags.insert(name)
             } else if let inline {
                 parsed.values[name, default: []].append(inline)
             } else {
                 guard index < arguments.count else {
-                    throw UsageError(description: "'--\(name)' needs a value: --\(name) \(spec.value ?? "VALUE")")
+                    throw UsageError(.text("usage.option.needs-value", ["option": "--\(name)", "value": spec.value ?? "VALUE"]))
                 }
                 parsed.values[name, default: []].append(arguments[index])
                 index += 1
@@ -279,10 +308,10 @@ struct ParsedArguments {
         if parsed.flags.contains(CLI.help.spec.name) { return parsed }
         let maximum = positional.contains(where: \.repeating) ? Int.max : positional.count
         if parsed.positionals.count > maximum {
-            throw UsageError(description: "unexpected argument '\(parsed.positionals[maximum])'")
+            throw UsageError(.text("usage.argument.unexpected", ["argument": parsed.positionals[maximum]]))
         }
         if let missing = positional.filter(\.required).dropFirst(parsed.positionals.count).first {
-            throw UsageError(description: "missing \(missing.name): \(missing.help)")
+            throw UsageError(.text("usage.argument.missing", ["argument": missing.name, "help": missing.help]))
         }
         return parsed
     }

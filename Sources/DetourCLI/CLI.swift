@@ -27,29 +27,34 @@ public enum CLI {
     static let help = Flag("help", short: "h", help: "show help for the command")
     /// `--json`, for the commands that offer it; before or after the command's name.
     static let json = Flag("json", help: "print JSON for scripts")
+    /// `--lang en|ja`, accepted by every command, before or after its name; the locale decides otherwise.
+    static let lang = Option.language(
+        "lang", help: "the language of messages: en or ja (default: from LC_ALL, LC_MESSAGES or LANG)")
 
     /// Options every command accepts.
-    static let globalOptions: [any OptionDeclaration] = [workspace, stateDir, help]
+    static let globalOptions: [any OptionDeclaration] = [workspace, stateDir, lang, help]
 
     /// Runs the command line and returns the exit status.
     public static func main(_ argv: [String], environment: [String: String]) async -> ExitCode {
         let console = Console(redactor: Redactor())
         let arguments: [String]
+        let l10n: Localizer
         do {
+            l10n = Localizer(try language(of: argv, environment: environment))
             arguments = try movingLeadingGlobalOptions(argv)
         } catch {
-            console.err("error: \(error.description)")
+            console.err("error: \(error.description(in: Localizer(Language.of(environment: environment))))")
             return .usage
         }
         guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
             if arguments.isEmpty {
-                console.err(overview())
+                console.err(overview(l10n))
                 return .usage
             }
             if arguments.count > 1, let command = commands.first(where: { $0.name == arguments[1] }) {
-                console.out(command.help())
+                console.out(command.help(l10n))
             } else {
-                console.out(overview())
+                console.out(overview(l10n))
             }
             return .ok
         }
@@ -58,17 +63,44 @@ public enum CLI {
             return .ok
         }
         guard let entry = commands.first(where: { $0.name == name }) else {
-            let suggestion = closestMatch(to: name, in: commands.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""
-            console.err("error: unknown command '\(name)'.\(suggestion) Run 'detour --help' for the list.")
+            if let suggestion = closestMatch(to: name, in: commands.map(\.name)) {
+                console.err("error: " + l10n.text("usage.command.unknown-suggest", ["command": name, "suggestion": suggestion]))
+            } else {
+                console.err("error: " + l10n.text("usage.command.unknown", ["command": name]))
+            }
             return .usage
         }
-        return await entry.run(Array(arguments.dropFirst()), environment, console)
+        return await entry.run(Array(arguments.dropFirst()), environment, console, l10n)
+    }
+
+    /// The language to speak: the last `--lang` before a `--`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`).
+    ///
+    /// Read before the command is known, so that help and usage errors come out in it too.
+    static func language(of arguments: [String], environment: [String: String]) throws(UsageError) -> Language {
+        var chosen: Language?
+        var index = 0
+        while index < arguments.count, arguments[index] != "--" {
+            let argument = arguments[index]
+            index += 1
+            let text: String
+            if argument.hasPrefix("--lang=") {
+                text = String(argument.dropFirst("--lang=".count))
+            } else if argument == "--lang" {
+                guard index < arguments.count else { throw UsageError(.text("usage.lang", ["text": ""])) }
+                text = arguments[index]
+                index += 1
+            } else {
+                continue
+            }
+            chosen = try lang.convert(text)
+        }
+        return chosen ?? Language.of(environment: environment)
     }
 
     /// `detour -w DIR tick` → `detour tick -w DIR`: the global options may come before the
     /// command name as well as after it.
     static func movingLeadingGlobalOptions(_ arguments: [String]) throws(UsageError) -> [String] {
-        let withValues = [workspace.spec, stateDir.spec]
+        let withValues = [workspace.spec, stateDir.spec, lang.spec]
         var leading: [String] = []
         var index = 0
         while index < arguments.count {
@@ -98,13 +130,15 @@ public enum CLI {
     }
 
     /// Parses, validates and runs one command type; the one place errors become exit codes.
-    fileprivate static func run<C: Command>(_ type: C.Type, _ arguments: [String], environment: [String: String], console: Console) async -> ExitCode {
+    fileprivate static func run<C: Command>(
+        _ type: C.Type, _ arguments: [String], environment: [String: String], console: Console, l10n: Localizer
+    ) async -> ExitCode {
         let command: C
         let context: CommandContext
         do {
             let parsed = try ParsedArguments.parse(arguments, options: (type.options + globalOptions).map(\.spec), positional: type.arguments)
             if parsed.flag(help) {
-                console.out(type.help())
+                console.out(type.help(l10n))
                 return .ok
             }
             command = try C(parsed)
@@ -112,51 +146,34 @@ public enum CLI {
             let root = try parsed.value(workspace)?.text ?? environment["DETOUR_WORKSPACE"] ?? FileManager.default.currentDirectoryPath
             var made = CommandContext(
                 environment: environment, workspaceRoot: (root as NSString).standardizingPath,
-                stateDirOverride: try parsed.value(stateDir)?.text ?? environment["DETOUR_STATE_DIR"], console: console)
+                stateDirOverride: try parsed.value(stateDir)?.text ?? environment["DETOUR_STATE_DIR"], console: console, l10n: l10n)
+            made.languageOption = try parsed.value(lang)
             made.commandLine = (["detour", type.name] + parsed.positionals).joined(separator: " ")
             context = made
         } catch {
-            console.err("error: \(error.description)")
-            console.err("usage: see 'detour \(type.name) --help'")
+            console.err("error: \(error.description(in: l10n))")
+            console.err(l10n.text("usage.see-help", ["command": type.name]))
             return .usage
         }
         do {
             return context.outcome.adjust(try await command.run(context))
         } catch let error as UsageError {
             // Well-formed, but naming something the workspace lacks (a channel, a time that does not exist there).
-            console.err("error: \(error.description)")
+            console.err("error: \(error.description(in: l10n))")
             return .usage
         } catch {
-            console.err("error: \(error.message)")
+            console.err("error: \(error.message(in: l10n))")
             return .failure
         }
     }
 
-    private static func overview() -> String {
-        var text = """
-            detour keeps a merchant selling when a sales channel fails: it probes every channel,
-            runs playbooks when one is really down, reverts when it is back, and reports lost sales.
-
-            USAGE: detour <command> [options]
-
-            COMMANDS:
-
-            """
-        for command in commands { text += "  " + command.name.padding(toLength: 12, withPad: " ", startingAt: 0) + command.abstract + "\n" }
-        text += """
-
-            Options -w/--workspace DIR, --state-dir DIR and --json (where a command offers it)
-            may come before or after the command.
-            Run 'detour <command> --help' for a command's options.
-
-            EXIT CODES:
-              0    ok
-              1    runtime failure (the run lock held too long, an unreadable state folder, …)
-              2    invalid workspace, and no last good copy to run on ('detour check' always exits 2)
-              3    the workspace has errors: the command ran on the last good copy (errors on stderr)
-              64   usage (an unknown option, a mistyped channel)
-              130  interrupted (Ctrl-C or SIGTERM): the step in flight finished; what is left is printed
-            """
+    /// `detour --help`: what Detour does, its commands and exit codes, in the reader's language.
+    static func overview(_ l10n: Localizer) -> String {
+        var text = l10n.text("help.overview.intro") + "\n\n" + l10n.text("help.overview.usage") + "\n\n" + l10n.text("help.overview.commands") + "\n"
+        for command in commands {
+            text += "  " + command.name.padding(toLength: 12, withPad: " ", startingAt: 0) + HelpText.abstract(of: command.name, command.abstract, l10n) + "\n"
+        }
+        text += "\n" + l10n.text("help.overview.options") + "\n\n" + l10n.text("help.overview.exit-codes")
         return text
     }
 }
@@ -165,18 +182,26 @@ public enum CLI {
 struct CommandEntry: Sendable {
     let name: String
     let abstract: String
+    /// More text for the command's `--help`.
+    let discussion: String
     /// The command's own options (without the global ones).
     let options: [any OptionDeclaration]
+    /// Its positional arguments.
+    let arguments: [ArgumentSpec]
     /// Built only when asked for: every cron tick starts here, and only `--help` needs the text.
-    let help: @Sendable () -> String
-    let run: @Sendable ([String], [String: String], Console) async -> ExitCode
+    let help: @Sendable (Localizer) -> String
+    let run: @Sendable ([String], [String: String], Console, Localizer) async -> ExitCode
 
     init<C: Command>(_ type: C.Type) {
         name = C.name
         abstract = C.abstract
+        discussion = C.discussion
         options = C.options
-        help = { C.help() }
-        run = { arguments, environment, console in await CLI.run(C.self, arguments, environment: environment, console: console) }
+        arguments = C.arguments
+        help = { C.help($0) }
+        run = { arguments, environment, console, l10n in
+            await CLI.run(C.self, arguments, environment: environment, console: console, l10n: l10n)
+        }
     }
 }
 

@@ -40,6 +40,10 @@ struct CommandContext: Sendable {
     var stateDirOverride: String?
     /// Standard output and error.
     var console: Console
+    /// The language people read output in (`--lang`, else the locale); keys, JSON and the journal stay English.
+    var l10n: Localizer = .english
+    /// The language `--lang` asked for; nil when it came from the locale (the runbook then follows the time zone).
+    var languageOption: Language?
     /// `detour failover rakuten`, as written in the lock file for whoever waits for it.
     var commandLine = "detour"
     /// What changes the exit status besides the command's own result.
@@ -89,26 +93,32 @@ extension Command {
     static var arguments: [ArgumentSpec] { [] }
     func validate() throws(UsageError) {}
 
-    /// The usage line and option list.
-    static func help() -> String {
-        let all = (options + CLI.globalOptions).map(\.spec)
-        var text = "\(abstract)\n\nUSAGE: detour \(name)"
+    /// The usage line and option list, in the reader's language.
+    static func help(_ l10n: Localizer = .english) -> String {
+        var text = "\(HelpText.abstract(of: name, abstract, l10n))\n\n\(l10n.text("help.usage")) detour \(name)"
         if !options.isEmpty { text += " [options]" }
         for argument in arguments {
             let word = argument.name + (argument.repeating ? " …" : "")
             text += argument.required ? " \(word)" : " [\(word)]"
         }
         text += "\n"
-        if !discussion.isEmpty { text += "\n" + discussion + "\n" }
+        if !discussion.isEmpty { text += "\n" + HelpText.discussion(of: name, discussion, l10n) + "\n" }
         if !arguments.isEmpty {
-            text += "\nARGUMENTS:\n"
-            for argument in arguments { text += "  " + argument.name.padding(toLength: 24, withPad: " ", startingAt: 0) + argument.help + "\n" }
+            text += "\n\(l10n.text("help.arguments"))\n"
+            for argument in arguments {
+                let help = HelpText.argument(argument.name, of: name, argument.help, l10n)
+                text += "  " + argument.name.padding(toLength: 24, withPad: " ", startingAt: 0) + help + "\n"
+            }
         }
-        text += "\nOPTIONS:\n"
-        for option in all {
+        text += "\n\(l10n.text("help.options"))\n"
+        let own = options.map { ($0.spec, HelpText.option($0.spec, of: name, l10n)) }
+        // A command's own option of the same name (runbook's --lang) says it better.
+        let global = CLI.globalOptions.filter { option in !options.contains { $0.spec.name == option.spec.name } }
+            .map { ($0.spec, HelpText.option($0.spec, of: "global", l10n)) }
+        for (option, help) in own + global {
             var form = (option.short.map { "-\($0), " } ?? "") + "--\(option.name)"
             if let value = option.value { form += " \(value)" }
-            text += "  " + form.padding(toLength: 24, withPad: " ", startingAt: 0) + option.help + "\n"
+            text += "  " + form.padding(toLength: 24, withPad: " ", startingAt: 0) + help + "\n"
         }
         return text
     }

@@ -11,9 +11,12 @@ struct TimelinePrinter: Sendable {
     let timeZone: TimeZone
     /// Also print rounds where nothing changed.
     var verbose = false
+    /// The language of the lines.
+    let l10n: Localizer
 
-    init(console: Console, workspace: Workspace, verbose: Bool = false) {
+    init(console: Console, workspace: Workspace, verbose: Bool = false, l10n: Localizer = .english) {
         self.console = console
+        self.l10n = l10n
         names = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.name) })
         schedules = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.schedule) })
         settles = Dictionary(uniqueKeysWithValues: workspace.channels.map { ($0.id, $0.settle) })
@@ -28,7 +31,8 @@ struct TimelinePrinter: Sendable {
             // Failures are told through the health changes they cause; every probe only when verbose.
             guard verbose else { return }
             for result in verdict.results {
-                line(time, "\(name(verdict.channel)): probe \(result.passed ? "ok" : "failed") — \(result.summary)")
+                let outcome = result.passed ? l10n.text("timeline.probe-ok") : l10n.text("timeline.probe-failed")
+                line(time, "\(name(verdict.channel)): \(outcome) — \(result.summary)")
             }
         case .sending(let step, _, let request):
             console.out("           → \(step)  \(request.display)")
@@ -46,73 +50,87 @@ struct TimelinePrinter: Sendable {
             let evidence = event.evidence.map { " — \($0)" } ?? ""
             let text: String
             switch event.change {
-            case .suspected?: text = "suspect: failure 1 of \(failAfter)\(evidence)"
-            case .cleared?: text = "up again (a blip; nothing posted)"
-            case .wentDown?: text = "DOWN: outage confirmed after \(event.health.consecutiveFailures) failures\(evidence)"
-            case .recovering?: text = "answering again; confirming recovery"
-            case .relapsed?: text = "failed again while recovering\(evidence)"
-            case .recovered?: text = "UP: recovery confirmed"
-            case .degraded?: text = "degraded: answering, but slowly\(evidence)"
-            case .undegraded?: text = "fast again"
-            case .maintenanceStarted?: text = "planned maintenance started\(evidence) (no incident, not counted as lost sales)"
-            case .maintenanceEnded?: text = "planned maintenance ended; probing again"
-            case .restored?: text = "restored by an operator; health starts afresh"
+            case .suspected?: text = l10n.text("timeline.suspect", ["count": "1", "of": "\(failAfter)", "evidence": evidence])
+            case .cleared?: text = l10n.text("timeline.cleared")
+            case .wentDown?: text = l10n.text("timeline.down", ["count": "\(event.health.consecutiveFailures)", "evidence": evidence])
+            case .recovering?: text = l10n.text("timeline.recovering")
+            case .relapsed?: text = l10n.text("timeline.relapsed-health", ["evidence": evidence])
+            case .recovered?: text = l10n.text("timeline.up")
+            case .degraded?: text = l10n.text("timeline.degraded", ["evidence": evidence])
+            case .undegraded?: text = l10n.text("timeline.undegraded")
+            case .maintenanceStarted?: text = l10n.text("timeline.maintenance-started", ["evidence": evidence])
+            case .maintenanceEnded?: text = l10n.text("timeline.maintenance-ended")
+            case .restored?: text = l10n.text("timeline.restored-health")
             case nil:
                 // Only confirmation progress is worth a line; a channel known to be down stays quiet.
                 guard event.health.state == .suspect else { return }
-                text = "suspect: failure \(event.health.consecutiveFailures) of \(failAfter)\(evidence)"
+                text = l10n.text(
+                    "timeline.suspect", ["count": "\(event.health.consecutiveFailures)", "of": "\(failAfter)", "evidence": evidence])
             }
             line(record.ts, "\(name(event.channel)): \(text)")
         case .incidentOpened(let event):
-            let who = event.trigger == .manual ? " by \(event.by ?? "operator")" : ""
-            line(record.ts, "incident \(event.incident) opened\(who)\(event.follows.map { " (follows \($0))" } ?? ""): \(event.reason)")
+            let who = event.trigger == .manual ? l10n.text("timeline.by", ["by": event.by ?? l10n.text("timeline.operator")]) : ""
+            let follows = event.follows.map { l10n.text("timeline.follows", ["incident": $0]) } ?? ""
+            line(record.ts, l10n.text("timeline.opened", ["incident": event.incident, "by": who, "follows": follows, "reason": event.reason]))
         case .stepStarted:
             break
         case .stepFinished(let event):
             let status = event.status.map { "\($0) " } ?? ""
             let error = (event.error ?? event.note).map { ": \($0)" } ?? ""
-            console.out("           ← \(event.step)  \(status)\(event.outcome.rawValue) (\(event.durationMs) ms)\(error)")
+            console.out("           ← \(event.step)  \(status)\(l10n.outcome(event.outcome)) (\(event.durationMs) ms)\(error)")
         case .monitorOffline(let event):
-            line(record.ts, "MONITOR OFFLINE: every channel and canary failed; no playbook runs\(event.evidence.map { " — \($0)" } ?? "")")
+            line(record.ts, l10n.text("timeline.monitor-offline", ["evidence": event.evidence.map { " — \($0)" } ?? ""]))
         case .monitorOnline:
-            line(record.ts, "monitor online again")
+            line(record.ts, l10n.text("timeline.monitor-online"))
         case .incidentMitigated(let event):
-            line(record.ts, "incident \(event.incident) mitigated: every failover step done")
+            line(record.ts, l10n.text("timeline.mitigated", ["incident": event.incident]))
         case .incidentRecovering(let event):
-            let who = event.trigger == .manual ? " (restored by \(event.by ?? "operator"))" : ""
             if event.trigger == .manual {
-                line(record.ts, "incident \(event.incident): restored\(who)\(event.forced == true ? " while still failing" : ""); undoing and announcing")
+                let who = l10n.text("timeline.restored-by", ["by": event.by ?? l10n.text("timeline.operator")])
+                let forced = event.forced == true ? l10n.text("timeline.still-failing") : ""
+                line(record.ts, l10n.text("timeline.restored", ["incident": event.incident, "by": who, "forced": forced]))
             } else {
                 // Incident ids start with their channel's id.
                 let settle = settles.filter { event.incident.hasPrefix($0.key + "-") }.max { $0.key.count < $1.key.count }?.value ?? .zero
                 let when = clock(event.recoveredAt.addingTimeInterval(settle.timeInterval))
-                line(record.ts, "incident \(event.incident): channel back; undo and recovery notices at \(when) if it stays up (recovery.settle)")
+                line(record.ts, l10n.text("timeline.channel-back", ["incident": event.incident, "time": when]))
             }
         case .incidentResolved(let event):
-            line(record.ts, "incident \(event.incident) resolved")
+            line(record.ts, l10n.text("timeline.resolved", ["incident": event.incident]))
         case .channelHeld(let event):
-            line(record.ts, "\(name(event.channel)): held by \(event.by)\(event.reason.map { ": \($0)" } ?? "")")
+            let reason = event.reason.map { l10n.text("status.reason", ["reason": $0]) } ?? ""
+            line(record.ts, l10n.text("timeline.held", ["channel": name(event.channel), "by": event.by, "reason": reason]))
         case .channelReleased(let event):
-            line(record.ts, "\(name(event.channel)): released by \(event.by)")
+            line(record.ts, l10n.text("timeline.released", ["channel": name(event.channel), "by": event.by]))
         case .incidentApproved(let event):
-            line(record.ts, "incident \(event.incident) approved \(event.automatic ? "automatically (autoAfter passed)" : "by \(event.by ?? "operator")")")
+            if event.automatic {
+                line(record.ts, l10n.text("timeline.approved-automatically", ["incident": event.incident]))
+            } else {
+                line(record.ts, l10n.text("timeline.approved", ["incident": event.incident, "by": event.by ?? l10n.text("timeline.operator")]))
+            }
         case .incidentRelapsed(let event):
-            line(record.ts, "incident \(event.incident): failed again before the recovery settled; the same outage goes on (nothing posted)")
+            line(record.ts, l10n.text("timeline.relapsed", ["incident": event.incident]))
         case .stepRetried(let event):
-            line(record.ts, "incident \(event.incident): \(event.step) sent again by \(event.by)")
+            line(record.ts, l10n.text("timeline.retried", ["incident": event.incident, "step": event.step, "by": event.by]))
         case .workspaceInvalid(let event):
+            let errors =
+                event.errors == 1 ? l10n.text("check.count.error") : l10n.text("check.count.errors", ["count": "\(event.errors)"])
+            line(record.ts, l10n.text("timeline.workspace-invalid", ["errors": errors, "files": event.files.joined(separator: ", ")]))
+        case .workspaceValid:
+            line(record.ts, l10n.text("timeline.workspace-valid"))
+        case .incidentPaged(let event):
             line(
                 record.ts,
-                "WORKSPACE INVALID: \(event.errors) error\(event.errors == 1 ? "" : "s") in \(event.files.joined(separator: ", ")); running on the last good copy"
-            )
-        case .workspaceValid:
-            line(record.ts, "workspace valid again")
-        case .incidentPaged(let event):
-            line(record.ts, "incident \(event.incident): paging \(event.name) (\(event.target), level \(event.level)) by \(event.via.joined(separator: ", "))")
+                l10n.text(
+                    "timeline.paged",
+                    [
+                        "incident": event.incident, "name": event.name, "target": event.target, "level": "\(event.level)",
+                        "via": event.via.joined(separator: ", "),
+                    ]))
         case .incidentAcknowledged(let event):
-            line(record.ts, "incident \(event.incident) acknowledged by \(event.by); escalation stops")
+            line(record.ts, l10n.text("timeline.acknowledged", ["incident": event.incident, "by": event.by]))
         case .channelCheckin(let event):
-            line(record.ts, "\(name(event.channel)): checked in (\(event.via))")
+            line(record.ts, l10n.text("timeline.checked-in", ["channel": name(event.channel), "via": event.via]))
         }
     }
 

@@ -21,10 +21,11 @@ struct WorkspaceSession {
         var record: WorkspaceInvalid
 
         /// `running on the workspace of 2026-12-02T10:00:00+09:00: 1 error in playbooks/promo.json5`.
-        func summary(in zone: TimeZone) -> String {
+        func summary(in zone: TimeZone, l10n: Localizer = .english) -> String {
             let count = record.errors
-            return
-                "running on the workspace of \(LocalTime.iso8601(takenAt, in: zone)): \(count) error\(count == 1 ? "" : "s") in \(record.files.joined(separator: ", "))"
+            let errors = count == 1 ? l10n.text("check.count.error") : l10n.text("check.count.errors", ["count": "\(count)"])
+            return l10n.text(
+                "status.last-good", ["time": LocalTime.iso8601(takenAt, in: zone), "errors": errors, "files": record.files.joined(separator: ", ")])
         }
     }
 
@@ -36,7 +37,7 @@ struct WorkspaceSession {
     static func load(_ context: CommandContext, printWarnings: Bool = false, lastGood: Bool = false) -> WorkspaceSession? {
         let load = WorkspaceLoader(root: context.workspaceRoot, environment: context.environment).load()
         for diagnostic in load.diagnostics where diagnostic.severity == .error || printWarnings {
-            context.console.err(diagnostic.description)
+            context.console.err(diagnostic.description(in: context.l10n))
         }
         let errors = load.diagnostics.filter { $0.severity == .error }
         let now = (try? clock(context.environment).now()) ?? Date()
@@ -52,9 +53,10 @@ struct WorkspaceSession {
             }
             return WorkspaceSession(context: context, workspace: workspace, stateDirectory: stateDirectory, fallback: nil)
         }
-        let summary = "\(errors.count) error\(errors.count == 1 ? "" : "s") in workspace \(context.workspaceRoot)"
+        let l10n = context.l10n
+        let count = errors.count == 1 ? l10n.text("check.count.error") : l10n.text("check.count.errors", ["count": "\(errors.count)"])
         guard lastGood else {
-            context.console.err("\(summary); fix them and run 'detour check'")
+            context.console.err(l10n.text("session.invalid", ["errors": count, "workspace": context.workspaceRoot]))
             return nil
         }
         // The state folder may be named in the broken detour.json5: try what could be read, then the default.
@@ -70,11 +72,11 @@ struct WorkspaceSession {
             let fallback = Fallback(
                 takenAt: manifest.takenAt, errors: errors,
                 record: WorkspaceInvalid(errors: errors.count, files: files, fingerprint: fingerprint, lastGoodAt: manifest.takenAt))
-            context.console.err("\(fallback.summary(in: workspace.settings.timeZone)) (the last good copy); fix them and run 'detour check'")
+            context.console.err(l10n.text("session.last-good", ["summary": fallback.summary(in: workspace.settings.timeZone, l10n: l10n)]))
             context.outcome.ranOnLastGoodWorkspace()
             return WorkspaceSession(context: context, workspace: workspace, stateDirectory: stateDirectory, fallback: fallback)
         }
-        context.console.err("\(summary), and no last good copy to run on; fix them and run 'detour check'")
+        context.console.err(l10n.text("session.no-last-good", ["errors": count, "workspace": context.workspaceRoot]))
         return nil
     }
 

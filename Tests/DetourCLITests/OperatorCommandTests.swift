@@ -183,9 +183,9 @@ final class OperatorCommandTests {
         let failover = try DetourBinary.start(
             ["failover", "rakuten", "--reason", "決済エラー"], in: workspace.root, environment: ["DETOUR_NOW": "2026-12-02T01:00:00+09:00"])
         let deadline = ContinuousClock.now + .seconds(20)
-        while sandbox.requests(path: "/slow").isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // A blocking poll: a Task.sleep can wait behind other suites' blocking binary runs for longer than
+        // the step's 1.5 s, and the signal would then come after the command finished.
+        while sandbox.requests(path: "/slow").isEmpty, ContinuousClock.now < deadline { usleep(20_000) }
         kill(failover.process.processIdentifier, SIGINT)
         let result = failover.wait()
         #expect(result.status == 130, "\(result.output)")

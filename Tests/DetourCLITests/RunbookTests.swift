@@ -54,6 +54,6 @@ struct RunbookTests {
         #expect(html.contains("<html lang=\"en\">"))
         let bad = try DetourBinary.run(["runbook", "--out", folder, "--lang", "fr"], in: Self.root)
         #expect(bad.status == 64)
-        #expect(bad.stderr.contains("--lang \"fr\" is not a language; write --lang ja or --lang en"))
+        #expect(bad.stderr.contains("--lang \"fr\" is not a language Detour speaks; write --lang en or --lang ja"))
     }
 }

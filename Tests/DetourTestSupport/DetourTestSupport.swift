@@ -41,6 +41,9 @@ public enum DetourBinary {
         var env = ProcessInfo.processInfo.environment
         env["DETOUR_STATE_DIR"] = nil
         env["DETOUR_WORKSPACE"] = nil
+        // A fixed locale, so a developer's Japanese environment does not change the English a test expects.
+        env["LANG"] = "C.UTF-8"
+        for name in ["LC_ALL", "LC_MESSAGES", "LANGUAGE"] { env[name] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let stdout = TemporaryFile()

@@ -21,9 +21,15 @@ struct AckCommand: Command {
     func run(_ context: CommandContext) async throws -> ExitCode {
         try await ManualAction(context: context).perform { scene in
             let acknowledged = try await scene.engine.acknowledge(incident: incident, by: by ?? context.userName)
-            let mtta = acknowledged.timeToAcknowledge.map { " after \(DurationText.format(.seconds(Int64($0.rounded()))))" } ?? ""
-            return "incident \(acknowledged.id): acknowledged by \(acknowledged.acknowledgedBy ?? "?")\(mtta); "
-                + scene.session.workspace.summary(of: acknowledged, clock: scene.clock)
+            let mtta = acknowledged.timeToAcknowledge.map {
+                scene.l10n.text("ack.after", ["duration": DurationText.format(.seconds(Int64($0.rounded())))])
+            }
+            return scene.l10n.text(
+                "ack.done",
+                [
+                    "incident": acknowledged.id, "person": acknowledged.acknowledgedBy ?? "?", "mtta": mtta ?? "",
+                    "summary": scene.session.workspace.summary(of: acknowledged, clock: scene.clock, l10n: scene.l10n),
+                ])
         }
     }
 }

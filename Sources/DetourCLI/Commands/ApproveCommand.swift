@@ -21,7 +21,10 @@ struct ApproveCommand: Command {
         try await ManualAction(context: context, shared: .init(kind: .approve, target: incident, reason: nil, by: by)).perform { scene in
             let approved = try await scene.engine.approve(incident: incident, by: by ?? context.userName)
             return try StepsFailed.check(
-                approved, summary: "incident \(approved.id): approved; \(scene.session.workspace.summary(of: approved, clock: scene.clock))")
+                approved,
+                summary: scene.l10n.text(
+                    "approve.done",
+                    ["incident": approved.id, "summary": scene.session.workspace.summary(of: approved, clock: scene.clock, l10n: scene.l10n)]))
         }
     }
 }
@@ -52,7 +55,7 @@ struct RetryCommand: Command {
     func run(_ context: CommandContext) async throws -> ExitCode {
         try await ManualAction(context: context, shared: .init(kind: .retry, target: incident, detail: step, reason: nil, by: by)).perform { scene in
             let retried = try await scene.engine.retry(incident: incident, step: step, by: by ?? context.userName)
-            return try StepsFailed.check(retried, summary: "incident \(retried.id): \(scene.session.workspace.summary(of: retried, clock: scene.clock))")
+            return try StepsFailed.check(retried, summary: scene.summary(of: retried))
         }
     }
 }

@@ -10,20 +10,28 @@ struct CheckCommand: Command {
 
     func run(_ context: CommandContext) async throws -> ExitCode {
         let load = WorkspaceLoader(root: context.workspaceRoot, environment: context.environment).load()
-        for diagnostic in load.diagnostics { context.console.err(diagnostic.description) }
+        let l10n = context.l10n
+        for diagnostic in load.diagnostics { context.console.err(diagnostic.description(in: l10n)) }
         let errors = load.diagnostics.filter { $0.severity == .error }.count
         let warnings = load.diagnostics.count - errors
+        let errorCount = errors == 1 ? l10n.text("check.count.error") : l10n.text("check.count.errors", ["count": "\(errors)"])
+        let warningCount = warnings == 1 ? l10n.text("check.count.warning") : l10n.text("check.count.warnings", ["count": "\(warnings)"])
         guard let workspace = load.workspace else {
-            context.console.err("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s") in \(load.fileCount) files")
+            context.console.err(l10n.text("check.summary.errors", ["errors": errorCount, "warnings": warningCount, "files": "\(load.fileCount)"]))
             return .invalidWorkspace
         }
         let steps = workspace.playbooks.reduce(0) { $0 + $1.steps.count + $1.recovery.count }
         let probes = workspace.channels.reduce(0) { $0 + $1.probes.count }
+        let oncall = workspace.oncall.map {
+            l10n.text("check.summary.oncall", ["people": "\($0.people.count)", "rotations": "\($0.rotations.count)"])
+        }
         context.console.out(
-            "ok: \(workspace.channels.count) channels (\(probes) probes), \(workspace.playbooks.count) playbooks (\(steps) steps), "
-                + (workspace.oncall.map { "on call: \($0.people.count) people, \($0.rotations.count) rotations, " } ?? "")
-                + "\(warnings) warning\(warnings == 1 ? "" : "s")"
-        )
+            l10n.text(
+                "check.summary.ok",
+                [
+                    "channels": "\(workspace.channels.count)", "probes": "\(probes)", "playbooks": "\(workspace.playbooks.count)",
+                    "steps": "\(steps)", "oncall": oncall ?? "", "warnings": warningCount,
+                ]))
         return .ok
     }
 }

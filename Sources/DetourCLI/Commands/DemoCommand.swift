@@ -64,7 +64,7 @@ struct DemoCommand: Command {
         }
         let stateDirectory = context.stateDirOverride ?? NSTemporaryDirectory() + "detour-demo-\(getpid())"
         let clock = SimulatedClock(startDate)
-        let printer = TimelinePrinter(console: context.console, workspace: workspace)
+        let printer = TimelinePrinter(console: context.console, workspace: workspace, l10n: context.l10n)
         let http = makeHTTPClient()
         defer { http.shutdown() }
         let secrets = SecretResolver(environment: environment, workspaceRoot: workspace.root, redactor: context.console.redactor)

@@ -25,7 +25,7 @@ struct FailoverCommand: Command {
             if arguments.dryRun { return arguments.plan(scene, phases: [.failover]) }
             let incident = try await scene.engine.failover(
                 channel: arguments.channel, reason: arguments.reason ?? "", by: arguments.by ?? context.userName, quiet: arguments.quiet)
-            return try StepsFailed.check(incident, summary: "incident \(incident.id): \(scene.session.workspace.summary(of: incident, clock: scene.clock))")
+            return try StepsFailed.check(incident, summary: scene.summary(of: incident))
         }
     }
 }
@@ -54,7 +54,7 @@ struct RestoreCommand: Command {
             if arguments.dryRun { return arguments.plan(scene, phases: [.undo, .recovery]) }
             let incident = try await scene.engine.restore(
                 channel: arguments.channel, reason: arguments.reason, by: arguments.by ?? context.userName, force: arguments.force)
-            return try StepsFailed.check(incident, summary: "incident \(incident.id): \(scene.session.workspace.summary(of: incident, clock: scene.clock))")
+            return try StepsFailed.check(incident, summary: scene.summary(of: incident))
         }
     }
 }

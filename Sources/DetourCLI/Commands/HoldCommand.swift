@@ -57,7 +57,10 @@ struct HoldCommand: Command {
             let kept = await scene.engine.state.hold(on: channel, at: scene.now)?.reason
             try await scene.engine.hold(channel: channel, until: end, reason: reason ?? kept, by: by ?? context.userName)
             let zone = scene.session.workspace.settings.timeZone
-            return "\(channel) held" + (end.map { " until \(LocalTime.iso8601($0, in: zone))" } ?? " until released")
+            let until =
+                end.map { scene.l10n.text("status.hold.until", ["time": LocalTime.iso8601($0, in: zone)]) }
+                ?? scene.l10n.text("status.hold.until-released")
+            return scene.l10n.text("hold.done", ["channel": channel, "until": until])
         }
     }
 }
@@ -81,7 +84,7 @@ struct ReleaseCommand: Command {
     func run(_ context: CommandContext) async throws -> ExitCode {
         try await ManualAction(context: context, channel: channel, shared: .init(kind: .release, target: channel, reason: nil, by: by)).perform { scene in
             try await scene.engine.release(channel: channel, by: by ?? context.userName)
-            return "\(channel) released"
+            return scene.l10n.text("release.done", ["channel": channel])
         }
     }
 }

@@ -28,59 +28,66 @@ struct LogCommand: Command {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let store = try StateStore(directory: session.stateDirectory)
         let records = try last.map { try store.lastRecords($0) } ?? store.records().records
-        let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, l10n: context.l10n)
         for record in records {
             if json {
                 context.console.document(try JournalCoding.encode(record) + "\n")
             } else {
-                context.console.out(describe(record, printer))
+                context.console.out(describe(record, printer, context.l10n))
             }
         }
         return .ok
     }
 
-    private func describe(_ record: JournalRecord, _ printer: TimelinePrinter) -> String {
+    // The record types and raw values are the journal's own words; the words between them are the reader's.
+    private func describe(_ record: JournalRecord, _ printer: TimelinePrinter, _ l10n: Localizer) -> String {
         let time = printer.clock(record.ts)
+        let by = { (name: String) in l10n.text("log.by", ["by": name]) }
         switch record.event {
         case .channelHealth(let e):
             return
                 "\(time)  \(record.event.type)  \(e.channel) \(e.health.state.rawValue)\(e.change.map { " (\($0.rawValue))" } ?? "")\(e.evidence.map { " — \($0)" } ?? "")"
         case .incidentOpened(let e):
             return
-                "\(time)  \(record.event.type)  \(e.incident) \(e.channel) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(e.follows.map { " (follows \($0))" } ?? ""): \(e.reason)"
+                "\(time)  \(record.event.type)  \(e.incident) \(e.channel) \(e.trigger.rawValue)\(e.by.map(by) ?? "")\(e.follows.map { l10n.text("timeline.follows", ["incident": $0]) } ?? ""): \(e.reason)"
         case .stepStarted(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt) key \(e.idempotencyKey): \(e.request)"
+            return
+                "\(time)  \(record.event.type)  \(e.incident) \(e.step) \(l10n.text("log.attempt", ["attempt": "\(e.attempt)"])) key \(e.idempotencyKey): \(e.request)"
         case .stepFinished(let e):
             return
-                "\(time)  \(record.event.type)  \(e.incident) \(e.step) attempt \(e.attempt): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")\(e.note.map { " — \($0)" } ?? "")"
+                "\(time)  \(record.event.type)  \(e.incident) \(e.step) \(l10n.text("log.attempt", ["attempt": "\(e.attempt)"])): \(e.outcome.rawValue)\(e.status.map { " \($0)" } ?? "")\(e.error.map { " — \($0)" } ?? "")\(e.note.map { " — \($0)" } ?? "")"
         case .incidentMitigated(let e), .incidentResolved(let e):
             return "\(time)  \(record.event.type)  \(e.incident)"
         case .channelHeld(let e):
             return
-                "\(time)  \(record.event.type)  \(e.channel) by \(e.by)\(e.until.map { " until \(printer.clock($0))" } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
+                "\(time)  \(record.event.type)  \(e.channel)\(by(e.by))\(e.until.map { l10n.text("log.until", ["time": printer.clock($0)]) } ?? "")\(e.reason.map { ": \($0)" } ?? "")"
         case .channelReleased(let e):
-            return "\(time)  \(record.event.type)  \(e.channel) by \(e.by)"
+            return "\(time)  \(record.event.type)  \(e.channel)\(by(e.by))"
         case .incidentRecovering(let e):
-            let forced = e.forced == true ? " (forced while failing)" : ""
+            let forced = e.forced == true ? l10n.text("log.forced") : ""
             return
-                "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map { " by \($0)" } ?? "")\(forced)\(e.reason.map { ": \($0)" } ?? "")"
+                "\(time)  \(record.event.type)  \(e.incident) \(e.trigger.rawValue)\(e.by.map(by) ?? "")\(forced)\(e.reason.map { ": \($0)" } ?? "")"
         case .incidentApproved(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.automatic ? "automatically" : "by \(e.by ?? "operator")")"
+            let how = e.automatic ? l10n.text("log.automatically") : by(e.by ?? l10n.text("timeline.operator"))
+            return "\(time)  \(record.event.type)  \(e.incident)\(how)"
         case .workspaceInvalid(let e):
-            return
-                "\(time)  \(record.event.type)  \(e.errors) error\(e.errors == 1 ? "" : "s") in \(e.files.joined(separator: ", ")) (\(e.fingerprint)); running on the last good copy"
+            let errors = e.errors == 1 ? l10n.text("check.count.error") : l10n.text("check.count.errors", ["count": "\(e.errors)"])
+            return "\(time)  \(record.event.type)  "
+                + l10n.text("log.workspace-invalid", ["errors": errors, "files": e.files.joined(separator: ", "), "fingerprint": e.fingerprint])
         case .workspaceValid(let e):
-            return "\(time)  \(record.event.type)  errors \(e.fixed) fixed"
+            return "\(time)  \(record.event.type)  " + l10n.text("log.workspace-valid", ["count": "\(e.fixed)"])
         case .monitorOffline(let e), .monitorOnline(let e):
-            return "\(time)  \(record.event.type)  \(e.channels.joined(separator: ",")) canaries \(e.canaries)\(e.evidence.map { " — \($0)" } ?? "")"
+            return
+                "\(time)  \(record.event.type)  \(e.channels.joined(separator: ","))\(l10n.text("log.canaries", ["count": "\(e.canaries)"]))\(e.evidence.map { " — \($0)" } ?? "")"
         case .incidentRelapsed(let e):
             return "\(time)  \(record.event.type)  \(e.incident)"
         case .stepRetried(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) by \(e.by)"
+            return "\(time)  \(record.event.type)  \(e.incident) \(e.step)\(by(e.by))"
         case .incidentPaged(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) \(e.step) level \(e.level): \(e.name) (\(e.target)) by \(e.via.joined(separator: ", "))"
+            return
+                "\(time)  \(record.event.type)  \(e.incident) \(e.step) \(l10n.text("log.level", ["level": "\(e.level)"])): \(e.name) (\(e.target))\(by(e.via.joined(separator: ", ")))"
         case .incidentAcknowledged(let e):
-            return "\(time)  \(record.event.type)  \(e.incident) by \(e.by)"
+            return "\(time)  \(record.event.type)  \(e.incident)\(by(e.by))"
         case .channelCheckin(let e):
             return "\(time)  \(record.event.type)  \(e.channel) via \(e.via)"
         }

@@ -30,8 +30,16 @@ struct ManualAction {
         /// The engine's time (pinned by DETOUR_NOW in rehearsals).
         let now: Date
 
+        /// The reader's language.
+        let l10n: Localizer
+
         /// `HH:mm:ss` in the workspace's time zone.
         func clock(_ date: Date) -> String { LocalTime.clock(date, in: session.workspace.settings.timeZone) }
+
+        /// `incident rakuten-20261202-010000: mitigated`, in the reader's language.
+        func summary(of incident: Incident) -> String {
+            l10n.text("manual.summary", ["incident": incident.id, "summary": session.workspace.summary(of: incident, clock: clock, l10n: l10n)])
+        }
     }
 
     /// Runs `action` under the lock; its result is printed.
@@ -53,13 +61,13 @@ struct ManualAction {
         let interruption = Interruption { context.console.err(session.leftAfterInterruption(again: again)) }
         interruption.install()
         guard let lock = try await session.lock(patience: .seconds(60)) else {
-            context.console.err("error: \(session.lockHolder()) has held the run lock for a minute; try again, or stop it")
+            context.console.err("error: " + context.l10n.text("manual.lock-held", ["holder": session.lockHolder()]))
             return .failure
         }
         defer { lock.release() }
         let http = makeHTTPClient()
         defer { http.shutdown() }
-        let printer = TimelinePrinter(console: context.console, workspace: session.workspace)
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, l10n: context.l10n)
         let engine = try session.engine(http: http) { event in
             printer.handle(event)
             interruption.observe(event)
@@ -68,11 +76,11 @@ struct ManualAction {
         let now = try session.clock().now()
         var status = ExitCode.ok
         do {
-            context.console.out(try await action(Scene(engine: engine, session: session, now: now)))
+            context.console.out(try await action(Scene(engine: engine, session: session, now: now, l10n: context.l10n)))
         } catch let failed as StepsFailed {
             // The command did its work but a step failed for good: say which, and exit 1.
             context.console.out(failed.summary)
-            context.console.err("error: \(failed.description)")
+            context.console.err("error: \(failed.description(in: context.l10n))")
             status = .failure
         }
         // Customers see a manual failover or restore at once, not at the next tick.
@@ -89,9 +97,12 @@ struct StepsFailed: DetourError {
     /// The incident.
     let incident: Incident
 
-    var description: String {
-        let steps = incident.failedSteps.map { key in "\(key): \(incident.steps[key]?.error ?? "failed")" }
-        return "\(steps.joined(separator: "; ")). Fix the cause, then send them again: detour retry \(incident.id)"
+    var description: String { description(in: .english) }
+
+    /// Which steps failed and how to send them again, in a language.
+    func description(in l10n: Localizer) -> String {
+        let steps = incident.failedSteps.map { key in "\(key): \(incident.steps[key]?.error ?? l10n.outcome(.failed))" }
+        return l10n.text("manual.steps-failed", ["steps": steps.joined(separator: "; "), "incident": incident.id])
     }
 
     /// Throws when the incident has a failed step, so the command exits 1 and names it.
@@ -138,7 +149,8 @@ struct ManualArguments {
         guard let channel = scene.session.workspace.channel(channel) else { return "" }
         let steps = Rehearsal(workspace: scene.session.workspace, secrets: scene.session.secrets).steps(channel: channel, start: scene.now)
             .filter { phases.contains($0.phase) }
-        guard !steps.isEmpty else { return "no playbook step would run for \(channel.id)" }
-        return "would run:\n" + steps.map { "  \($0.key) (\($0.provider))\($0.request.map { ": \($0.display)" } ?? "")" }.joined(separator: "\n")
+        guard !steps.isEmpty else { return scene.l10n.text("manual.plan.nothing", ["channel": channel.id]) }
+        return scene.l10n.text("manual.plan.would-run") + "\n"
+            + steps.map { "  \($0.key) (\($0.provider))\($0.request.map { ": \($0.display)" } ?? "")" }.joined(separator: "\n")
     }
 }

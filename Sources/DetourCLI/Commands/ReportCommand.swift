@@ -83,7 +83,7 @@ struct ReportCommand: Command {
             } else if json {
                 context.console.document(kpis.json().jsonText + "\n")
             } else {
-                context.console.raw(kpis.table())
+                context.console.raw(kpis.table(l10n: context.l10n))
             }
             return .ok
         }
@@ -94,12 +94,12 @@ struct ReportCommand: Command {
         }
         if csv {
             // CSV stays plain rows for spreadsheets; the label goes beside it.
-            if recompute { context.console.err(LostSaleReport.recomputedLabel) }
+            if recompute { context.console.err(context.l10n.text("report.recomputed")) }
             context.console.document(report.csv(byteOrderMark: bom))
         } else if json {
             context.console.document(report.json().jsonText + "\n")
         } else {
-            context.console.raw(report.table())
+            context.console.raw(report.table(l10n: context.l10n))
         }
         return .ok
     }

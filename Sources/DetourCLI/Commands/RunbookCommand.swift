@@ -8,29 +8,26 @@ struct RunbookCommand: Command {
     static let discussion =
         "Per channel: signs of failure, the internal contact flow and who is on call, customer templates with example values, the switch procedure, the commands to run by hand, the marketplace's contacts; then a sale-day checklist. Japanese by default when the workspace's time zone is Asia/Tokyo."
     static let out = Option.string("out", short: "o", value: "DIR", help: "the folder to write index.html and runbook.md to (created if missing)")
-    static let lang = Option.string("lang", value: "ja|en", help: "the language (default: ja for Asia/Tokyo, en otherwise)")
-    static let options: [any OptionDeclaration] = [out, lang]
+    static let options: [any OptionDeclaration] = [out]
 
     let out: String?
-    let lang: String?
 
     init(_ parsed: ParsedArguments) throws(UsageError) {
         out = try parsed.value(Self.out)
-        lang = try parsed.value(Self.lang)
     }
 
     func validate() throws(UsageError) {
         guard out != nil else { throw UsageError(description: "say where to write the runbook: detour runbook --out DIR") }
-        if let lang, Runbook.Language(rawValue: lang) == nil {
-            throw UsageError(description: "--lang \"\(lang)\" is not a language; write --lang ja or --lang en")
-        }
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
         guard let session = WorkspaceSession.load(context, lastGood: true), let out else { return .invalidWorkspace }
         do {
             let runbook = Runbook(
-                workspace: session.workspace, language: lang.flatMap(Runbook.Language.init(rawValue:)), now: try session.clock().now())
+                // --lang, else a Japanese locale; otherwise the workspace's time zone decides.
+                workspace: session.workspace,
+                language: context.languageOption ?? (context.l10n.language == .ja ? .ja : nil),
+                now: try session.clock().now())
             let folder = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let mask = context.console.redactor.mask

@@ -18,8 +18,10 @@ struct ShowCommand: Command {
         guard let timeline = IncidentTimeline(incident: incident, records: records, timeZone: workspace.settings.timeZone) else {
             var known: [String] = []
             for record in records { if case .incidentOpened(let event) = record.event { known.append(event.incident) } }
-            let hint = known.isEmpty ? "there are no incidents yet" : "recent incidents: \(known.suffix(5).joined(separator: ", "))"
-            context.console.err("error: no incident \"\(incident)\" in \(session.stateDirectory); \(hint)")
+            let l10n = context.l10n
+            let hint =
+                known.isEmpty ? l10n.text("show.no-incidents-yet") : l10n.text("show.recent", ["incidents": known.suffix(5).joined(separator: ", ")])
+            context.console.err("error: " + l10n.text("show.unknown", ["incident": incident, "folder": session.stateDirectory, "hint": hint]))
             return .failure
         }
         let now = try session.clock().now()
@@ -28,35 +30,48 @@ struct ShowCommand: Command {
         let report = LostSaleReport(state: state, workspace: workspace, now: now, filter: ReportFilter(since: nil, until: nil, channels: []))
         let item = timeline.incident
         let name = workspace.channel(item.channel)?.name ?? item.channel
-        let printer = TimelinePrinter(console: context.console, workspace: workspace)
+        let printer = TimelinePrinter(console: context.console, workspace: workspace, l10n: context.l10n)
+        let l10n = context.l10n
+        let by = item.by.map { l10n.text("status.by", ["by": $0]) } ?? ""
         context.console.out(
-            "incident \(item.id) — \(name) (\(item.channel)), \(item.status.rawValue), \(item.trigger.rawValue)\(item.by.map { " by \($0)" } ?? "")")
-        context.console.out("reason: \(item.reason)")
+            l10n.text(
+                "show.heading",
+                [
+                    "incident": item.id, "name": name, "channel": item.channel, "status": l10n.incidentStatus(item.status),
+                    "trigger": l10n.trigger(item.trigger), "by": by,
+                ]))
+        context.console.out(l10n.text("show.reason", ["reason": item.reason]))
         let current = state.incident(item.id) ?? item
-        context.console.out("now: \(workspace.summary(of: current, clock: printer.clock))")
-        if let line = PageLines.status(current, clock: printer.clock) { context.console.out(line) }
+        context.console.out(l10n.text("show.now", ["summary": workspace.summary(of: current, clock: printer.clock, l10n: l10n)]))
+        if let line = PageLines.status(current, clock: printer.clock, l10n: l10n) { context.console.out(line) }
         if let follows = current.follows {
-            context.console.out("follows \(follows): its channel was restored by force while still failing")
+            context.console.out(l10n.text("show.follows", ["incident": follows]))
         }
         if let next = state.incidents.first(where: { $0.follows == item.id }) {
-            context.console.out("followed by \(next.id): the channel was still down after the forced restore")
+            context.console.out(l10n.text("show.followed-by", ["incident": next.id]))
         }
         let held = state.heldEffects().filter { $0.holders.contains { $0.id == item.id } }
         for (effect, holders) in held {
-            context.console.out("holds \(effect) (held by \(holders.map(\.channel).joined(separator: ", ")))")
+            context.console.out(l10n.text("show.holds", ["effect": effect, "channels": holders.map(\.channel).joined(separator: ", ")]))
         }
         if let window = report.windows.first(where: { $0.incident == item.id }) {
-            let failover = window.secondsToMitigate.map { ", failover took \(Elapsed.text($0))" } ?? ", failover not complete"
+            let failover =
+                window.secondsToMitigate.map { l10n.text("show.failover-took", ["elapsed": Elapsed.text($0)]) }
+                ?? l10n.text("show.failover-incomplete")
             context.console.out(
-                "window: \(report.time(window.from)) – \(window.to.map(report.time) ?? "ongoing") (\(String(format: "%.1f", window.minutes)) min), "
-                    + "detected after \(Elapsed.text(window.secondsToDetect))\(failover); money at risk \(window.moneyAtRisk.formatted)"
-            )
+                l10n.text(
+                    "show.window",
+                    [
+                        "from": report.time(window.from), "to": window.to.map(report.time) ?? l10n.text("show.ongoing"),
+                        "minutes": String(format: "%.1f", window.minutes), "detected": Elapsed.text(window.secondsToDetect),
+                        "failover": failover, "money": window.moneyAtRisk.formatted,
+                    ]))
         }
         let steps = workspace.orderedSteps(of: item)
         if !steps.isEmpty {
-            context.console.out("steps, in the order they run:")
+            context.console.out(l10n.text("show.steps"))
             for (key, step) in steps {
-                let state = step.isUncertain ? "uncertain (will resume)" : step.outcome?.rawValue ?? "pending"
+                let state = step.isUncertain ? l10n.text("status.step.uncertain") : l10n.outcome(step.outcome)
                 context.console.out("  \(key): \(state)\(step.status.map { " \($0)" } ?? "")")
             }
         }

@@ -31,7 +31,7 @@ struct TickCommand: Command {
         defer { lock.release() }
         let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
-        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose, l10n: context.l10n)
         let outputs = PassOutputs(
             workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
             stateDirectory: session.stateDirectory)

@@ -79,7 +79,7 @@ struct WatchCommand: Command {
         defer { daemonLock.release() }
         let http = makeHTTPClient(maxConcurrent: session.workspace.settings.maxConcurrentProbes)
         defer { http.shutdown() }
-        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose)
+        let printer = TimelinePrinter(console: context.console, workspace: session.workspace, verbose: verbose, l10n: context.l10n)
         let stop = StopSignal()
         let outputs = PassOutputs(
             workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,

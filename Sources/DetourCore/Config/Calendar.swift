@@ -82,7 +82,7 @@ extension WorkspaceCalendar {
     }
 
     private static func readSale(_ node: JSONNode, index: Int, timeZone: TimeZone, sink: DiagnosticSink) -> SaleEvent? {
-        guard let reader = NodeReader(node, subject: "sale \(index + 1) of calendar.sales", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.sale", ["index": "\(index + 1)"])), sink: sink) else { return nil }
         defer { reader.finish() }
         let name = reader.requiredString("name", hint: "name: \"楽天スーパーSALE\"")
         let from = readTime(reader, "from", timeZone: timeZone)
@@ -91,18 +91,17 @@ extension WorkspaceCalendar {
         var multiplier = 1.0
         if let value = reader.number("multiplier") {
             if value < 0 {
-                sink.error("\"multiplier\" must not be negative; write 2.5 for two and a half times normal sales", at: reader.value("multiplier")!.location)
+                sink.error(.text("check.sale.multiplier-negative"), at: reader.value("multiplier")!.location)
             } else if value > Revenue.maxFactor, let node = reader.value("multiplier") {
-                sink.error(
-                    "\"multiplier\" is \(node.literal); a sale multiplies sales at most 1,000 times, write 3 for three times normal sales", at: node.location)
+                sink.error(.text("check.sale.multiplier-large", ["value": node.literal]), at: node.location)
             }
             multiplier = value
         } else if reader.value("multiplier") == nil {
-            sink.error("sale \(index + 1) of calendar.sales is missing \"multiplier\"; add multiplier: 3 (three times normal sales)", at: node.location)
+            sink.error(.text("check.sale.multiplier-missing", ["index": "\(index + 1)"]), at: node.location)
         }
         guard let name, let from, let to else { return nil }
         if to <= from {
-            sink.error("sale \"\(name)\" ends before it starts; \"to\" must be later than \"from\"", at: reader.value("to")!.location)
+            sink.error(.text("check.sale.order", ["name": name]), at: reader.value("to")!.location)
             return nil
         }
         return SaleEvent(name: name, from: from, to: to, channels: channels, multiplier: multiplier)
@@ -112,9 +111,7 @@ extension WorkspaceCalendar {
     static func readTime(_ reader: NodeReader, _ key: String, timeZone: TimeZone) -> Date? {
         guard let node = reader.required(key, hint: "\(key): \"2026-12-04T20:00+09:00\""), let text = reader.expectString(node, key: key) else { return nil }
         guard let date = LocalTime.parse(text, in: timeZone) else {
-            reader.sink.error(
-                "\"\(key)\": \"\(text)\" is not a time; write it like \"2026-12-04T20:00+09:00\" or \"2026-12-04\" (the workspace time zone)", at: node.location
-            )
+            reader.sink.error(.text("check.time.invalid", ["key": key, "text": text]), at: node.location)
             return nil
         }
         return date

@@ -4,11 +4,19 @@ public struct JSON5SyntaxError: Error, Sendable, Equatable, CustomStringConverti
     public var location: SourceLocation
     /// What was found, what was expected and how to fix it; lowercase start, no trailing period.
     public var message: String
+    /// The same message as a catalog key and values, when it has been translated.
+    public var text: Message?
 
     /// Creates an error.
     public init(location: SourceLocation, message: String) {
         self.location = location
         self.message = message
+    }
+
+    /// Creates an error from a catalog message; its English text is `message`.
+    public init(location: SourceLocation, _ text: Message) {
+        self.init(location: location, message: text.rendered(by: .english))
+        self.text = text
     }
 
     /// `file:line:column: message`, the form editors and terminals turn into links.
@@ -45,8 +53,12 @@ private struct JSON5Parser {
         /// `]` or `}`.
         var closer: Unicode.Scalar { isArray ? "]" : "}" }
         /// Names the container for messages: `the array opened at line 3, column 9`.
-        var opened: String {
-            "the \(isArray ? "array" : "object") opened at line \(start.line), column \(start.column)"
+        var opened: Message.Value {
+            let (line, column) = ("\(start.line)", "\(start.column)")
+            return .message(
+                isArray
+                    ? .text("check.json5.array-opened", ["line": line, "column": column])
+                    : .text("check.json5.object-opened", ["line": line, "column": column]))
         }
     }
 
@@ -69,16 +81,13 @@ private struct JSON5Parser {
     mutating func parseDocument() throws(JSON5SyntaxError) -> JSONNode {
         try skipTrivia()
         guard peek != nil else {
-            throw fail("the document is empty; write a value, for example {} for an empty object")
+            throw fail(.text("check.json5.empty"))
         }
         let root = try parseValue()
         try skipTrivia()
         if let c = peek {
-            let fix =
-                c == "}" || c == "]"
-                ? "remove it, there is one closing bracket too many"
-                : "a document holds exactly one value, so remove it or wrap all values in [ ]"
-            throw fail("\(unexpected(c)) after the end of the document; \(fix)")
+            let fix: Message = c == "}" || c == "]" ? .text("check.json5.extra-closer") : .text("check.json5.one-value")
+            throw fail(.text("check.json5.after-end", values: ["unexpected": unexpected(c), "fix": .message(fix)]))
         }
         return root
     }
@@ -95,7 +104,7 @@ private struct JSON5Parser {
             guard let c = peek else { throw fail(endOfFileBeforeValue(outer.isEmpty ? nil : top)) }
             if c == "[" || c == "{" {
                 guard outer.count < JSON5.maxDepth else {
-                    throw fail("too deeply nested; objects and arrays may be nested at most \(JSON5.maxDepth) levels deep")
+                    throw fail(.text("check.json5.too-deep", ["depth": "\(JSON5.maxDepth)"]))
                 }
                 var frame = Frame(isArray: c == "[", start: start, keyLocation: start)
                 i += 1
@@ -110,7 +119,7 @@ private struct JSON5Parser {
                     continue nextValue
                 }
             } else if (c == "]" || c == "}") && !outer.isEmpty && c != top.closer {
-                throw fail("unexpected character '\(c)'; \(top.opened) must be closed with '\(top.closer)'")
+                throw fail(.text("check.json5.wrong-closer", values: ["character": "\(c)", "opened": top.opened, "closer": "\(top.closer)"]))
             } else {
                 node = try parseScalarValue(c)
             }
@@ -149,64 +158,65 @@ private struct JSON5Parser {
         let key: String
         switch peek {
         case nil:
-            throw fail("unexpected end of file; add '}' to close the object opened at line \(objectStart.line), column \(objectStart.column)")
+            throw fail(.text("check.json5.eof-object", ["line": "\(objectStart.line)", "column": "\(objectStart.column)"]))
         case let c? where c == "\"" || c == "'":
             key = try parseString()
         case let c? where Self.isIdentifierStart(c):
             key = readIdentifier()
         case let c?:
             var advice = hint(c)
-            if advice.isEmpty {
-                advice =
+            if advice == .plain("") {
+                advice = .message(
                     c == ","
-                    ? "; remove the extra comma"
-                    : Self.isDigit(c)
-                        ? "; a key that starts with a digit must be quoted, like \"1st\""
-                        : "; a key is a name like port or a quoted text like \"port\""
+                        ? .text("check.json5.hint.extra-comma")
+                        : Self.isDigit(c) ? .text("check.json5.hint.digit-key") : .text("check.json5.hint.key"))
             }
-            throw fail("expected a key or '}', found \(describe(c))\(advice)")
+            throw fail(.text("check.json5.expected-key", values: ["found": describe(c), "advice": advice]))
         }
         try skipTrivia()
         guard peek == ":" else {
             var advice = hint(peek)
-            if advice.isEmpty, let c = peek, Self.isIdentifierStart(c) {
-                advice = "; a key with spaces must be quoted, like \"my key\""
+            if advice == .plain(""), let c = peek, Self.isIdentifierStart(c) {
+                advice = .message(.text("check.json5.hint.spaced-key"))
             }
-            throw fail("expected ':' after key \"\(key)\", found \(describe(peek))\(advice)")
+            throw fail(.text("check.json5.expected-colon", values: ["key": .plain(key), "found": describe(peek), "advice": advice]))
         }
         i += 1
         return (key, location)
     }
 
-    private func endOfFileBeforeValue(_ frame: Frame?) -> String {
-        guard let frame else { return "unexpected end of file; \(Self.valueKinds)" }
-        if frame.isArray { return "unexpected end of file; add ']' to close \(frame.opened)" }
-        return "unexpected end of file; a value was expected after key \"\(frame.key)\""
+    private func endOfFileBeforeValue(_ frame: Frame?) -> Message {
+        guard let frame else { return .text("check.json5.eof-value") }
+        if frame.isArray { return .text("check.json5.eof-array", values: ["opened": frame.opened]) }
+        return .text("check.json5.eof-after-key", ["key": frame.key])
     }
 
     /// Explains what is wrong after a value inside `frame` when neither `,` nor the closer follows.
     private func separatorError(after frame: Frame, endLine: Int, endIndex: Int) -> JSON5SyntaxError {
         let closer = frame.closer
-        let what = frame.isArray ? "an array element" : "the value of \"\(frame.key)\""
+        let what: Message.Value = .message(frame.isArray ? .text("check.json5.an-element") : .text("check.json5.value-of", ["key": frame.key]))
         guard let c = peek else {
-            return fail("expected ',' or '\(closer)' after \(what), found end of file; add '\(closer)' to close \(frame.opened)")
+            return fail(.text("check.json5.expected-separator-eof", values: ["closer": "\(closer)", "what": what, "opened": frame.opened]))
         }
         let startsNext = frame.isArray ? Self.canStartValue(c) : (c == "\"" || c == "'" || Self.isIdentifierStart(c))
         if startsNext && line > endLine {
-            let place = restOfLineIsBlank(from: endIndex) ? "at the end of line \(endLine)" : "after the value on line \(endLine)"
-            return fail("missing comma between \(frame.isArray ? "array elements" : "members"); add ',' \(place)")
+            let place: Message =
+                restOfLineIsBlank(from: endIndex)
+                ? .text("check.json5.end-of-line", ["line": "\(endLine)"]) : .text("check.json5.after-value", ["line": "\(endLine)"])
+            let between: Message = frame.isArray ? .text("check.json5.array-elements") : .text("check.json5.members")
+            return fail(.text("check.json5.missing-comma", values: ["between": .message(between), "place": .message(place)]))
         }
         var advice = hint(c)
         if c == "]" || c == "}" {
-            advice = "; \(frame.opened) must be closed with '\(closer)'"
+            advice = .message(.text("check.json5.hint.closer", values: ["opened": frame.opened, "closer": "\(closer)"]))
         } else if i == endIndex, i > 0, scalars[i - 1] == "'" || scalars[i - 1] == "\"" {
             // Text glued to a closing quote usually means a quote inside the text, as in 'it's'.
             let quote = scalars[i - 1]
-            advice = "; if the \(quote) before it is part of the text, write \\\(quote) instead"
+            advice = .message(.text("check.json5.hint.quote-in-text", ["quote": "\(quote)"]))
         } else if startsNext {
-            advice = "; add ',' before it"
+            advice = .message(.text("check.json5.hint.add-comma"))
         }
-        return fail("expected ',' or '\(closer)' after \(what), found \(describe(c))\(advice)")
+        return fail(.text("check.json5.expected-separator", values: ["closer": "\(closer)", "what": what, "found": describe(c), "advice": advice]))
     }
 
     // MARK: Scalar values
@@ -217,7 +227,7 @@ private struct JSON5Parser {
         if let number = try parseFullWidthNumber() { return JSONNode(.number(number), at: start) }
         if c == "+" || c == "-" || c == "." || Self.isDigit(c) { return JSONNode(.number(try parseNumber()), at: start) }
         guard Self.isIdentifierStart(c) else {
-            throw fail("\(unexpected(c)); \(Self.valueKinds)\(hint(c))")
+            throw fail(.text("check.json5.unexpected-value", values: ["unexpected": unexpected(c), "hint": hint(c)]))
         }
         let word = readIdentifier()
         switch word {
@@ -229,9 +239,9 @@ private struct JSON5Parser {
         default:
             let lower = word.lowercased()
             if ["true", "false", "null"].contains(lower) {
-                throw fail("unexpected word '\(word)'; write \(lower) in lowercase", at: start)
+                throw fail(.text("check.json5.lowercase", ["word": word, "lower": lower]), at: start)
             }
-            throw fail("unexpected word '\(word)'; \(Self.valueKinds); if this is text, put it in quotes: \"\(word)\"", at: start)
+            throw fail(.text("check.json5.unexpected-word", ["word": word]), at: start)
         }
     }
 
@@ -260,7 +270,7 @@ private struct JSON5Parser {
             }
             guard integerCount + fractionCount > 0 else { throw invalidNumber(from: first, at: start) }
             if integerCount > 1 && scalars[integer] == "0" {
-                throw invalidNumber(from: first, at: start, advice: "remove the leading zero, or if this is text, put it in quotes")
+                throw invalidNumber(from: first, at: start, advice: .text("check.json5.number.leading-zero"))
             }
             if peek == "e" || peek == "E" {
                 i += 1
@@ -268,7 +278,7 @@ private struct JSON5Parser {
                 let exponent = i
                 skipDigits()
                 guard i > exponent else {
-                    throw invalidNumber(from: first, at: start, advice: "an exponent needs digits, like 1e5, or if this is text, put it in quotes")
+                    throw invalidNumber(from: first, at: start, advice: .text("check.json5.number.exponent"))
                 }
             }
             if i - integer == integerCount && integerCount <= 15 { plainInteger = integer..<i }
@@ -306,12 +316,12 @@ private struct JSON5Parser {
     }
 
     private func invalidNumber(
-        from first: Int, at start: SourceLocation, advice: String = "if this is text, put it in quotes"
+        from first: Int, at start: SourceLocation, advice: Message = .text("check.json5.number.quote")
     ) -> JSON5SyntaxError {
         var end = first + 1
         while let c = scalar(at: end), Self.continuesNumber(c) { end += 1 }
         let literal = text(from: first, upTo: end)
-        return fail("invalid number '\(literal)'; \(advice): \"\(literal)\"", at: start)
+        return fail(.text("check.json5.number.invalid", values: ["literal": .plain(literal), "advice": .message(advice)]), at: start)
     }
 
     // MARK: Strings
@@ -327,7 +337,7 @@ private struct JSON5Parser {
                 return String(out)
             }
             if c == "\n" || c == "\r" {
-                throw fail("unterminated string; add the closing \(quote) at the end of line \(line)", at: start)
+                throw fail(.text("check.json5.unterminated-line", ["quote": "\(quote)", "line": "\(line)"]), at: start)
             }
             if c == "\\" {
                 try parseEscape(into: &out, quote: quote, stringStart: start)
@@ -336,7 +346,7 @@ private struct JSON5Parser {
                 i += 1
             }
         }
-        throw fail("unterminated string; add the closing \(quote)", at: start)
+        throw fail(.text("check.json5.unterminated", ["quote": "\(quote)"]), at: start)
     }
 
     private mutating func parseEscape(
@@ -344,7 +354,7 @@ private struct JSON5Parser {
     ) throws(JSON5SyntaxError) {
         let start = here, first = i
         i += 1
-        guard let c = peek else { throw fail("unterminated string; add the closing \(quote)", at: stringStart) }
+        guard let c = peek else { throw fail(.text("check.json5.unterminated", ["quote": "\(quote)"]), at: stringStart) }
         i += 1
         switch c {
         case "\"", "'", "\\", "/": out.append(c)
@@ -357,7 +367,7 @@ private struct JSON5Parser {
         case "0" where !(peek.map(Self.isDigit) ?? false): out.append("\0")
         case "x":
             guard let value = readHex(count: 2), let scalar = Unicode.Scalar(value) else {
-                throw fail("invalid escape '\(text(from: first))'; \\x must be followed by two hex digits, like \\x41; \(Self.backslashAdvice)", at: start)
+                throw fail(.text("check.json5.escape.x", ["escape": text(from: first)]), at: start)
             }
             out.append(scalar)
         case "u":
@@ -370,14 +380,14 @@ private struct JSON5Parser {
             break
         default:
             // Show `\01` whole: a digit after `\0` is what makes it invalid.
-            throw fail("invalid escape '\(text(from: first, upTo: c == "0" ? i + 1 : i))'; \(Self.backslashAdvice)", at: start)
+            throw fail(.text("check.json5.escape.invalid", ["escape": text(from: first, upTo: c == "0" ? i + 1 : i)]), at: start)
         }
     }
 
     /// Reads the hex digits of `\uHHHH`, combining a surrogate pair into one scalar.
     private mutating func parseUnicodeEscape(from first: Int, at start: SourceLocation) throws(JSON5SyntaxError) -> Unicode.Scalar {
         guard let high = readHex(count: 4) else {
-            throw fail("invalid escape '\(text(from: first))'; \\u must be followed by four hex digits, like \\u00e9; \(Self.backslashAdvice)", at: start)
+            throw fail(.text("check.json5.escape.u", ["escape": text(from: first)]), at: start)
         }
         if let scalar = Unicode.Scalar(high) { return scalar }
         if (0xD800...0xDBFF).contains(high), peek == "\\", scalar(at: i + 1) == "u" {
@@ -390,9 +400,7 @@ private struct JSON5Parser {
             }
             i = mark
         }
-        throw fail(
-            "invalid escape '\(text(from: first))'; this is half of a surrogate pair, write the character itself or both halves, like \\uD83D\\uDE00", at: start
-        )
+        throw fail(.text("check.json5.escape.surrogate", ["escape": text(from: first)]), at: start)
     }
 
     /// Consumes exactly `count` hex digits, or as many as there are and returns nil.
@@ -422,7 +430,7 @@ private struct JSON5Parser {
                 i += 2
                 while !(peek == "*" && scalar(at: i + 1) == "/") {
                     guard let d = peek else {
-                        throw fail("unterminated block comment; add */ where the comment should end", at: start)
+                        throw fail(.text("check.json5.unterminated-comment"), at: start)
                     }
                     if d == "\n" || d == "\r" { newline() } else { i += 1 }
                 }
@@ -482,45 +490,43 @@ private struct JSON5Parser {
         return text(from: first)
     }
 
-    private func fail(_ message: String, at location: SourceLocation? = nil) -> JSON5SyntaxError {
-        JSON5SyntaxError(location: location ?? here, message: message)
+    private func fail(_ message: Message, at location: SourceLocation? = nil) -> JSON5SyntaxError {
+        JSON5SyntaxError(location: location ?? here, message)
     }
 
     /// `'x'`, `end of file`, or a code point for characters that would not show up in quotes.
-    private func describe(_ c: Unicode.Scalar?) -> String {
-        guard let c else { return "end of file" }
+    private func describe(_ c: Unicode.Scalar?) -> Message.Value {
+        guard let c else { return .message(.text("check.json5.end-of-file")) }
         if Self.isInvisible(c) {
             let hex = String(c.value, radix: 16, uppercase: true)
-            return "U+\(String(repeating: "0", count: max(0, 4 - hex.count)))\(hex) (an invisible character)"
+            return .message(.text("check.json5.invisible", ["code": "U+\(String(repeating: "0", count: max(0, 4 - hex.count)))\(hex)"]))
         }
-        return c == "'" ? "\"'\"" : "'\(c)'"
+        return .plain(c == "'" ? "\"'\"" : "'\(c)'")
     }
 
-    private func unexpected(_ c: Unicode.Scalar?) -> String {
-        c == nil ? "unexpected end of file" : "unexpected character \(describe(c))"
+    private func unexpected(_ c: Unicode.Scalar?) -> Message.Value {
+        .message(c == nil ? .text("check.json5.unexpected-eof") : .text("check.json5.unexpected-character", values: ["character": describe(c)]))
     }
 
     /// Advice for characters that are easy to type by mistake, especially with a Japanese input method.
-    private func hint(_ c: Unicode.Scalar?) -> String {
+    private func hint(_ c: Unicode.Scalar?) -> Message.Value {
         guard let c else { return "" }
         switch c.value {
         case 0xFF01...0xFF5E:
             let ascii = Unicode.Scalar(UInt8(truncatingIfNeeded: c.value - 0xFEE0))
-            return "; '\(c)' is a full-width character, type the half-width '\(ascii)' instead"
+            return .message(.text("check.json5.hint.full-width", ["character": "\(c)", "ascii": "\(ascii)"]))
         case 0x2018, 0x2019, 0x201C, 0x201D:
-            return "; use straight quotes \" or ' instead of curly quotes"
+            return .message(.text("check.json5.hint.curly-quotes"))
         case 0x2F:
-            return "; comments start with // or /*"
+            return .message(.text("check.json5.hint.comment"))
         default:
-            return Self.isInvisible(c) ? "; delete it" : ""
+            return Self.isInvisible(c) ? .message(.text("check.json5.hint.delete")) : ""
         }
     }
 
     // MARK: Character classes
 
     // Static, not free functions, so they cannot clash with helpers elsewhere in the module.
-    private static let valueKinds = "a value was expected (a string, number, object, array, true, false or null)"
-    private static let backslashAdvice = "to write a backslash, type two: \\\\"
 
     private static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
 

@@ -6,23 +6,26 @@ final class NodeReader {
     let node: JSONNode
     /// What the object is, for messages: `channel`, `probe "cart"`, `step "line"`.
     let subject: String
+    /// The same, to show in the reader's language.
+    let subjectText: Message.Value
     let sink: DiagnosticSink
     private let members: [JSONNode.Member]
     private var known: [String] = []
 
     /// Nil (after reporting) when the node is not an object.
-    init?(_ node: JSONNode, subject: String, sink: DiagnosticSink) {
+    init?(_ node: JSONNode, subject: Message.Value, sink: DiagnosticSink) {
         guard case .object(let members) = node.value else {
-            sink.error("\(subject) must be an object { … }, found \(node.kindName)", at: node.location)
+            sink.error(.text("check.object.expected", values: ["subject": subject, "found": node.kind]), at: node.location)
             return nil
         }
         self.node = node
-        self.subject = subject
+        self.subject = subject.rendered(by: .english)
+        subjectText = subject
         self.sink = sink
         self.members = members
         var seen: Set<String> = []
         for member in members where !seen.insert(member.key).inserted {
-            sink.error("duplicate key \"\(member.key)\" in \(subject); keep only one", at: member.keyLocation)
+            sink.error(.text("check.key.duplicate", values: ["key": .plain(member.key), "subject": subject]), at: member.keyLocation)
         }
     }
 
@@ -35,7 +38,7 @@ final class NodeReader {
     /// The raw node of a required key; reports it when missing.
     func required(_ key: String, hint: String) -> JSONNode? {
         guard let node = value(key) else {
-            sink.error("\(subject) is missing \"\(key)\"; add \(hint)", at: self.node.location)
+            sink.error(.text("check.key.missing", values: ["subject": subjectText, "key": .plain(key), "hint": .plain(hint)]), at: self.node.location)
             return nil
         }
         return node
@@ -52,7 +55,7 @@ final class NodeReader {
     func bool(_ key: String) -> Bool? {
         guard let node = value(key) else { return nil }
         guard case .bool(let flag) = node.value else {
-            typeError(key, node, expected: "true or false")
+            typeError(key, node, expected: .message(.text("check.expected.bool")))
             return nil
         }
         return flag
@@ -66,7 +69,7 @@ final class NodeReader {
     func count(_ key: String, minimum: Int = 1) -> Int? {
         guard let node = value(key), let number = expectNumber(node, key: key) else { return nil }
         guard number == number.rounded(), number >= Double(minimum), number <= 1_000_000 else {
-            sink.error("\"\(key)\" must be a whole number of at least \(minimum), found \(node.literal)", at: node.location)
+            sink.error(.text("check.number.whole", ["key": key, "minimum": "\(minimum)", "found": node.literal]), at: node.location)
             return nil
         }
         return Int(number)
@@ -75,11 +78,11 @@ final class NodeReader {
     func duration(_ key: String, allowZero: Bool = false) -> Duration? {
         guard let node = value(key), let text = expectString(node, key: key) else { return nil }
         guard let duration = DurationText.parse(text), duration > .zero || (allowZero && duration == .zero) else {
-            sink.error("\"\(key)\": \"\(text)\" is not a duration; \(DurationText.advice)", at: node.location)
+            sink.error(.text("check.duration.invalid", ["key": key, "text": text]), at: node.location)
             return nil
         }
         guard duration <= DurationText.longest else {
-            sink.error("\"\(key)\": \(DurationText.tooLong(text))", at: node.location)
+            sink.error(.text("check.duration.too-long", ["key": key, "text": text]), at: node.location)
             return nil
         }
         return duration
@@ -88,7 +91,7 @@ final class NodeReader {
     func stringArray(_ key: String) -> [Located<String>]? {
         guard let node = value(key) else { return nil }
         guard case .array(let items) = node.value else {
-            typeError(key, node, expected: "a list of strings [\"…\", \"…\"]")
+            typeError(key, node, expected: .message(.text("check.expected.string-list")))
             return nil
         }
         return items.compactMap { item in expectString(item, key: key).map { Located($0, at: item.location) } }
@@ -97,7 +100,7 @@ final class NodeReader {
     func array(_ key: String) -> [JSONNode]? {
         guard let node = value(key) else { return nil }
         guard case .array(let items) = node.value else {
-            typeError(key, node, expected: "a list [ … ]")
+            typeError(key, node, expected: .message(.text("check.expected.list")))
             return nil
         }
         return items
@@ -108,9 +111,10 @@ final class NodeReader {
         guard let node = value(key), let text = expectString(node, key: key) else { return nil }
         if let value = T(rawValue: text) { return value }
         let allowed = T.allCases.map(\.rawValue)
-        let suggestion = closestMatch(to: text, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
+        let list = allowed.map { "\"\($0)\"" }.joined(separator: ", ")
         sink.error(
-            "\"\(key)\": unknown value \"\(text)\"; \(suggestion)write one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))",
+            .text(
+                "check.value.unknown", values: ["key": .plain(key), "text": .plain(text), "suggestion": didYouMean(text, in: allowed), "list": .plain(list)]),
             at: node.location)
         return nil
     }
@@ -119,17 +123,20 @@ final class NodeReader {
     func finish() {
         for member in members where !known.contains(member.key) {
             if let suggestion = closestMatch(to: member.key, in: known) {
-                sink.error("unknown key \"\(member.key)\" in \(subject); did you mean \"\(suggestion)\"?", at: member.keyLocation)
+                sink.error(
+                    .text("check.key.unknown-suggest", values: ["key": .plain(member.key), "subject": subjectText, "suggestion": .plain(suggestion)]),
+                    at: member.keyLocation)
             } else {
                 let list = known.map { "\"\($0)\"" }.joined(separator: ", ")
-                sink.error("unknown key \"\(member.key)\" in \(subject); known keys are \(list)", at: member.keyLocation)
+                sink.error(
+                    .text("check.key.unknown", values: ["key": .plain(member.key), "subject": subjectText, "list": .plain(list)]), at: member.keyLocation)
             }
         }
     }
 
     func expectString(_ node: JSONNode, key: String) -> String? {
         guard case .string(let text) = node.value else {
-            typeError(key, node, expected: "a string in quotes")
+            typeError(key, node, expected: .message(.text("check.expected.string")))
             return nil
         }
         return text
@@ -137,14 +144,15 @@ final class NodeReader {
 
     func expectNumber(_ node: JSONNode, key: String) -> Double? {
         guard case .number(let number) = node.value, number.isFinite else {
-            typeError(key, node, expected: "a number")
+            typeError(key, node, expected: .message(.text("check.expected.number")))
             return nil
         }
         return number
     }
 
-    func typeError(_ key: String, _ node: JSONNode, expected: String) {
-        sink.error("\"\(key)\" in \(subject) must be \(expected), found \(node.kindName)", at: node.location)
+    func typeError(_ key: String, _ node: JSONNode, expected: Message.Value) {
+        sink.error(
+            .text("check.type.wrong", values: ["key": .plain(key), "subject": subjectText, "expected": expected, "found": node.kind]), at: node.location)
     }
 }
 
@@ -158,6 +166,18 @@ extension JSONNode {
         case .string(let text): "a string \"\(text.prefix(40))\""
         case .array: "a list [ … ]"
         case .object: "an object { … }"
+        }
+    }
+
+    /// What kind of value this is, as a message to show in the reader's language.
+    var kind: Message.Value {
+        switch value {
+        case .null: .plain("null")
+        case .bool(let flag): .plain("\(flag)")
+        case .number: .message(.text("check.found.number", ["literal": literal]))
+        case .string(let text): .message(.text("check.found.string", ["text": String(text.prefix(40))]))
+        case .array: .message(.text("check.found.list"))
+        case .object: .message(.text("check.found.object"))
         }
     }
 

@@ -15,22 +15,20 @@ extension Revenue {
         defer { reader.finish() }
         let perHour = reader.number("perHour")
         if perHour == nil, reader.value("perHour") == nil {
-            sink.error("revenue is missing \"perHour\"; add perHour: 80000 (sales per hour)", at: node.location)
+            sink.error(.text("check.revenue.per-hour-missing"), at: node.location)
         }
         if let perHour, perHour < 0 {
-            sink.error("\"perHour\" must not be negative", at: reader.value("perHour")!.location)
+            sink.error(.text("check.revenue.per-hour-negative"), at: reader.value("perHour")!.location)
         }
         if let perHour, perHour > maxPerHour, let node = reader.value("perHour") {
-            sink.error("\"perHour\" is \(node.literal), more than Detour can account for; write sales per hour up to 1,000,000,000,000", at: node.location)
+            sink.error(.text("check.revenue.per-hour-large", ["value": node.literal]), at: node.location)
         }
         let currency = reader.string("currency") ?? "JPY"
         var revenue = Revenue(perHour: perHour ?? 0, currency: currency)
         if let items = reader.array("byHour") {
             let factors = items.compactMap { factor($0, key: "byHour", reader: reader) }
             if items.count != 24 {
-                sink.error(
-                    "\"byHour\" needs 24 factors, one per hour from 0:00, found \(items.count); write byHour: [0.2, 0.1, …, 1.5] (1 = perHour)",
-                    at: reader.value("byHour")!.location)
+                sink.error(.text("check.revenue.by-hour", ["count": "\(items.count)"]), at: reader.value("byHour")!.location)
             } else if factors.count == 24 {
                 revenue.byHour = factors
             }
@@ -40,15 +38,14 @@ extension Revenue {
                 var factors = [Double](repeating: 1, count: 7)
                 for member in members {
                     guard let index = weekdayKeys.firstIndex(of: member.key.lowercased()) else {
-                        sink.error(
-                            "unknown weekday \"\(member.key)\" in byWeekday; write mon, tue, wed, thu, fri, sat or sun", at: member.keyLocation)
+                        sink.error(.text("check.revenue.weekday", ["day": member.key]), at: member.keyLocation)
                         continue
                     }
                     if let value = factor(member.value, key: "byWeekday.\(member.key)", reader: reader) { factors[index] = value }
                 }
                 revenue.byWeekday = factors
             } else {
-                reader.typeError("byWeekday", weekdays, expected: "an object of factors { sat: 1.4, sun: 1.6 } (1 = perHour)")
+                reader.typeError("byWeekday", weekdays, expected: .message(.text("check.expected.by-weekday")))
             }
         }
         if let rates = reader.value("recapture") {
@@ -58,19 +55,17 @@ extension Revenue {
                     if !alternates.contains(member.key) {
                         let list = alternates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
                         sink.error(
-                            "recapture names \"\(member.key)\", which is not one of this channel's alternates (\(list.isEmpty ? "none" : list)); name an alternate",
-                            at: member.keyLocation)
+                            .text("check.revenue.recapture-alternate", ["channel": member.key, "list": list.isEmpty ? "none" : list]), at: member.keyLocation)
                     }
                     guard let value = factor(member.value, key: "recapture.\(member.key)", reader: reader) else { continue }
                     if value > 1 {
                         sink.error(
-                            "recapture \"\(member.key)\" is a share of lost sales from 0 to 1, found \(member.value.literal); write 0.3 for 30%",
-                            at: member.value.location)
+                            .text("check.revenue.recapture-share", ["channel": member.key, "value": member.value.literal]), at: member.value.location)
                     }
                     revenue.recapture[member.key] = value
                 }
             } else {
-                reader.typeError("recapture", rates, expected: "an object of shares by alternate { \"own-site\": 0.3 }")
+                reader.typeError("recapture", rates, expected: .message(.text("check.expected.recapture")))
             }
         }
         return perHour == nil ? nil : revenue
@@ -79,11 +74,11 @@ extension Revenue {
     private static func factor(_ node: JSONNode, key: String, reader: NodeReader) -> Double? {
         guard let value = reader.expectNumber(node, key: key) else { return nil }
         guard value >= 0 else {
-            reader.sink.error("\"\(key)\" must not be negative, found \(node.literal)", at: node.location)
+            reader.sink.error(.text("check.revenue.factor-negative", ["key": key, "value": node.literal]), at: node.location)
             return nil
         }
         guard value <= maxFactor else {
-            reader.sink.error("\"\(key)\" is \(node.literal); a factor must be at most 1,000 (1 = perHour)", at: node.location)
+            reader.sink.error(.text("check.revenue.factor-large", ["key": key, "value": node.literal]), at: node.location)
             return nil
         }
         return value

@@ -8,7 +8,7 @@ enum StatusPageSettings {
         defer { reader.finish() }
         guard let out = reader.requiredString("out", hint: "out: \"public/status\" (the folder to write index.html and status.json to)") else { return nil }
         if out.trimmingCharacters(in: .whitespaces).isEmpty {
-            sink.error("\"out\" in statusPage is empty; write a folder such as \"public/status\"", at: reader.value("out")!.location)
+            sink.error(.text("check.statuspage.out-empty"), at: reader.value("out")!.location)
             return nil
         }
         return out

@@ -44,12 +44,10 @@ final class ProviderFields {
         let node = required ? reader.required(key, hint: hint) : reader.value(key)
         guard let node, let text = reader.expectString(node, key: key) else { return nil }
         guard let reference = CredentialReference.parse(text) else {
-            sink.error(
-                "\"\(key)\" of \(provider) must be a reference, never the secret itself; write \(key): \"env:NAME\" or \"file:/path/to/secret\"",
-                at: node.location)
+            sink.error(.text("check.credential.literal", ["key": key, "provider": provider]), at: node.location)
             return nil
         }
-        if let problem = reference.formProblem {
+        if let problem = reference.formProblemText {
             sink.error(problem, at: node.location)
             return nil
         }
@@ -63,9 +61,13 @@ final class ProviderFields {
     func word(_ key: String, in allowed: [String], default fallback: String) -> String {
         guard let node = reader.value(key), let text = reader.expectString(node, key: key) else { return fallback }
         guard allowed.contains(text) else {
-            let suggestion = closestMatch(to: text, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
             sink.error(
-                "\"\(key)\": unknown value \"\(text)\" for \(provider); \(suggestion)write one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))",
+                .text(
+                    "check.value.unknown-for",
+                    values: [
+                        "key": .plain(key), "text": .plain(text), "provider": .plain(provider), "suggestion": didYouMean(text, in: allowed),
+                        "list": .plain(allowed.map { "\"\($0)\"" }.joined(separator: ", ")),
+                    ]),
                 at: node.location)
             return fallback
         }
@@ -80,7 +82,7 @@ final class ProviderFields {
         case .string: items = [node]
         case .array(let list): items = list
         default:
-            reader.typeError(key, node, expected: "a string or a list of strings")
+            reader.typeError(key, node, expected: .message(.text("check.expected.string-or-list")))
             return nil
         }
         return items.compactMap { item in
@@ -99,6 +101,13 @@ final class ProviderFields {
     func error(_ message: String, key: String? = nil) {
         sink.error("\(provider): \(message)", at: key.flatMap { reader.value($0)?.location } ?? location)
     }
+
+    /// Reports a problem at a key (or the step), shown in the reader's language.
+    func error(_ message: Message, key: String? = nil) {
+        sink.error(
+            .text("check.provider.problem", values: ["provider": .plain(provider), "problem": .message(message)]),
+            at: key.flatMap { reader.value($0)?.location } ?? location)
+    }
 }
 
 /// Reads a playbook's steps: common fields, then the action's own.
@@ -110,7 +119,9 @@ struct StepLoader {
     }
 
     private func readStep(_ node: JSONNode, index: Int, playbook: String) -> Step? {
-        guard let reader = NodeReader(node, subject: "step \(index + 1) of playbook \"\(playbook)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.step", ["index": "\(index + 1)", "playbook": playbook])), sink: sink) else {
+            return nil
+        }
         defer { reader.finish() }
         let id = reader.requiredString("id", hint: "id: \"promo\" (unique in the playbook)")
         let provider = reader.requiredString("do", hint: "do: \"http\"")
@@ -132,7 +143,7 @@ struct StepLoader {
             case .string(let name) where !name.trimmingCharacters(in: .whitespaces).isEmpty: holds = .named(name)
             case .bool(false): holds = .none
             default:
-                reader.typeError("holds", holdsNode, expected: "a name shared by the steps that hold one effect (holds: \"promo:own-site\"), or false")
+                reader.typeError("holds", holdsNode, expected: .message(.text("check.expected.holds")))
             }
         }
         let when = reader.value("when").flatMap(readCondition)
@@ -157,20 +168,24 @@ struct StepLoader {
                 if case .object(let overrides) = undoNode.value {
                     let base = (node.members ?? []).filter { !common.contains($0.key) && !overrides.map(\.key).contains($0.key) }
                     let merged = JSONNode(.object(base + overrides), at: undoNode.location)
-                    if let undoReader = NodeReader(merged, subject: "undo of step \"\(id ?? "")\"", sink: sink) {
+                    if let undoReader = NodeReader(merged, subject: .message(.text("check.subject.undo", ["step": id ?? ""])), sink: sink) {
                         undo = kind.read(ProviderFields(reader: undoReader, sink: sink, provider: kind.rawValue)).map(StepAction.provider)
                         undoReader.finish()
                     }
                 } else {
-                    reader.typeError("undo", undoNode, expected: "an object with the fields that differ, such as undo: { action: \"deactivate\" }")
+                    reader.typeError("undo", undoNode, expected: .message(.text("check.expected.undo")))
                 }
             }
         case nil:
             if let other = provider {
                 let known = ProviderKind.allCases.map(\.rawValue)
-                let suggestion = closestMatch(to: other, in: known).map { "did you mean \"\($0)\"? " } ?? ""
                 sink.error(
-                    "unknown action \"\(other)\"; \(suggestion)this version knows \(known.map { "\"\($0)\"" }.joined(separator: ", "))",
+                    .text(
+                        "check.action.unknown",
+                        values: [
+                            "action": .plain(other), "suggestion": didYouMean(other, in: known),
+                            "known": .plain(known.map { "\"\($0)\"" }.joined(separator: ", ")),
+                        ]),
                     at: reader.value("do")!.location)
             }
             // Keep the rest of the step from being reported as unknown keys.
@@ -198,7 +213,7 @@ struct StepLoader {
             let list = Self.words(node)
             let known = ["down", "up", "degraded", "maintenance", "schedule"]
             if list == nil || list!.contains(where: { !known.contains($0) }) {
-                sink.error("\"event\" in when must be one of \(known.map { "\"\($0)\"" }.joined(separator: ", ")) (or a list of them)", at: node.location)
+                sink.error(.text("check.when.event", ["known": known.map { "\"\($0)\"" }.joined(separator: ", ")]), at: node.location)
             } else {
                 condition.events = list
             }
@@ -208,7 +223,7 @@ struct StepLoader {
             if let kinds, kinds.count == Self.words(node)?.count {
                 condition.channelKinds = kinds
             } else {
-                sink.error("\"channelKind\" in when must be \"mall\", \"own-site\" or \"social\" (or a list of them)", at: node.location)
+                sink.error(.text("check.when.channel-kind"), at: node.location)
             }
         }
         condition.sale = reader.bool("sale")
@@ -216,9 +231,7 @@ struct StepLoader {
             if let hours = StepCondition.parseHours(text) {
                 condition.hours = hours
             } else {
-                sink.error(
-                    "\"hours\": \"\(text)\" is not a time range; write local times like \"09:00-21:00\" (\"22:00-06:00\" wraps past midnight)",
-                    at: node.location)
+                sink.error(.text("check.when.hours", ["text": text]), at: node.location)
             }
         }
         return condition
@@ -242,7 +255,7 @@ struct StepLoader {
         defer { reader.finish() }
         let method = (reader.string("method") ?? "POST").uppercased()
         if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method), let methodNode = reader.value("method") {
-            sink.error("\"method\": unknown HTTP method \"\(method)\"; write GET, POST, PUT, PATCH or DELETE", at: methodNode.location)
+            sink.error(.text("check.request.method", ["method": method]), at: methodNode.location)
         }
         let urlNode = reader.required("url", hint: "url: \"https://…\"")
         let url = urlNode.flatMap { reader.expectString($0, key: "url") }.flatMap { text in
@@ -253,26 +266,25 @@ struct StepLoader {
             if let members = headerNode.members {
                 for member in members {
                     guard case .string(let text) = member.value.value else {
-                        sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
+                        sink.error(.text("check.header.string", ["header": member.key]), at: member.value.location)
                         continue
                     }
                     if let problem = HTTPHeader(member.key, text).injectionProblem {
                         sink.error(problem, at: member.value.location)
                     } else if let reference = CredentialReference.parse(text) {
-                        if let problem = reference.formProblem { sink.error(problem, at: member.value.location) }
+                        if let problem = reference.formProblemText { sink.error(problem, at: member.value.location) }
                         headers.append(HeaderTemplate(name: member.key, value: .credential(reference), location: member.value.location))
                     } else if let parsed = Self.template(text, at: member.value.location, sink: sink) {
                         if let free = parsed.variables.first(where: { $0.path == ["incident", "reason"] }) {
                             sink.warning(
-                                "header \"\(member.key)\" puts {{incident.reason}} in a header: it is free text (a page title, an operator's words), "
-                                    + "and a line break in it fails the step; put it in the json body instead",
+                                .text("check.header.reason", ["header": member.key]),
                                 at: member.value.location.shifted(by: free.offset + 1))
                         }
                         headers.append(HeaderTemplate(name: member.key, value: .template(parsed), location: member.value.location))
                     }
                 }
             } else {
-                reader.typeError("headers", headerNode, expected: "an object { Authorization: \"Bearer {{env.TOKEN}}\" }")
+                reader.typeError("headers", headerNode, expected: .message(.text("check.expected.headers")))
             }
         }
         let json = reader.value("json").map { Self.templateValue($0, sink: sink) }
@@ -285,7 +297,11 @@ struct StepLoader {
         case .success(let template):
             return template
         case .failure(let error):
-            sink.error(error.message, at: location.shifted(by: error.offset + 1))
+            if let text = error.text {
+                sink.error(text, at: location.shifted(by: error.offset + 1))
+            } else {
+                sink.error(error.message, at: location.shifted(by: error.offset + 1))
+            }
             return nil
         }
     }
@@ -312,7 +328,7 @@ extension StepLoader {
             let required = approvalReader.bool("required") ?? false
             let autoAfter = approvalReader.duration("autoAfter")
             if approvalReader.value("required") == nil {
-                sink.error("approval is missing \"required\"; write approval: { required: true, autoAfter: \"5m\" }", at: node.location)
+                sink.error(.text("check.approval.required"), at: node.location)
             }
             approvalReader.finish()
             approval = ApprovalRule(required: required, autoAfter: autoAfter)

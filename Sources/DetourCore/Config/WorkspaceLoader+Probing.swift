@@ -9,13 +9,12 @@ extension WorkspaceLoader {
             if case .string(let text) = node.value { patterns = [Located(text, at: node.location)] } else { patterns = reader.stringArray("bodyMatches") ?? [] }
             for (pattern, location) in patterns.map({ ($0.value, $0.location) }) {
                 if (try? NSRegularExpression(pattern: pattern)) == nil {
-                    sink.error("\"bodyMatches\": \"\(pattern)\" is not a regular expression; check brackets and escapes (write \\\\. for a dot)", at: location)
+                    sink.error(.text("check.probe.regex", ["pattern": pattern]), at: location)
                 } else {
                     expect.bodyMatches.append(pattern)
                     if PatternRisk.hasNestedQuantifier(pattern) {
                         sink.warning(
-                            "\"bodyMatches\": \"\(pattern)\" repeats a group that itself repeats, like (x+)+; on a long page it can run "
-                                + "for minutes and the probe fails at its timeout; repeat once instead, such as [\\\\d,]+ for (\\\\d+,?)+",
+                            .text("check.probe.regex-risk", ["pattern": pattern]),
                             at: location)
                     }
                 }
@@ -27,11 +26,11 @@ extension WorkspaceLoader {
                     if member.key.isEmpty || member.key.hasPrefix("/") {
                         expect.json.append(JSONExpectation(pointer: member.key, value: member.value.plainValue))
                     } else {
-                        sink.error("\"json\": \"\(member.key)\" is not a JSON pointer; write it from the root like \"/\(member.key)\"", at: member.keyLocation)
+                        sink.error(.text("check.probe.json-pointer", ["pointer": member.key]), at: member.keyLocation)
                     }
                 }
             } else {
-                reader.typeError("json", node, expected: "an object of JSON pointers and values { \"/stock/available\": true }")
+                reader.typeError("json", node, expected: .message(.text("check.expected.json")))
             }
         }
         if let node = reader.value("header") {
@@ -40,11 +39,11 @@ extension WorkspaceLoader {
                     if case .string(let text) = member.value.value {
                         expect.headers.append(HeaderExpectation(name: member.key, contains: text))
                     } else {
-                        sink.error("header \"\(member.key)\" must be a string the value contains, such as \"text/html\"", at: member.value.location)
+                        sink.error(.text("check.probe.header", ["header": member.key]), at: member.value.location)
                     }
                 }
             } else {
-                reader.typeError("header", node, expected: "an object of header names and texts { \"Content-Type\": \"text/html\" }")
+                reader.typeError("header", node, expected: .message(.text("check.expected.header")))
             }
         }
         expect.certValidFor = reader.duration("certValidFor")
@@ -61,13 +60,13 @@ extension WorkspaceLoader {
     /// Reads a list of maintenance windows (`maintenance: [{ from, to, note }]`); `channels` only where allowed.
     func readMaintenance(_ node: JSONNode, allowChannels: Bool, timeZone: TimeZone, sink: DiagnosticSink) -> [MaintenanceWindow] {
         guard case .array(let items) = node.value else {
-            sink.error(
-                "\"maintenance\" must be a list [{ from: \"2026-12-02T01:00+09:00\", to: \"2026-12-02T06:00+09:00\" }], found \(node.kindName)",
-                at: node.location)
+            sink.error(.text("check.maintenance.list", values: ["found": node.kind]), at: node.location)
             return []
         }
         return items.enumerated().compactMap { index, item in
-            guard let reader = NodeReader(item, subject: "maintenance window \(index + 1)", sink: sink) else { return nil }
+            guard let reader = NodeReader(item, subject: .message(.text("check.subject.maintenance", ["index": "\(index + 1)"])), sink: sink) else {
+                return nil
+            }
             defer { reader.finish() }
             let from = readTime(reader, "from", timeZone: timeZone)
             let to = readTime(reader, "to", timeZone: timeZone)
@@ -76,7 +75,7 @@ extension WorkspaceLoader {
             if allowChannels, let list = reader.stringArray("channels") { channels = .only(list.map(\.value)) }
             guard let from, let to else { return nil }
             guard from < to else {
-                sink.error("maintenance window \(index + 1) ends before it starts; \"to\" must be later than \"from\"", at: item.location)
+                sink.error(.text("check.maintenance.order", ["index": "\(index + 1)"]), at: item.location)
                 return nil
             }
             return MaintenanceWindow(from: from, to: to, note: note, channels: channels)
@@ -97,7 +96,7 @@ extension WorkspaceLoader {
                 if (url.hasPrefix("http://") || url.hasPrefix("https://")) && URL(string: url)?.host != nil {
                     settings.canary.append(url)
                 } else {
-                    sink.error("canary \"\(url)\" is not a web address; write a full URL such as \"https://www.google.com/generate_204\"", at: location)
+                    sink.error(.text("check.canary.url", ["url": url]), at: location)
                 }
             }
         }

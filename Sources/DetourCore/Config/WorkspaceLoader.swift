@@ -63,7 +63,7 @@ public struct WorkspaceLoader: Sendable {
         people.checkCredentials(oncall, environment: environment, root: root)
         if channels.isEmpty, !sink.hasErrors {
             sink.error(
-                "no channels found; add one file per sales channel, such as channels/rakuten.json5", at: SourceLocation(file: "channels", line: 1, column: 1))
+                .text("check.channels.none"), at: SourceLocation(file: "channels", line: 1, column: 1))
         }
         let workspace = Workspace(root: root, settings: settings, channels: channels, playbooks: playbooks, oncall: oncall)
         let channelFileIDs = Set(channelFiles.map(Self.id(ofFile:)))
@@ -79,7 +79,7 @@ public struct WorkspaceLoader: Sendable {
     ///
     /// Ids go into commands, URLs of the status page, journal lines and incident ids, so they are
     /// kept to `[a-z0-9][a-z0-9_-]*`.
-    static func idProblem(_ id: String, file: String) -> String? {
+    static func idProblem(_ id: String, file: String) -> Message? {
         func allowed(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
         let scalars = Array(id.unicodeScalars)
         if let first = scalars.first, allowed(first), scalars.allSatisfy({ allowed($0) || $0 == "-" || $0 == "_" }) { return nil }
@@ -92,10 +92,17 @@ public struct WorkspaceLoader: Sendable {
         while name.contains("--") { name = name.replacingOccurrences(of: "--", with: "-") }
         while name.hasSuffix("-") { name.removeLast() }
         let folder = (file as NSString).deletingLastPathComponent
-        let kind = folder == "playbooks" ? "playbook" : "channel"
-        let rename = name.isEmpty ? "such as \(folder)/\(kind == "playbook" ? "mall-down" : "rakuten").json5" : "to \(folder)/\(name).json5"
-        return "\"\(id)\" is not a valid \(kind) id: a file name in \(folder)/ may use only lowercase letters a-z, digits, - and _, "
-            + "and must start with a letter or digit; rename the file \(rename)"
+        let playbook = folder == "playbooks"
+        let rename: Message =
+            name.isEmpty
+            ? .text("check.id.rename-example", ["path": "\(folder)/\(playbook ? "mall-down" : "rakuten").json5"])
+            : .text("check.id.rename-to", ["path": "\(folder)/\(name).json5"])
+        return .text(
+            "check.id.invalid",
+            values: [
+                "id": .plain(id), "kind": .message(playbook ? .text("check.id.playbook") : .text("check.id.channel")),
+                "folder": .plain(folder), "rename": .message(rename),
+            ])
     }
 
     /// `channels/rakuten.json5` → `rakuten`.
@@ -121,25 +128,24 @@ public struct WorkspaceLoader: Sendable {
         case .success(let bytes): data = bytes
         case .failure(.missing) where optional: return nil
         case .failure(.tooLarge(let bytes, _)):
-            sink.error(
-                "\(file) is \(ByteCount.text(bytes)); a workspace file may be at most 1 MB, so split it or remove what is not needed", at: start)
+            sink.error(.text("check.file.too-large", ["file": file, "size": ByteCount.text(bytes)]), at: start)
             return nil
         case .failure(.notRegular(let kind)):
-            sink.error("\(file) is \(kind), not a file; remove it or rename it so it does not end in .json5", at: start)
+            sink.error(.text("check.file.not-a-file", ["file": file, "kind": kind]), at: start)
             return nil
         case .failure:
-            sink.error("cannot read the file; check its permissions", at: start)
+            sink.error(.text("check.file.unreadable"), at: start)
             return nil
         }
         guard let text = String(validating: data, as: UTF8.self) else {
-            sink.error("the file is not UTF-8 text; save it as UTF-8 (without Shift_JIS)", at: start)
+            sink.error(.text("check.file.not-utf8"), at: start)
             return nil
         }
         do {
             let node = try JSON5.parse(text, file: file)
             return (node, Self.id(ofFile: file))
         } catch {
-            sink.error(error.message, at: error.location)
+            if let text = error.text { sink.error(text, at: error.location) } else { sink.error(error.message, at: error.location) }
             return nil
         }
     }
@@ -153,13 +159,13 @@ public struct WorkspaceLoader: Sendable {
             if let timeZone = TimeZone(identifier: zone) {
                 settings.timeZone = timeZone
             } else {
-                sink.error("unknown time zone \"\(zone)\"; write an IANA name such as \"Asia/Tokyo\"", at: reader.value("timezone")!.location)
+                sink.error(.text("check.timezone.unknown", ["zone": zone]), at: reader.value("timezone")!.location)
             }
         }
         if let dir = reader.string("stateDir") { settings.stateDir = dir }
         if let values = reader.value("settings") {
             if values.members == nil {
-                reader.typeError("settings", values, expected: "an object of named values { shopAPI: \"https://…\" }")
+                reader.typeError("settings", values, expected: .message(.text("check.expected.settings")))
             } else {
                 settings.values = values.plainValue
             }
@@ -170,11 +176,11 @@ public struct WorkspaceLoader: Sendable {
                     if case .string(let url) = member.value.value, url.hasPrefix("http://") || url.hasPrefix("https://") {
                         settings.providers[member.key] = url
                     } else {
-                        sink.error("provider \"\(member.key)\" needs a base URL string such as \"https://api.line.me\"", at: member.value.location)
+                        sink.error(.text("check.provider.base-url", ["provider": member.key]), at: member.value.location)
                     }
                 }
             } else {
-                reader.typeError("providers", providers, expected: "an object of base URLs { line: \"https://…\" }")
+                reader.typeError("providers", providers, expected: .message(.text("check.expected.providers")))
             }
         }
         readProbeSettings(reader, into: &settings, sink: sink)
@@ -194,12 +200,12 @@ public struct WorkspaceLoader: Sendable {
     // MARK: - Channels
 
     private func readChannel(_ node: JSONNode, id: String, timeZone: TimeZone, sink: DiagnosticSink) -> Channel? {
-        guard let reader = NodeReader(node, subject: "channel \"\(id)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.channel", ["channel": id])), sink: sink) else { return nil }
         defer { reader.finish() }
         let name = reader.requiredString("name", hint: "name: \"楽天市場店\" (shown in notices)")
         let kind = reader.choice("kind", as: ChannelKind.self)
         if reader.value("kind") == nil {
-            sink.error("channel \"\(id)\" is missing \"kind\"; add kind: \"mall\", \"own-site\", \"social\" or \"heartbeat\"", at: node.location)
+            sink.error(.text("check.channel.kind-missing", ["channel": id]), at: node.location)
         }
         let pushed = kind == .heartbeat
         let heartbeat = readPushMonitor(reader, kind: kind, channel: id, at: node.location, sink: sink)
@@ -215,13 +221,13 @@ public struct WorkspaceLoader: Sendable {
             }
         } else if let items = reader.array("probes") {
             if items.isEmpty {
-                sink.error("\"probes\" is empty; add at least one probe { name: \"item page\", url: \"https://…\" }", at: reader.value("probes")!.location)
+                sink.error(.text("check.probes.empty"), at: reader.value("probes")!.location)
             }
             for (index, item) in items.enumerated() {
                 if let probe = readProbe(item, index: index, channel: id, sink: sink) { probes.append(probe) }
             }
         } else if reader.value("probes") == nil {
-            sink.error("channel \"\(id)\" is missing \"probes\"; add probes: [{ name: \"item page\", url: \"https://…\" }]", at: node.location)
+            sink.error(.text("check.probes.missing", ["channel": id]), at: node.location)
         }
         if pushed, let scheduleNode = reader.value("schedule") {
             sink.error(
@@ -271,7 +277,9 @@ public struct WorkspaceLoader: Sendable {
     }
 
     private func readProbe(_ node: JSONNode, index: Int, channel: String, sink: DiagnosticSink) -> Probe? {
-        guard let reader = NodeReader(node, subject: "probe \(index + 1) of channel \"\(channel)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.probe", ["index": "\(index + 1)", "channel": channel])), sink: sink) else {
+            return nil
+        }
         defer { reader.finish() }
         let name = reader.string("name") ?? "probe \(index + 1)"
         let url = reader.requiredString("url", hint: "url: \"https://…\" (the page to check)")
@@ -284,14 +292,16 @@ public struct WorkspaceLoader: Sendable {
                     if let problem = HTTPHeader(member.key, value).injectionProblem { sink.error(problem, at: member.value.location) }
                     headers.append(HTTPHeader(member.key, value))
                 } else {
-                    sink.error("header \"\(member.key)\" must be a string", at: member.value.location)
+                    sink.error(.text("check.header.string", ["header": member.key]), at: member.value.location)
                 }
             }
         }
         let timeout = reader.duration("timeout") ?? .seconds(10)
         let critical = reader.bool("critical") ?? true
         var expect = Expectation(status: .range(2), bodyContains: [], bodyNotContains: [], maxLatency: nil)
-        if let expectNode = reader.value("expect"), let expectReader = NodeReader(expectNode, subject: "expect of probe \"\(name)\"", sink: sink) {
+        if let expectNode = reader.value("expect"),
+            let expectReader = NodeReader(expectNode, subject: .message(.text("check.subject.expect", ["probe": name])), sink: sink)
+        {
             if let status = expectReader.value("status") { expect.status = readStatus(status, sink: sink) ?? expect.status }
             expect.bodyContains = readTexts(expectReader, "bodyContains")
             expect.bodyNotContains = readTexts(expectReader, "bodyNotContains")
@@ -313,7 +323,6 @@ public struct WorkspaceLoader: Sendable {
     }
 
     private func readStatus(_ node: JSONNode, sink: DiagnosticSink) -> StatusRule? {
-        let advice = "write a code (200), a list ([200, 302]) or a class (\"2xx\")"
         switch node.value {
         case .number(let number) where (100...599).contains(number) && number == number.rounded():
             return .codes([Int(number)])
@@ -327,7 +336,7 @@ public struct WorkspaceLoader: Sendable {
             if codes.count == items.count, !codes.isEmpty { return .codes(codes) }
         default: break
         }
-        sink.error("\"status\": \(node.kindName) is not a status; \(advice)", at: node.location)
+        sink.error(.text("check.status.invalid", values: ["found": node.kind]), at: node.location)
         return nil
     }
 
@@ -350,7 +359,7 @@ public struct WorkspaceLoader: Sendable {
 
     private func checkURL(_ url: String, at location: SourceLocation, sink: DiagnosticSink) {
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
-            sink.error("\"\(url)\" is not a web address; write a full URL such as \"https://www.rakuten.co.jp/myshop/\"", at: location)
+            sink.error(.text("check.url.invalid", ["url": url]), at: location)
             return
         }
     }
@@ -358,7 +367,7 @@ public struct WorkspaceLoader: Sendable {
     // MARK: - Playbooks
 
     private func readPlaybook(_ node: JSONNode, id: String, sink: DiagnosticSink) -> Playbook? {
-        guard let reader = NodeReader(node, subject: "playbook \"\(id)\"", sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .message(.text("check.subject.playbook", ["playbook": id])), sink: sink) else { return nil }
         defer { reader.finish() }
         let description = reader.string("description") ?? ""
         var event: PlaybookEvent?
@@ -370,7 +379,7 @@ public struct WorkspaceLoader: Sendable {
         {
             event = onReader.choice("event", as: PlaybookEvent.self)
             if onReader.value("event") == nil {
-                sink.error("\"on\" is missing \"event\"; add event: \"down\" or \"up\"", at: onNode.location)
+                sink.error(.text("check.on.event-missing"), at: onNode.location)
             }
             if let channelsNode = onReader.value("channels") {
                 if case .string("*") = channelsNode.value {
@@ -384,20 +393,21 @@ public struct WorkspaceLoader: Sendable {
                 do {
                     cron = try CronExpression(text)
                 } catch {
-                    sink.error("\"cron\": \(error.message)", at: cronNode.location)
+                    sink.error(
+                        .text("check.cron.invalid", values: ["problem": error.text.map(Message.Value.message) ?? .plain(error.message)]), at: cronNode.location)
                 }
                 if event != nil, event != .schedule {
-                    sink.error("\"cron\" only applies to event \"schedule\"; remove it or write event: \"schedule\"", at: cronNode.location)
+                    sink.error(.text("check.cron.not-schedule"), at: cronNode.location)
                 }
             } else if event == .schedule, onReader.value("cron") == nil {
-                sink.error("a \"schedule\" playbook needs \"cron\"; add cron: \"0 8 * * *\" (minute hour day month weekday)", at: onNode.location)
+                sink.error(.text("check.cron.missing"), at: onNode.location)
             }
             onReader.finish()
         }
         let stepLoader = StepLoader(sink: sink)
         let steps = stepLoader.readSteps(reader.array("steps") ?? [], playbook: id)
         if reader.value("steps") == nil {
-            sink.error("playbook \"\(id)\" is missing \"steps\"; add steps: [{ id: \"promo\", do: \"http\", request: { … } }]", at: node.location)
+            sink.error(.text("check.steps.missing", ["playbook": id]), at: node.location)
         }
         let recovery = stepLoader.readSteps(reader.array("recovery") ?? [], playbook: id)
         let (approval, cooldown) = stepLoader.readGate(reader)
@@ -405,7 +415,7 @@ public struct WorkspaceLoader: Sendable {
         for step in steps + recovery {
             if let first = seen[step.id] {
                 sink.error(
-                    "step id \"\(step.id)\" is used twice in playbook \"\(id)\" (first at line \(first.line)); give each step its own id", at: step.location)
+                    .text("check.step.duplicate-id", ["step": step.id, "playbook": id, "line": "\(first.line)"]), at: step.location)
             }
             seen[step.id] = step.location
         }

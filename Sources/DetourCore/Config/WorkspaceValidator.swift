@@ -14,7 +14,7 @@ struct WorkspaceValidator {
         for channel in workspace.channels {
             for alternate in channel.alternateReferences {
                 if alternate.value == channel.id {
-                    sink.error("channel \"\(channel.id)\" lists itself as an alternate; name another channel", at: alternate.location)
+                    sink.error(.text("check.alternate.self", ["channel": channel.id]), at: alternate.location)
                 } else {
                     checkChannelReference(alternate.value, at: alternate.location)
                 }
@@ -32,7 +32,7 @@ struct WorkspaceValidator {
                 where step.action.action.isPublicNotice && (step.action.action as? LineMessage)?.mode != .push {
                     // A broken file is the operator's business: customers must not hear about it.
                     sink.warning(
-                        "step \"\(step.id)\" of playbook \"\(playbook.id)\" tells customers (\(step.action.action.name)) about a broken workspace file; use slack.post, pagerduty.event or a line.push to staff instead",
+                        .text("check.invalid-playbook.public", ["step": step.id, "playbook": playbook.id, "action": step.action.action.name]),
                         at: step.location)
                 }
             }
@@ -49,9 +49,9 @@ struct WorkspaceValidator {
 
     private func checkChannelReference(_ id: String, at location: SourceLocation) {
         guard !channelFileIDs.contains(id) else { return }
-        let suggestion = closestMatch(to: id, in: channelIDs).map { "did you mean \"\($0)\"? " } ?? ""
         let known = channelIDs.map { "\"\($0)\"" }.joined(separator: ", ")
-        sink.error("unknown channel \"\(id)\"; \(suggestion)channels are the files in channels/: \(known)", at: location)
+        sink.error(
+            .text("check.channel.unknown", values: ["channel": .plain(id), "suggestion": didYouMean(id, in: channelIDs), "known": .plain(known)]), at: location)
     }
 
     private func check(
@@ -100,7 +100,12 @@ struct WorkspaceValidator {
         }
         if let worst {
             sink.error(
-                "step \"\(step.id)\": the \(provider) text is \(worst.length) long with channel \"\(worst.channel)\" and sample data; the limit is \(limit.description); shorten it",
+                .text(
+                    "check.text.too-long",
+                    [
+                        "step": step.id, "provider": provider, "length": "\(worst.length)", "channel": worst.channel,
+                        "limit": limit.description,
+                    ]),
                 at: location)
         }
     }
@@ -108,9 +113,10 @@ struct WorkspaceValidator {
     private func warnIfMissing(_ reference: CredentialReference, step: Step, playbook: Playbook, at location: SourceLocation) {
         let resolver = SecretResolver(environment: environment, workspaceRoot: workspace.root)
         if let problem = resolver.fileProblem(reference) {
-            sink.error("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) \(problem); \(CredentialReference.fileRule)", at: location)
+            sink.error(
+                .text("check.credential.file", ["step": step.id, "playbook": playbook.id, "reference": "\(reference)", "problem": "\(problem)"]), at: location)
         } else if !resolver.isAvailable(reference) {
-            sink.warning("step \"\(step.id)\" of playbook \"\(playbook.id)\": \(reference) is not available here; set it where detour runs", at: location)
+            sink.warning(.text("check.credential.unavailable", ["step": step.id, "playbook": playbook.id, "reference": "\(reference)"]), at: location)
         }
     }
 
@@ -138,7 +144,7 @@ struct WorkspaceValidator {
         guard let value = resolver.peek(reference), value.count < Redactor.minimumLength else { return }
         let length = value.count == 1 ? "1 character" : "\(value.count) characters"
         sink.error(
-            "the credential in \(reference) is only \(length) long; one shorter than \(Redactor.minimumLength) characters cannot be masked safely in output and the journal; set \(reference) to the real token or key",
+            .text("check.credential.short", ["reference": "\(reference)", "length": "\(length)", "minimum": "\(Redactor.minimumLength)"]),
             at: location)
     }
 
@@ -151,13 +157,15 @@ struct WorkspaceValidator {
             expectField(path, in: TemplateScope.incidentFields, name: name, at: location)
         case "alternates":
             guard path.count == 3, let index = Int(path[1]), index >= 0 else {
-                sink.error("unknown template variable \"\(name)\"; write {{alternates.0.name}} or {{alternates.0.url}}", at: location)
+                sink.error(.text("check.template.alternates", ["name": name]), at: location)
                 return
             }
             expectField([path[0], path[2]], in: TemplateScope.channelFields, name: name, at: location)
             for channel in channels where channel.alternates.count <= index {
                 sink.error(
-                    "\"\(name)\" needs \(index + 1) alternate(s), but channel \"\(channel.id)\" lists \(channel.alternates.count); add alternates to channels/\(channel.id).json5 or use a lower number",
+                    .text(
+                        "check.template.alternates-count",
+                        ["name": name, "count": "\(index + 1)", "channel": channel.id, "listed": "\(channel.alternates.count)"]),
                     at: location)
             }
         case "settings":
@@ -165,39 +173,43 @@ struct WorkspaceValidator {
             for key in path.dropFirst() { value = value?[key] }
             if path.count < 2 || value == nil {
                 let known = workspace.settings.values.objectKeys.map { "settings.\($0)" }.joined(separator: ", ")
-                sink.error(
-                    "unknown template variable \"\(name)\"; define it under settings in detour.json5\(known.isEmpty ? "" : " (defined: \(known))")",
-                    at: location)
+                let defined = known.isEmpty ? "" : " (defined: \(known))"
+                sink.error(.text("check.template.settings", ["name": name, "defined": defined]), at: location)
             }
         case "steps":
             let ids = playbook.steps.map(\.id)
             guard path.count == 3, ids.contains(path[1]) else {
-                let suggestion = path.count > 1 ? closestMatch(to: path[1], in: ids).map { "did you mean \"steps.\($0)\"? " } ?? "" : ""
-                sink.error(
-                    "unknown template variable \"\(name)\"; \(suggestion)write {{steps.ID.OUTPUT}} with the id of an earlier step of this playbook, such as {{steps.ticket.url}}",
-                    at: location)
+                let suggestion = path.count > 1 ? didYouMean(path[1], in: ids, prefix: "steps.") : ""
+                sink.error(.text("check.template.steps", values: ["name": .plain(name), "suggestion": suggestion]), at: location)
                 return
             }
         case "env":
             guard path.count == 2 else {
-                sink.error("write an environment variable as {{env.NAME}}", at: location)
+                sink.error(.text("check.template.env"), at: location)
                 return
             }
             if (environment[path[1]] ?? "").isEmpty {
-                sink.warning("environment variable \(path[1]) is not set here; set it where detour runs", at: location)
+                sink.warning(.text("check.template.env-unset", ["name": path[1]]), at: location)
             }
             refuseIfTooShort(.environment(path[1]), at: location)
         default:
             let roots = ["channel", "alternates", "incident", "settings", "steps", "env"]
-            let suggestion = closestMatch(to: path[0], in: roots).map { "did you mean \"\($0)\"? " } ?? ""
-            sink.error("unknown template variable \"\(name)\"; \(suggestion)variables start with \(roots.joined(separator: ", "))", at: location)
+            sink.error(
+                .text(
+                    "check.template.unknown",
+                    values: ["name": .plain(name), "suggestion": didYouMean(path[0], in: roots), "roots": .plain(roots.joined(separator: ", "))]),
+                at: location)
         }
     }
 
     private func expectField(_ path: [String], in fields: [String], name: String, at location: SourceLocation) {
         guard path.count != 2 || !fields.contains(path[1]) else { return }
-        let suggestion = path.count == 2 ? closestMatch(to: path[1], in: fields).map { "did you mean \"\(path[0]).\($0)\"? " } ?? "" : ""
-        sink.error("unknown template variable \"\(name)\"; \(suggestion)\(path[0]) has \(fields.joined(separator: ", "))", at: location)
+        let suggestion = path.count == 2 ? didYouMean(path[1], in: fields, prefix: path[0] + ".") : ""
+        sink.error(
+            .text(
+                "check.template.field",
+                values: ["name": .plain(name), "suggestion": suggestion, "root": .plain(path[0]), "fields": .plain(fields.joined(separator: ", "))]),
+            at: location)
     }
 }
 

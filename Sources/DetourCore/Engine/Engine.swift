@@ -44,12 +44,20 @@ public struct EngineDependencies: Sendable {
 }
 
 /// A problem an operator caused or can fix (unknown channel, nothing to restore).
-public struct EngineError: DetourError {
-    /// What is wrong and what to do.
+public struct EngineError: LocalizableDetourError {
+    /// What is wrong and what to do, in English.
     public var description: String
+    /// The same as a catalog message, when it has been translated.
+    public var text: Message?
 
     /// Creates an error with its message.
     public init(description: String) { self.description = description }
+
+    /// Creates an error from a catalog message; its English text is `description`.
+    public init(_ text: Message) {
+        description = text.rendered(by: .english)
+        self.text = text
+    }
 }
 
 /// Carries out what `IncidentMachine` decides: probes, journals (fsync'ed) and sends.

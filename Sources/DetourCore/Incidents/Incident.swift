@@ -180,20 +180,21 @@ extension Workspace {
 
     /// One phrase for an incident's state: `mitigated; newsletter awaiting approval`,
     /// `open; needs attention: mall-down/line failed`, `recovering; settling until 10:05`.
-    public func summary(of incident: Incident, clock: (Date) -> String) -> String {
-        var parts = [incident.status.rawValue]
+    public func summary(of incident: Incident, clock: (Date) -> String, l10n: Localizer = .english) -> String {
+        var parts = [l10n.incidentStatus(incident.status)]
         let waiting = playbooksAwaitingApproval(incident)
-        if !waiting.isEmpty { parts.append("\(waiting.joined(separator: ", ")) awaiting approval") }
+        if !waiting.isEmpty { parts.append(l10n.text("words.summary.awaiting-approval", ["playbooks": waiting.joined(separator: ", ")])) }
         if incident.needsAttention {
-            parts.append("needs attention: \(incident.failedSteps.joined(separator: ", ")) failed (detour retry \(incident.id))")
+            parts.append(
+                l10n.text("words.summary.needs-attention", ["steps": incident.failedSteps.joined(separator: ", "), "incident": incident.id]))
         }
         if incident.status == .recovering, incident.trigger == .probe, incident.restoredBy == nil, let recovered = incident.recoveringAt,
             let channel = channel(incident.channel), !incident.steps.values.contains(where: { $0.phase != .failover })
         {
             let until = recovered.addingTimeInterval(channel.settle.timeInterval)
-            parts.append("settling until \(clock(until)) (recovery.settle)")
+            parts.append(l10n.text("words.summary.settling", ["time": clock(until)]))
         }
-        if incident.relapses > 0 { parts.append("relapsed \(incident.relapses)×") }
-        return parts.joined(separator: "; ")
+        if incident.relapses > 0 { parts.append(l10n.text("words.summary.relapsed", ["count": "\(incident.relapses)"])) }
+        return parts.joined(separator: l10n.text("words.separator"))
     }
 }

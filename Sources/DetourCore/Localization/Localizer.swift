@@ -24,11 +24,12 @@ public struct Localizer: Sendable {
     public func text(_ key: String, _ values: KeyValuePairs<String, String> = [:]) -> String {
         let template = Catalog.table(for: language)[key] ?? Catalog.table(for: .en)[key] ?? key
         guard !values.isEmpty else { return template }
-        return Self.fill(template, values)
+        return Self.fill(template, values.map { ($0.key, $0.value) })
     }
 
     /// Replaces each `{name}` in a template with its value; unknown names are left as written.
-    static func fill(_ template: String, _ values: KeyValuePairs<String, String>) -> String {
+    /// Replaces each `{name}` in a template with its value; unknown names are left as written.
+    static func fill(_ template: String, _ values: [(String, String)]) -> String {
         var result = ""
         result.reserveCapacity(template.utf8.count + 16)
         var rest = template[...]
@@ -36,7 +37,7 @@ public struct Localizer: Sendable {
             result += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else { break }
             let name = rest[rest.index(after: open)..<close]
-            if let value = values.first(where: { $0.key == name })?.value {
+            if let value = values.first(where: { $0.0 == name })?.1 {
                 result += value
             } else {
                 result += rest[open...close]

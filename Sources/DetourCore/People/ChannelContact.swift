@@ -16,13 +16,14 @@ public struct ChannelContact: Sendable, Equatable {
     /// Reads `contacts: [{ name, phone, email, url, note }]`.
     static func read(_ nodes: [JSONNode], channel: String, sink: DiagnosticSink) -> [ChannelContact] {
         nodes.enumerated().compactMap { index, node in
-            guard let reader = NodeReader(node, subject: "contact \(index + 1) of channel \"\(channel)\"", sink: sink) else { return nil }
+            guard let reader = NodeReader(node, subject: .message(.text("check.subject.contact", ["index": "\(index + 1)", "channel": channel])), sink: sink)
+            else { return nil }
             defer { reader.finish() }
             guard let name = reader.requiredString("name", hint: "name: \"楽天 RMS 店舗サポート\"") else { return nil }
             let contact = ChannelContact(
                 name: name, phone: reader.string("phone"), email: reader.string("email"), url: reader.string("url"), note: reader.string("note"))
             if contact.phone == nil, contact.email == nil, contact.url == nil {
-                sink.error("contact \"\(name)\" of channel \"\(channel)\" has no way to reach it; add phone, email or url", at: node.location)
+                sink.error(.text("check.contact.unreachable", ["name": name, "channel": channel]), at: node.location)
             }
             return contact
         }

@@ -11,7 +11,7 @@ struct OnCallLoader {
 
     /// The schedule, as far as it can be read; problems go to the sink.
     func read(_ node: JSONNode) -> OnCallSchedule? {
-        guard let reader = NodeReader(node, subject: Self.file, sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .plain(Self.file), sink: sink) else { return nil }
         defer { reader.finish() }
         let people = readPeople(reader.value("people"))
         let known = people.map(\.id)
@@ -28,27 +28,27 @@ struct OnCallLoader {
     private func readPeople(_ node: JSONNode?) -> [Person] {
         guard let node else { return [] }
         guard let members = node.members else {
-            sink.error("\"people\" must be an object { tanaka: { name: \"田中\", line: \"U…\" }, … }, found \(node.kindName)", at: node.location)
+            sink.error(.text("oncall.people.object", values: ["found": node.kind]), at: node.location)
             return []
         }
         return members.compactMap { member in
-            guard let reader = NodeReader(member.value, subject: "person \"\(member.key)\"", sink: sink) else { return nil }
+            guard let reader = NodeReader(member.value, subject: .message(.text("check.subject.person", ["person": member.key])), sink: sink) else {
+                return nil
+            }
             defer { reader.finish() }
             var person = Person(id: member.key, name: reader.string("name") ?? member.key)
             person.line = reader.string("line")
             person.slack = reader.string("slack")
             person.email = reader.string("email")
             if let email = person.email, !email.contains("@"), let at = reader.value("email") {
-                sink.error("person \"\(member.key)\": \"\(email)\" is not a mail address; write email: \"tanaka@example.jp\"", at: at.location)
+                sink.error(.text("oncall.person.email", ["person": member.key, "email": email]), at: at.location)
             }
             if let phone = reader.string("phone") {
                 let normal = HalfWidth.normalise(phone)
                 if Self.isE164(normal) {
                     person.phone = normal
                 } else if let at = reader.value("phone") {
-                    sink.error(
-                        "person \"\(member.key)\": phone \"\(phone)\" is not in E.164; write the country code and number without spaces or dashes, such as \"+819012345678\"",
-                        at: at.location)
+                    sink.error(.text("oncall.person.phone", ["person": member.key, "phone": phone]), at: at.location)
                 }
             }
             return person
@@ -67,18 +67,18 @@ struct OnCallLoader {
     private func readRotations(_ node: JSONNode?, people: [String]) -> [Rotation] {
         guard let node else { return [] }
         guard let members = node.members else {
-            sink.error(
-                "\"rotations\" must be an object { primary: { members: [\"tanaka\"], handoff: \"mon 10:00\", every: \"1w\" } }, found \(node.kindName)",
-                at: node.location)
+            sink.error(.text("oncall.rotations.object", values: ["found": node.kind]), at: node.location)
             return []
         }
         return members.compactMap { member in
-            guard let reader = NodeReader(member.value, subject: "rotation \"\(member.key)\"", sink: sink) else { return nil }
+            guard let reader = NodeReader(member.value, subject: .message(.text("check.subject.rotation", ["rotation": member.key])), sink: sink) else {
+                return nil
+            }
             defer { reader.finish() }
             let list = reader.stringArray("members") ?? []
             if list.isEmpty {
                 sink.error(
-                    "rotation \"\(member.key)\" has no members; list who takes shifts, such as members: [\"\(people.first ?? "tanaka")\"]",
+                    .text("oncall.rotation.members", ["rotation": member.key, "person": people.first ?? "tanaka"]),
                     at: reader.value("members")?.location ?? member.value.location)
             }
             for entry in list where !people.contains(entry.value) { unknownPerson(entry.value, at: entry.location, people: people) }
@@ -89,32 +89,24 @@ struct OnCallLoader {
                 if let (weekday, hour, minute) = Self.parseHandoff(text) {
                     (rotation.handoffWeekday, rotation.handoffHour, rotation.handoffMinute) = (weekday, hour, minute)
                 } else {
-                    sink.error(
-                        "rotation \"\(member.key)\": handoff \"\(text)\" is not a time; write a weekday and a local time such as \"mon 10:00\", or \"09:00\" for a daily handoff",
-                        at: reader.value("handoff")!.location)
+                    sink.error(.text("oncall.rotation.handoff", ["rotation": member.key, "text": text]), at: reader.value("handoff")!.location)
                 }
             }
             if let text = reader.string("every") {
                 if let days = Self.parseEvery(text) {
                     rotation.everyDays = days
                 } else {
-                    sink.error(
-                        "rotation \"\(member.key)\": every \"\(text)\" is not a shift length; write whole days or weeks such as \"1d\", \"1w\" or \"2w\"",
-                        at: reader.value("every")!.location)
+                    sink.error(.text("oncall.rotation.every", ["rotation": member.key, "text": text]), at: reader.value("every")!.location)
                 }
             }
             if rotation.handoffWeekday != nil, rotation.everyDays % 7 != 0, let at = reader.value("every") {
-                sink.error(
-                    "rotation \"\(member.key)\": a handoff on a weekday needs shifts of whole weeks; write every: \"1w\", or a handoff without a weekday (\"10:00\")",
-                    at: at.location)
+                sink.error(.text("oncall.rotation.weekly", ["rotation": member.key]), at: at.location)
             }
             if let text = reader.string("start") {
                 if let date = LocalTime.parse(text, in: timeZone) {
                     rotation.start = date
                 } else {
-                    sink.error(
-                        "rotation \"\(member.key)\": start \"\(text)\" is not a date; write a local date such as \"2026-11-30\"",
-                        at: reader.value("start")!.location)
+                    sink.error(.text("oncall.rotation.start", ["rotation": member.key, "text": text]), at: reader.value("start")!.location)
                 }
             }
             return rotation
@@ -154,7 +146,7 @@ struct OnCallLoader {
     private func readOverrides(_ nodes: [JSONNode], people: [String], rotations: [String]) -> [OnCallOverride] {
         var result: [(OnCallOverride, SourceLocation)] = []
         for (index, node) in nodes.enumerated() {
-            guard let reader = NodeReader(node, subject: "override \(index + 1)", sink: sink) else { continue }
+            guard let reader = NodeReader(node, subject: .message(.text("check.subject.override", ["index": "\(index + 1)"])), sink: sink) else { continue }
             defer { reader.finish() }
             let rotation = reader.requiredString("rotation", hint: "rotation: \"\(rotations.first ?? "primary")\"")
             let person = reader.requiredString("person", hint: "person: \"\(people.first ?? "tanaka")\"")
@@ -162,19 +154,29 @@ struct OnCallLoader {
             let to = time(reader, "to")
             let reason = reader.string("reason") ?? ""
             if let rotation, !rotations.contains(rotation), let at = reader.value("rotation") {
-                let suggestion = closestMatch(to: rotation, in: rotations).map { "did you mean \"\($0)\"? " } ?? ""
                 sink.error(
-                    "override \(index + 1): unknown rotation \"\(rotation)\"; \(suggestion)rotations: \(rotations.joined(separator: ", "))", at: at.location)
+                    .text(
+                        "oncall.override.rotation",
+                        values: [
+                            "index": .plain("\(index + 1)"), "rotation": .plain(rotation), "suggestion": didYouMean(rotation, in: rotations),
+                            "rotations": .plain(rotations.joined(separator: ", ")),
+                        ]),
+                    at: at.location)
             }
             if let person, !people.contains(person), let at = reader.value("person") { unknownPerson(person, at: at.location, people: people) }
             if let from, let to, to <= from, let at = reader.value("to") {
-                sink.error("override \(index + 1) ends before it starts; \"to\" must be after \"from\"", at: at.location)
+                sink.error(.text("oncall.override.order", ["index": "\(index + 1)"]), at: at.location)
             }
             guard let rotation, let person, let from, let to, to > from else { continue }
             let override = OnCallOverride(rotation: rotation, person: person, from: from, to: to, reason: reason)
             for (other, _) in result where other.rotation == rotation && other.from < to && from < other.to {
                 sink.error(
-                    "override \(index + 1) overlaps another override of rotation \"\(rotation)\" (\(other.person), \(LocalTime.iso8601(other.from, in: timeZone)) to \(LocalTime.iso8601(other.to, in: timeZone))); only one person can cover a rotation at a time, so shorten one of them",
+                    .text(
+                        "oncall.override.overlap",
+                        [
+                            "index": "\(index + 1)", "rotation": rotation, "person": other.person,
+                            "from": LocalTime.iso8601(other.from, in: timeZone), "to": LocalTime.iso8601(other.to, in: timeZone),
+                        ]),
                     at: node.location)
             }
             result.append((override, node.location))
@@ -185,16 +187,18 @@ struct OnCallLoader {
     private func time(_ reader: NodeReader, _ key: String) -> Date? {
         guard let text = reader.requiredString(key, hint: "\(key): \"2026-12-04T18:00\" (local time)") else { return nil }
         guard let date = LocalTime.parse(text, in: timeZone) else {
-            sink.error("\"\(key)\": \"\(text)\" is not a time; write a local time such as \"2026-12-04T18:00\"", at: reader.value(key)!.location)
+            sink.error(.text("oncall.time", ["key": key, "text": text]), at: reader.value(key)!.location)
             return nil
         }
         return date
     }
 
     private func unknownPerson(_ id: String, at location: SourceLocation, people: [String]) {
-        let suggestion = closestMatch(to: id, in: people).map { "did you mean \"\($0)\"? " } ?? ""
-        let list = people.isEmpty ? "add them under people" : "people: \(people.joined(separator: ", "))"
-        sink.error("unknown person \"\(id)\"; \(suggestion)\(list)", at: location)
+        let list: Message =
+            people.isEmpty ? .text("oncall.person.add") : .text("oncall.person.list", ["people": people.joined(separator: ", ")])
+        sink.error(
+            .text("oncall.person.unknown", values: ["person": .plain(id), "suggestion": didYouMean(id, in: people), "list": .message(list)]),
+            at: location)
     }
 
     // MARK: - Transports
@@ -221,8 +225,7 @@ struct OnCallLoader {
                 if Self.isE164(HalfWidth.normalise(from)) {
                     transports.twilioFrom = HalfWidth.normalise(from)
                 } else {
-                    sink.error(
-                        "send.twilio: from \"\(from)\" is not in E.164; write your Twilio number such as \"+815012345678\"", at: $0.value("from")!.location)
+                    sink.error(.text("oncall.twilio.from", ["from": from]), at: $0.value("from")!.location)
                 }
             }
         }
@@ -239,15 +242,13 @@ struct OnCallLoader {
     private func readEscalation(_ node: JSONNode?, people: [Person], rotations: [Rotation], transports: PageTransports) -> [String: [EscalationLevel]] {
         guard let node else { return [:] }
         guard let members = node.members else {
-            sink.error("\"escalation\" must be an object { default: [ { notify: \"primary\", via: [\"line\"], wait: \"10m\" } ] }", at: node.location)
+            sink.error(.text("oncall.escalation.object"), at: node.location)
             return [:]
         }
         var policies: [String: [EscalationLevel]] = [:]
         for member in members {
             guard case .array(let items) = member.value.value, !items.isEmpty else {
-                sink.error(
-                    "escalation \"\(member.key)\" must be a list of levels [ { notify: \"primary\", via: [\"line\", \"slack\"], wait: \"10m\" }, … ]",
-                    at: member.value.location)
+                sink.error(.text("oncall.escalation.list", ["escalation": member.key]), at: member.value.location)
                 continue
             }
             policies[member.key] = items.enumerated().compactMap { index, item in
@@ -261,55 +262,74 @@ struct OnCallLoader {
         _ node: JSONNode, policy: String, index: Int, last: Bool, people: [Person], rotations: [Rotation], transports: PageTransports
     ) -> EscalationLevel? {
         let subject = "level \(index + 1) of escalation \"\(policy)\""
-        guard let reader = NodeReader(node, subject: subject, sink: sink) else { return nil }
+        guard let reader = NodeReader(node, subject: .plain(subject), sink: sink) else { return nil }
         defer { reader.finish() }
         let targets = rotations.map(\.id) + people.map(\.id)
         let notify = reader.requiredString("notify", hint: "notify: \"\(rotations.first?.id ?? "primary")\" (a rotation or a person)")
         if let notify, !targets.contains(notify), let at = reader.value("notify") {
-            let suggestion = closestMatch(to: notify, in: targets).map { "did you mean \"\($0)\"? " } ?? ""
             sink.error(
-                "\(subject): \"\(notify)\" is neither a rotation nor a person; \(suggestion)write one of \(targets.joined(separator: ", "))", at: at.location)
+                .text(
+                    "oncall.level.notify",
+                    values: [
+                        "subject": .plain(subject), "notify": .plain(notify), "suggestion": didYouMean(notify, in: targets),
+                        "targets": .plain(targets.joined(separator: ", ")),
+                    ]),
+                at: at.location)
         }
         var via: [PageWay] = []
         for entry in reader.stringArray("via") ?? [] {
             let (word, location) = (entry.value, entry.location)
             guard let way = PageWay(rawValue: word) else {
                 let allowed = PageWay.allCases.map(\.rawValue)
-                let suggestion = closestMatch(to: word, in: allowed).map { "did you mean \"\($0)\"? " } ?? ""
-                sink.error("\(subject): unknown way \"\(word)\"; \(suggestion)write one of \(allowed.joined(separator: ", "))", at: location)
+                sink.error(
+                    .text(
+                        "oncall.level.way",
+                        values: [
+                            "subject": .plain(subject), "way": .plain(word), "suggestion": didYouMean(word, in: allowed),
+                            "allowed": .plain(allowed.joined(separator: ", ")),
+                        ]),
+                    at: location)
                 continue
             }
             via.append(way)
-            if let missing = Self.missingTransport(way, transports) { sink.error("\(subject): \(missing)", at: location) }
+            if let missing = Self.missingTransport(way, transports) {
+                sink.error(.text("check.provider.problem", values: ["provider": .plain(subject), "problem": .message(missing)]), at: location)
+            }
             let reached = notify.map { id in rotations.first { $0.id == id }?.members ?? [id] } ?? []
             for id in reached {
                 guard let person = people.first(where: { $0.id == id }), person.address(for: way) == nil else { continue }
                 sink.error(
-                    "\(subject): \(person.name) (\(person.id)) has no \(way == .phone || way == .sms ? "phone" : way.rawValue) to page by \(way.rawValue); add it under people.\(person.id)",
+                    .text(
+                        "oncall.level.no-address",
+                        [
+                            "subject": subject, "name": person.name, "person": person.id,
+                            "field": way == .phone || way == .sms ? "phone" : way.rawValue, "way": way.rawValue,
+                        ]),
                     at: location)
             }
         }
         if via.isEmpty, reader.value("via") == nil {
-            sink.error("\(subject) is missing \"via\"; add via: [\"line\", \"slack\"] (line, slack, email, sms, phone, pagerduty)", at: node.location)
+            sink.error(.text("oncall.level.via", ["subject": subject]), at: node.location)
         }
         let wait = reader.duration("wait")
         if !last, wait == nil, reader.value("wait") == nil {
-            sink.error("\(subject) needs \"wait\": how long to wait for an acknowledgement before the next level, such as wait: \"10m\"", at: node.location)
+            sink.error(.text("oncall.level.wait", ["subject": subject]), at: node.location)
         }
         guard let notify else { return nil }
         return EscalationLevel(notify: notify, via: via, wait: wait)
     }
 
     /// What is missing under `send` for a way of paging, if anything.
-    static func missingTransport(_ way: PageWay, _ transports: PageTransports) -> String? {
-        switch way {
-        case .line where transports.lineToken == nil: "paging by line needs send: { line: { token: \"env:LINE_CHANNEL_TOKEN\" } }"
-        case .slack where transports.slackToken == nil: "paging by slack needs send: { slack: { token: \"env:SLACK_BOT_TOKEN\" } }"
+    static func missingTransport(_ way: PageWay, _ transports: PageTransports) -> Message? {
+        let needs = { (send: String) in Message.text("oncall.transport.missing", ["way": way.rawValue, "send": send]) }
+        return switch way {
+        case .line where transports.lineToken == nil: needs("{ line: { token: \"env:LINE_CHANNEL_TOKEN\" } }")
+        case .slack where transports.slackToken == nil: needs("{ slack: { token: \"env:SLACK_BOT_TOKEN\" } }")
         case .email where transports.sendgridKey == nil:
-            "paging by email needs send: { email: { apiKey: \"env:SENDGRID_API_KEY\", from: \"detour@example.jp\" } }"
+            needs("{ email: { apiKey: \"env:SENDGRID_API_KEY\", from: \"detour@example.jp\" } }")
         case .sms where transports.twilioAccount == nil, .phone where transports.twilioAccount == nil:
-            "paging by \(way.rawValue) needs send: { twilio: { accountSid: \"env:TWILIO_ACCOUNT_SID\", authToken: \"env:TWILIO_AUTH_TOKEN\", from: \"+815012345678\" } }"
-        case .pagerduty where transports.pagerdutyKey == nil: "paging by pagerduty needs send: { pagerduty: { routingKey: \"env:PAGERDUTY_ROUTING_KEY\" } }"
+            needs("{ twilio: { accountSid: \"env:TWILIO_ACCOUNT_SID\", authToken: \"env:TWILIO_AUTH_TOKEN\", from: \"+815012345678\" } }")
+        case .pagerduty where transports.pagerdutyKey == nil: needs("{ pagerduty: { routingKey: \"env:PAGERDUTY_ROUTING_KEY\" } }")
         default: nil
         }
     }
@@ -320,10 +340,10 @@ struct OnCallLoader {
         for (reference, location) in schedule?.transports.credentials ?? [] {
             if let value = resolver.peek(reference), value.count < Redactor.minimumLength {
                 sink.error(
-                    "the credential in \(reference) is only \(value.count) characters long; one shorter than \(Redactor.minimumLength) cannot be masked safely; set \(reference) to the real token",
+                    .text("oncall.credential.short", ["reference": "\(reference)", "length": "\(value.count)", "minimum": "\(Redactor.minimumLength)"]),
                     at: location)
             } else if !resolver.isAvailable(reference) {
-                sink.warning("\(reference) is not available here; set it where detour runs, or pages by that way fail", at: location)
+                sink.warning(.text("oncall.credential.unavailable", ["reference": "\(reference)"]), at: location)
             }
         }
     }
@@ -335,15 +355,19 @@ struct OnCallLoader {
                 guard case .provider(let action) = step.action, let page = action as? PageAction else { continue }
                 guard let schedule else {
                     sink.error(
-                        "step \"\(step.id)\" of playbook \"\(playbook.id)\" pages by escalation \"\(page.escalation)\", but there is no oncall.json5; add one at the workspace root (see docs/workspace.md)",
-                        at: page.location)
+                        .text("oncall.missing", ["step": step.id, "playbook": playbook.id, "escalation": page.escalation]), at: page.location)
                     continue
                 }
                 if schedule.escalation[page.escalation] == nil {
                     let names = schedule.escalation.keys.sorted()
-                    let suggestion = closestMatch(to: page.escalation, in: names).map { "did you mean \"\($0)\"? " } ?? ""
                     sink.error(
-                        "step \"\(step.id)\" of playbook \"\(playbook.id)\": unknown escalation \"\(page.escalation)\"; \(suggestion)oncall.json5 has \(names.isEmpty ? "none" : names.joined(separator: ", "))",
+                        .text(
+                            "oncall.escalation.unknown",
+                            values: [
+                                "step": .plain(step.id), "playbook": .plain(playbook.id), "escalation": .plain(page.escalation),
+                                "suggestion": didYouMean(page.escalation, in: names),
+                                "names": .plain(names.isEmpty ? "none" : names.joined(separator: ", ")),
+                            ]),
                         at: page.location)
                 }
             }

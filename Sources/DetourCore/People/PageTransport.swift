@@ -31,7 +31,7 @@ public struct PageTransport: ProviderAction {
     public var texts: [(Template, SourceLocation, TextLimit)] { [] }
 
     private func missing() -> StepError {
-        StepError(message: OnCallLoader.missingTransport(way, transports) ?? "no transport for \(way.rawValue)", permanent: true)
+        StepError(message: OnCallLoader.missingTransport(way, transports)?.rendered(by: .english) ?? "no transport for \(way.rawValue)", permanent: true)
     }
 
     private func text(_ environment: CallEnvironment) throws(StepError) -> String {

@@ -5,10 +5,8 @@ import Foundation
 /// procedures, the commands to run by hand and the marketplace's own contacts; then a sale-day
 /// checklist. `RunbookMarkdown` and `RunbookHTML` render it.
 public struct Runbook: Sendable {
-    /// Japanese or English.
-    public enum Language: String, Sendable, CaseIterable {
-        case ja, en
-    }
+    /// Japanese or English: the language every message is in.
+    public typealias Language = DetourCore.Language
 
     /// A customer-facing text rendered with example values and measured against its platform's limit.
     public struct Template: Sendable, Equatable {
@@ -81,45 +79,35 @@ public struct Runbook: Sendable {
     public init(workspace: Workspace, language: Language? = nil, now: Date) {
         let language = language ?? (IncidentSummary.isJapanese(workspace) ? .ja : .en)
         self.language = language
-        let ja = language == .ja
+        let l10n = Localizer(language)
         let zone = workspace.settings.timeZone
         let local = { (date: Date) in String(LocalTime.iso8601(date, in: zone).prefix(16)).replacingOccurrences(of: "T", with: " ") }
         generated = local(now) + " (\(zone.identifier))"
         let sample = Incident(
             id: "\(workspace.channels.first?.id ?? "shop")-20261204-200120", channel: "", trigger: .probe, by: nil,
-            reason: ja ? "商品ページ: HTTP 503" : "item page: HTTP 503", openedAt: now)
+            reason: l10n.text("runbook.sample-reason"), openedAt: now)
         sections = workspace.channels.map { channel in
             let probes = channel.probes.map { probe in
                 var expect = ["HTTP \(probe.expect.status.description)"]
-                expect += probe.expect.bodyContains.map { ja ? "本文に「\($0)」" : "body contains \"\($0)\"" }
-                expect += probe.expect.bodyNotContains.map { ja ? "本文に「\($0)」がない" : "body lacks \"\($0)\"" }
-                if let latency = probe.expect.maxLatency { expect.append(ja ? "\(DurationText.format(latency))以内" : "within \(DurationText.format(latency))") }
+                expect += probe.expect.bodyContains.map { l10n.text("runbook.body-contains", ["text": $0]) }
+                expect += probe.expect.bodyNotContains.map { l10n.text("runbook.body-lacks", ["text": $0]) }
+                if let latency = probe.expect.maxLatency { expect.append(l10n.text("runbook.within", ["duration": DurationText.format(latency)])) }
                 return "\(probe.name): \(probe.method) \(probe.url) — \(expect.joined(separator: ", "))"
             }
             let schedule = channel.schedule
-            var thresholds =
-                ja
-                ? [
-                    "通常は\(DurationText.format(schedule.every))ごとに確認し、失敗したら\(DurationText.format(schedule.confirmEvery))ごとに確かめます。",
-                    "「停止 (down)」: \(schedule.failAfter)回続けて失敗したとき。インシデントが開き、切り替え手順が動きます。",
-                    "「復旧」: \(schedule.recoverAfter)回続けて成功し、さらに\(DurationText.format(channel.settle))安定したとき。元に戻す手順と復旧のお知らせが動きます。",
-                ]
-                : [
-                    "Probed every \(DurationText.format(schedule.every)); after a failure, every \(DurationText.format(schedule.confirmEvery)) to confirm.",
-                    "\"Down\": \(schedule.failAfter) failed rounds in a row. An incident opens and the switch procedure runs.",
-                    "\"Recovered\": \(schedule.recoverAfter) successful rounds in a row, then \(DurationText.format(channel.settle)) stable. The undo steps and the recovery notices run.",
-                ]
+            var thresholds = [
+                l10n.text(
+                    "runbook.threshold.every",
+                    ["every": DurationText.format(schedule.every), "confirm": DurationText.format(schedule.confirmEvery)]),
+                l10n.text("runbook.threshold.down", ["count": "\(schedule.failAfter)"]),
+                l10n.text("runbook.threshold.recovered", ["count": "\(schedule.recoverAfter)", "settle": DurationText.format(channel.settle)]),
+            ]
             if let latency = channel.probes.compactMap(\.expect.maxLatency).min() {
-                thresholds.append(
-                    ja
-                        ? "「遅延 (degraded)」: 応答はあるが\(DurationText.format(latency))より遅いとき。degraded のプレイブックだけが動きます。"
-                        : "\"Degraded\": answering, but slower than \(DurationText.format(latency)). Only degraded playbooks run.")
+                thresholds.append(l10n.text("runbook.threshold.degraded", ["latency": DurationText.format(latency)]))
             }
             if let sale = schedule.duringSales {
                 thresholds.append(
-                    ja
-                        ? "セール中は\(DurationText.format(sale.every))ごと（確認は\(DurationText.format(sale.confirmEvery))ごと）。"
-                        : "During sales: every \(DurationText.format(sale.every)) (confirming every \(DurationText.format(sale.confirmEvery))).")
+                    l10n.text("runbook.threshold.sale", ["every": DurationText.format(sale.every), "confirm": DurationText.format(sale.confirmEvery)]))
             }
             let plan = IncidentPlan(workspace: workspace, channel: channel.id)
             var escalation: [String] = []
@@ -129,9 +117,7 @@ public struct Runbook: Sendable {
                 guard let page = planned.action.action as? PageAction, let levels = workspace.escalationPolicy(page.escalation) else { continue }
                 for level in levels {
                     let wait =
-                        level.wait.map {
-                            ja ? "、\(DurationText.format($0))応答がなければ次へ" : ", then after \(DurationText.format($0)) without an acknowledgement the next"
-                        } ?? ""
+                        level.wait.map { l10n.text("runbook.escalation.wait", ["duration": DurationText.format($0)]) } ?? ""
                     escalation.append("\(level.notify) — \(level.via.map(\.rawValue).joined(separator: ", "))\(wait)")
                     if workspace.oncall?.rotation(level.notify) != nil, !rotations.contains(level.notify) { rotations.append(level.notify) }
                 }
@@ -140,7 +126,7 @@ public struct Runbook: Sendable {
                 let oncall = OnCall(schedule: schedule)
                 for rotation in rotations {
                     guard let shift = oncall.shift(of: rotation, at: now) else { continue }
-                    let reason = shift.override.map { ja ? "（代理: \($0.reason)）" : " (override: \($0.reason))" } ?? ""
+                    let reason = shift.override.map { l10n.text("runbook.override", ["reason": $0.reason]) } ?? ""
                     let next = oncall.upcoming(of: rotation, after: now, count: 1).first.map { "\($0.person.name) (\(local($0.from)))" } ?? "-"
                     duties.append(Duty(rotation: rotation, now: "\(shift.person.name)\(reason)", next: next))
                 }
@@ -162,8 +148,8 @@ public struct Runbook: Sendable {
             }
             let switchSteps = plan.failover.map { planned in
                 SwitchStep(
-                    step: planned.key, provider: planned.action.provider, change: Self.change(planned.action, ja: ja),
-                    undo: planned.step.undo.map { Self.undo($0, of: planned.action, ja: ja) })
+                    step: planned.key, provider: planned.action.provider, change: Self.change(planned.action, l10n),
+                    undo: planned.step.undo.map { Self.undo($0, of: planned.action, l10n) })
             }
             let commands = [
                 "detour failover \(channel.id) --reason \"…\"", "detour hold \(channel.id) --until 2h", "detour restore \(channel.id)",
@@ -174,51 +160,46 @@ public struct Runbook: Sendable {
                 switchSteps: switchSteps, commands: commands)
         }
         var checklist =
-            ja
-            ? workspace.channels.map { "\($0.name): detour drill \($0.id) で切り替えを予行演習する" }
-                + ["detour oncall --at （セール開始時刻）で当番と代理（overrides）を確かめる"]
-            : workspace.channels.map { "\($0.name): rehearse the switch with detour drill \($0.id)" }
-                + ["Check who is on call and the overrides with detour oncall --at (the sale's start)"]
+            workspace.channels.map { l10n.text("runbook.checklist.drill", ["name": $0.name, "channel": $0.id]) }
+            + [l10n.text("runbook.checklist.oncall")]
         for override in workspace.oncall?.overrides ?? [] where override.to > now {
             let name = workspace.oncall?.person(override.person)?.name ?? override.person
             checklist.append(
-                ja
-                    ? "代理: \(name)が\(override.rotation)を担当 \(local(override.from))〜\(local(override.to))（\(override.reason)）"
-                    : "Override: \(name) covers \(override.rotation) from \(local(override.from)) to \(local(override.to)) (\(override.reason))")
+                l10n.text(
+                    "runbook.checklist.override",
+                    [
+                        "name": name, "rotation": override.rotation, "from": local(override.from), "to": local(override.to),
+                        "reason": override.reason,
+                    ]))
         }
         for sale in workspace.settings.calendar.sales where sale.to > now {
-            checklist.append(
-                ja ? "セール「\(sale.name)」: \(local(sale.from))〜\(local(sale.to))" : "Sale \"\(sale.name)\": \(local(sale.from)) to \(local(sale.to))")
+            checklist.append(l10n.text("runbook.checklist.sale", ["name": sale.name, "from": local(sale.from), "to": local(sale.to)]))
         }
         for window in workspace.plannedMaintenance where window.to > now {
             let name = workspace.channel(window.channel)?.name ?? window.channel
             checklist.append(
-                ja
-                    ? "計画メンテナンス \(name): \(local(window.from))〜\(local(window.to)) \(window.note)"
-                    : "Planned maintenance of \(name): \(local(window.from)) to \(local(window.to)) \(window.note)")
+                l10n.text("runbook.checklist.maintenance", ["name": name, "from": local(window.from), "to": local(window.to), "note": window.note]))
         }
         self.checklist = checklist
     }
 
     /// How a step is undone on recovery, in words.
-    static func undo(_ undo: StepAction, of action: StepAction, ja: Bool) -> String {
-        if case .provider(let provider) = action, provider is any ClosesOnUndo {
-            return ja ? "要約（停止時間・影響売上・対応）を書き込んで完了にする" : "comments the summary (duration, money at risk, what was done) and closes it"
-        }
+    static func undo(_ undo: StepAction, of action: StepAction, _ l10n: Localizer) -> String {
+        if case .provider(let provider) = action, provider is any ClosesOnUndo { return l10n.text("runbook.undo.ticket") }
         if case .http(let request) = undo { return "\(request.method) \(request.url.source)" }
-        return ja ? "\(undo.provider) で元に戻す" : "reverted with \(undo.provider)"
+        return l10n.text("runbook.undo.provider", ["provider": undo.provider])
     }
 
     /// What an action changes, in words.
-    static func change(_ action: StepAction, ja: Bool) -> String {
+    static func change(_ action: StepAction, _ l10n: Localizer) -> String {
         switch action {
         case .http(let request): return "\(request.method) \(request.url.source)"
         case .provider(let provider):
-            if provider is PageAction { return ja ? "当番を呼び出す（応答まで段階的に）" : "pages the person on call, escalating until acknowledged" }
-            if provider is any ClosesOnUndo { return ja ? "チケットを起票する（復旧時に要約付きで完了）" : "opens a ticket (closed with the summary on recovery)" }
-            if provider.isEffect { return ja ? "ショップの設定を切り替える" : "switches something on the shop" }
-            if provider.isPublicNotice { return ja ? "お客様に知らせる" : "tells customers" }
-            return ja ? "社内に知らせる" : "tells the team"
+            if provider is PageAction { return l10n.text("runbook.change.page") }
+            if provider is any ClosesOnUndo { return l10n.text("runbook.change.ticket") }
+            if provider.isEffect { return l10n.text("runbook.change.effect") }
+            if provider.isPublicNotice { return l10n.text("runbook.change.customers") }
+            return l10n.text("runbook.change.team")
         }
     }
 }

@@ -52,19 +52,13 @@ struct RunbookWords {
     let now, next, undo, none, noPage, noContacts, tooLong: String
 
     init(_ language: Runbook.Language) {
-        switch language {
-        case .ja:
-            (title, generated, signs, contacts) = ("障害対応マニュアル", "作成", "障害の兆候", "社内連絡フロー")
-            (templates, switching, byHand, marketplace, checklist) = ("お客様向け文面", "切り替え手順", "手動で使うコマンド", "モールの問い合わせ先", "セール当日のチェックリスト")
-            (now, next, undo, none) = ("今:", "次:", "元に戻す", "なし")
-            (noPage, noContacts, tooLong) = ("呼び出し（page）の手順はありません", "未登録（チャネルファイルの contacts に追加）", "長すぎます")
-        case .en:
-            (title, generated, signs, contacts) = ("Response manual", "Generated", "Signs of failure", "Internal contact flow")
-            (templates, switching, byHand, marketplace, checklist) = (
-                "Customer templates", "Switch procedure", "Commands to run by hand", "The marketplace's own contacts", "Sale-day checklist"
-            )
-            (now, next, undo, none) = ("now:", "next:", "undo", "none")
-            (noPage, noContacts, tooLong) = ("no page step", "none yet (add contacts to the channel file)", "too long")
-        }
+        let l10n = Localizer(language)
+        (title, generated) = (l10n.text("runbook.title"), l10n.text("runbook.generated"))
+        (signs, contacts) = (l10n.text("runbook.signs"), l10n.text("runbook.contacts"))
+        (templates, switching) = (l10n.text("runbook.templates"), l10n.text("runbook.switching"))
+        (byHand, marketplace) = (l10n.text("runbook.by-hand"), l10n.text("runbook.marketplace"))
+        checklist = l10n.text("runbook.checklist")
+        (now, next, undo, none) = (l10n.text("runbook.now"), l10n.text("runbook.next"), l10n.text("runbook.undo"), l10n.text("runbook.none"))
+        (noPage, noContacts, tooLong) = (l10n.text("runbook.no-page"), l10n.text("runbook.no-contacts"), l10n.text("runbook.too-long"))
     }
 }

@@ -19,15 +19,18 @@ public enum CredentialReference: Sendable, Equatable, CustomStringConvertible {
     public static let fileRule = "a file: credential must be a regular file of at most 64 KB that holds the secret"
 
     /// What is wrong with the reference's form, if anything.
-    public var formProblem: String? {
+    public var formProblem: String? { formProblemText?.rendered(by: .english) }
+
+    /// What is wrong with the reference's form, to show in the reader's language.
+    public var formProblemText: Message? {
         switch self {
         case .environment(let name):
             let valid =
                 !name.isEmpty
                 && name.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-            return valid ? nil : "\"env:\(name)\" is not a valid variable name; write env:NAME with letters, digits and _ (for example env:LINE_CHANNEL_TOKEN)"
+            return valid ? nil : .text("check.credential.env-name", ["name": name])
         case .file(let path):
-            return path.isEmpty ? "\"file:\" needs a path; write file:/etc/detour/line-token" : nil
+            return path.isEmpty ? .text("check.credential.file-path") : nil
         }
     }
 

@@ -28,12 +28,12 @@ public struct Template: Sendable, Equatable {
                     index += 1
                 }
                 guard index < scalars.count else {
-                    return .failure(TemplateSyntaxError(offset: start, message: "\"{{\" is not closed; add \"}}\" after the variable name"))
+                    return .failure(TemplateSyntaxError(offset: start, .text("check.template.unclosed")))
                 }
                 index += 2
                 let path = name.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
                 guard !path.contains(where: \.isEmpty) else {
-                    return .failure(TemplateSyntaxError(offset: start, message: "empty variable \"{{\(name)}}\"; write a name such as {{channel.name}}"))
+                    return .failure(TemplateSyntaxError(offset: start, .text("check.template.empty", ["variable": "{{\(name)}}"])))
                 }
                 if !literal.isEmpty { segments.append(.literal(literal)) }
                 literal = ""
@@ -73,8 +73,17 @@ public struct Template: Sendable, Equatable {
 public struct TemplateSyntaxError: Error, Sendable, Equatable {
     /// Where in the string (scalars from its start).
     public var offset: Int
-    /// What is wrong.
+    /// What is wrong, in English.
     public var message: String
+    /// The same as a catalog message, when it has been translated.
+    public var text: Message? = nil
+
+    /// Creates an error from a catalog message; its English text is `message`.
+    init(offset: Int, _ text: Message) {
+        self.offset = offset
+        message = text.rendered(by: .english)
+        self.text = text
+    }
 }
 
 /// A JSON value whose strings are templates, rendered into JSON (never by pasting text).

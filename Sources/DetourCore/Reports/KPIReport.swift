@@ -114,10 +114,17 @@ public struct KPIReport: Sendable {
     static func percent(_ value: Double) -> String { String(format: "%.2f%%", value) }
 
     /// An aligned table for terminals.
-    public func table() -> String {
+    public func table(l10n: Localizer = .english) -> String {
+        let periodHeading =
+            switch period {
+            case .month: l10n.text("report.heading.month")
+            case .week: l10n.text("report.heading.week")
+            }
         var lines = [
             [
-                "channel", period.rawValue, "outages", "availability", "MTTD", "MTTA", "MTTM", "MTTR", "unmitigated min", "money at risk", "recaptured",
+                l10n.text("report.heading.channel"), periodHeading, l10n.text("report.heading.outages"),
+                l10n.text("report.heading.availability"), "MTTD", "MTTA", "MTTM", "MTTR", l10n.text("report.heading.unmitigated-min"),
+                l10n.text("report.heading.money-at-risk"), l10n.text("report.heading.recaptured"),
             ]
         ]
         for row in rows {
@@ -127,7 +134,7 @@ public struct KPIReport: Sendable {
                 Money.format(row.moneyAtRisk, currency: row.currency), Money.format(row.recaptured, currency: row.currency),
             ])
         }
-        if rows.isEmpty { return "No outages in the period.\n" }
+        if rows.isEmpty { return l10n.text("report.no-outages-in-period") + "\n" }
         return TextTable.render(lines, rightAligned: Set(2...10))
     }
 

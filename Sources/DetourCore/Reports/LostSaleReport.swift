@@ -170,7 +170,7 @@ public struct LostSaleReport: Sendable {
     public var recomputed: Bool
 
     /// The label a recomputed report carries.
-    public static let recomputedLabel = "recomputed with today's settings (revenue and sale calendar), not the rates in force when each outage opened"
+    public static let recomputedLabel = Localizer.english.text("report.recomputed")
 
     /// Builds the report; ongoing outages are counted up to `now`.
     ///

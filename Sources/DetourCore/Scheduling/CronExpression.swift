@@ -23,8 +23,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws(CronError) {
         let fields = HalfWidth.normalise(text).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw CronError(
-                message: "\"\(text)\" has \(fields.count) fields; write five: minute hour day month weekday, like \"0 8 * * *\" (every day at 08:00)")
+            throw CronError(.text("check.cron.fields", ["text": text, "count": "\(fields.count)"]))
         }
         minutes = try Self.field(fields[0], name: "minute", range: 0...59, names: [])
         hours = try Self.field(fields[1], name: "hour", range: 0...23, names: [])
@@ -39,9 +38,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         if daysRestricted, !weekdaysRestricted, !days.contains(where: { day in months.contains { day <= Self.longestMonth[$0 - 1] } }) {
             let monthList = months.sorted().map { Self.monthNames[$0 - 1] }.joined(separator: ", ")
             throw CronError(
-                message:
-                    "\"\(text)\" never fires: no month in \(monthList) has day \(days.sorted().map(String.init).joined(separator: ", ")); pick a day that exists, like \"0 0 28 2 *\""
-            )
+                .text("check.cron.never", ["text": text, "months": monthList, "days": days.sorted().map(String.init).joined(separator: ", ")]))
         }
     }
 
@@ -128,17 +125,35 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func fieldError(_ text: String, _ name: String, _ range: ClosedRange<Int>) -> CronError {
-        CronError(
-            message:
-                "\(name) field \"\(text)\" is not valid; write *, a number \(range.lowerBound)–\(range.upperBound), a range (1-5), a list (1,15) or a step (*/10)"
-        )
+        let field: Message =
+            switch name {
+            case "minute": .text("check.cron.minute")
+            case "hour": .text("check.cron.hour")
+            case "day of month": .text("check.cron.day")
+            case "month": .text("check.cron.month")
+            default: .text("check.cron.weekday")
+            }
+        return CronError(
+            .text(
+                "check.cron.field",
+                values: [
+                    "field": .message(field), "text": .plain(text), "low": .plain("\(range.lowerBound)"), "high": .plain("\(range.upperBound)"),
+                ]))
     }
 }
 
 /// A cron expression that cannot be read.
-public struct CronError: DetourError {
-    /// What is wrong and how to write it.
+public struct CronError: LocalizableDetourError {
+    /// What is wrong and how to write it, in English.
     public var message: String
+    /// The same as a catalog message.
+    public var text: Message?
     /// The message.
     public var description: String { message }
+
+    /// Creates an error from a catalog message; its English text is `message`.
+    init(_ text: Message) {
+        message = text.rendered(by: .english)
+        self.text = text
+    }
 }

@@ -10,18 +10,37 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     public var severity: Severity
     /// Where it is; a whole-file problem points at line 1, column 1.
     public var location: SourceLocation
-    /// What is wrong and what to write instead.
+    /// What is wrong and what to write instead, in English.
     public var message: String
+    /// The same message as a catalog key and values, when it has been translated; nil for English only.
+    public var localizable: Message?
 
-    /// Creates a diagnostic.
+    /// Creates a diagnostic whose message exists in English only.
     public init(_ severity: Severity, at location: SourceLocation, _ message: String) {
         self.severity = severity
         self.location = location
         self.message = message
     }
 
+    /// Creates a diagnostic from a catalog message; its English text is `message`.
+    public init(_ severity: Severity, at location: SourceLocation, _ message: Message) {
+        self.init(severity, at: location, message.rendered(by: .english))
+        localizable = message
+    }
+
     /// The compiler-style line editors and terminals understand.
     public var description: String { "\(location): \(severity.rawValue): \(message)" }
+
+    /// The message in a language, English when it has no translation.
+    public func message(in l10n: Localizer) -> String {
+        localizable?.rendered(by: l10n) ?? message
+    }
+
+    /// The compiler-style line in a language: the location and the word `error`/`warning` stay as
+    /// they are, so editors still turn it into a link.
+    public func description(in l10n: Localizer) -> String {
+        "\(location): \(severity.rawValue): \(message(in: l10n))"
+    }
 }
 
 /// Collects every problem of a load so they can all be reported at once.
@@ -43,7 +62,7 @@ final class DiagnosticSink {
             + dropped.map { file, summary in
                 Diagnostic(
                     summary.errors ? .error : .warning, at: summary.first,
-                    "and \(groupedDigits(summary.count)) more problems in \(file), not shown; fix the ones above and run detour check again")
+                    .text("check.more-problems", ["count": groupedDigits(summary.count), "file": file]))
             }
     }
 
@@ -56,7 +75,22 @@ final class DiagnosticSink {
         add(.warning, message, at: location)
     }
 
+    /// An error from a catalog message, shown in the reader's language.
+    func error(_ message: @autoclosure () -> Message, at location: SourceLocation) {
+        hasErrors = true
+        add(.error, { Diagnostic(.error, at: location, message()) }, at: location)
+    }
+
+    /// A warning from a catalog message, shown in the reader's language.
+    func warning(_ message: @autoclosure () -> Message, at location: SourceLocation) {
+        add(.warning, { Diagnostic(.warning, at: location, message()) }, at: location)
+    }
+
     private func add(_ severity: Diagnostic.Severity, _ message: () -> String, at location: SourceLocation) {
+        add(severity, { Diagnostic(severity, at: location, message()) }, at: location)
+    }
+
+    private func add(_ severity: Diagnostic.Severity, _ diagnostic: () -> Diagnostic, at location: SourceLocation) {
         let count = keptPerFile[location.file, default: 0]
         guard count < Self.perFileLimit else {
             // The message is never built: over the limit only the count is kept.
@@ -67,7 +101,7 @@ final class DiagnosticSink {
             return
         }
         keptPerFile[location.file] = count + 1
-        kept.append(Diagnostic(severity, at: location, message()))
+        kept.append(diagnostic())
     }
 }
 
@@ -100,6 +134,12 @@ public func closestMatch(to word: String, in candidates: some Sequence<String>) 
     }
     if let (candidate, distance) = best, distance <= max(2, word.count / 3) { return candidate }
     return abbreviated
+}
+
+/// `did you mean "status"? ` in the reader's language when a candidate is close, or nothing.
+func didYouMean(_ word: String, in candidates: some Sequence<String>, prefix: String = "") -> Message.Value {
+    guard let match = closestMatch(to: word, in: candidates) else { return .plain("") }
+    return .message(.text("check.did-you-mean", ["suggestion": prefix + match]))
 }
 
 /// Levenshtein distance over Unicode scalars.

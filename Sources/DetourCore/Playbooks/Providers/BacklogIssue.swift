@@ -52,9 +52,9 @@ public struct BacklogIssue: ProviderAction, ClosesOnUndo {
         let summary = fields.template("summary", required: operation == .create, hint: "summary: \"{{channel.name}}が停止しています\"")
         let description = fields.template("description")
         let closed = fields.reader.count("closedStatusId") ?? 4
-        if project == nil, fields.reader.value("projectId") == nil { fields.error("backlog.issue needs projectId: 12345 (the project's id, a number)") }
+        if project == nil, fields.reader.value("projectId") == nil { fields.error(.text("provider.backlog.project")) }
         if issueType == nil, fields.reader.value("issueTypeId") == nil {
-            fields.error("backlog.issue needs issueTypeId: 67890 (the issue type's id, a number)")
+            fields.error(.text("provider.backlog.issue-type"))
         }
         guard let space, let apiKey, let project, let issueType else { return nil }
         return BacklogIssue(

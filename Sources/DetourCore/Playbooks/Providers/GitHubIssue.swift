@@ -40,7 +40,7 @@ public struct GitHubIssue: ProviderAction, ClosesOnUndo {
         let operation = Operation(rawValue: fields.word("action", in: ["create", "close"], default: "create")) ?? .create
         let repository = fields.reader.requiredString("repository", hint: "repository: \"matcha-do/ops\" (owner/repo)")
         if let repository, repository.split(separator: "/").count != 2 {
-            fields.error("repository must be owner/repo, such as \"matcha-do/ops\"", key: "repository")
+            fields.error(.text("provider.github.repository"), key: "repository")
         }
         let token = fields.credential("token", hint: "token: \"env:GITHUB_TOKEN\" (a token that may write issues)")
         let title = fields.template("title", required: operation == .create, hint: "title: \"{{channel.name}} is down\"")

@@ -38,8 +38,8 @@ public struct LineMessage: ProviderAction {
             to = fields.template("to", required: true, hint: "to: \"U4af4980629…\" (the user, group or room id)").map { [$0] } ?? []
         case .multicast:
             to = fields.templates("to") ?? []
-            if to.isEmpty { fields.error("multicast needs to: [\"U…\", …] (1 to 500 user ids)") }
-            if to.count > 500 { fields.error("multicast sends to at most 500 users per request; split the list", key: "to") }
+            if to.isEmpty { fields.error(.text("provider.line.to")) }
+            if to.count > 500 { fields.error(.text("provider.line.too-many"), key: "to") }
         }
         guard let token, let text else { return nil }
         return LineMessage(mode: mode, token: token, text: text, to: to, silent: silent)

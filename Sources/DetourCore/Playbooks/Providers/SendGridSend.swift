@@ -26,8 +26,8 @@ public struct SendGridSend: ProviderAction {
         let apiKey = fields.credential("apiKey", hint: "apiKey: \"env:SENDGRID_API_KEY\"")
         let from = fields.template("from", required: true, hint: "from: \"shop@example.jp\"")
         let to = fields.templates("to") ?? []
-        if to.isEmpty { fields.error("sendgrid.send needs to: [\"customer@example.jp\", …] (1 to 1,000 addresses)") }
-        if to.count > 1_000 { fields.error("SendGrid takes at most 1,000 recipients per request; split the list", key: "to") }
+        if to.isEmpty { fields.error(.text("provider.sendgrid.to")) }
+        if to.count > 1_000 { fields.error(.text("provider.sendgrid.too-many"), key: "to") }
         let subject = fields.template("subject", required: true, hint: "subject: \"{{channel.name}}のご案内\"")
         let text = fields.template("text", required: true, hint: "text: \"…\" (the mail body)")
         guard let apiKey, let from, let subject, let text, !to.isEmpty else { return nil }

@@ -53,7 +53,7 @@ public struct ServiceNowIncident: ProviderAction, ClosesOnUndo {
         let impact = fields.reader.count("impact") ?? 2
         let closeCode = fields.reader.string("closeCode") ?? "Solution provided"
         for (key, value) in [("urgency", urgency), ("impact", impact)] where !(1...3).contains(value) {
-            fields.error("\(key) is 1 (high), 2 (medium) or 3 (low)", key: key)
+            fields.error(.text("provider.servicenow.level", ["key": key]), key: key)
         }
         guard let instance, let user, let password else { return nil }
         return ServiceNowIncident(

@@ -39,7 +39,7 @@ public struct ShopifyDiscount: ProviderAction {
         if let discountID, case .literal(let text)? = discountID.template.segments.first, discountID.template.segments.count == 1,
             !text.hasPrefix("gid://shopify/")
         {
-            fields.error("discountId must be a global id such as \"gid://shopify/DiscountAutomaticNode/123\"", key: "discountId")
+            fields.error(.text("provider.shopify.discount-id"), key: "discountId")
         }
         guard let shop, let token, let discountID else { return nil }
         return ShopifyDiscount(shop: shop, token: token, discountID: discountID, operation: operation, kind: kind, apiVersion: apiVersion)
