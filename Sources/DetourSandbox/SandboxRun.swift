@@ -107,23 +107,7 @@ final class SandboxRun: @unchecked Sendable {
 
     private func acceptLoop(_ handler: @escaping @Sendable (Int32, SandboxRun) -> Void) {
         while true {
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
-                let code = errno
-                if isStopping { return }
-                switch code {
-                case EINTR, ECONNABORTED, EPROTO:
-                    continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors or memory: back off instead of spinning.
-                    usleep(50_000)
-                    continue
-                default:
-                    return
-                }
-            }
-            // Keep sockets out of child processes (tests spawn the detour binary).
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            guard let fd = ListeningSocket.accept(listenFD, isStopping: { isStopping }) else { return }
             let accepted = condition.withLock {
                 guard !stopping else { return false }
                 connections.insert(fd)

@@ -102,26 +102,7 @@ public final class HTTPServer: @unchecked Sendable {
     private func acceptLoop() {
         while true {
             var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listenFD, $0, &length) }
-            }
-            if fd < 0 {
-                let code = errno
-                if isStopping { return }
-                switch code {
-                case EINTR, ECONNABORTED, EPROTO:
-                    continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors or memory: back off instead of spinning.
-                    usleep(50_000)
-                    continue
-                default:
-                    return
-                }
-            }
-            // Keep sockets out of child processes (tests spawn the detour binary).
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            guard let fd = ListeningSocket.accept(listenFD, address: &storage, isStopping: { isStopping }) else { return }
             let client = Self.numericHost(&storage)
             enum Admission { case serve, reject, drop }
             let admission = condition.withLock { () -> Admission in
