@@ -1,3 +1,4 @@
+import DetourServer
 import Foundation
 
 /// What an operator asks for from the console; each maps to the engine entry point the CLI uses.
@@ -48,10 +49,23 @@ public protocol ConsoleBackend: Sendable {
     func perform(_ request: ConsoleRequest, by user: String) async throws -> String
 
     /// Records a push monitor's check-in (`/hb/<token>`).
-    func checkIn(token: String) -> CheckInResult
+    func checkIn(token: String) async -> CheckInResult
 }
 
 extension ConsoleBackend {
     /// No push monitors yet: every token is unknown.
-    public func checkIn(token: String) -> CheckInResult { .unknownToken }
+    public func checkIn(token: String) async -> CheckInResult { .unknownToken }
+}
+
+/// Runs async work from a connection thread (never a pool thread) and waits for its result.
+func waitOnThread<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+    let box = LockedValue<T?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let value = await work()
+        box.withLock { $0 = value }
+        done.signal()
+    }
+    done.wait()
+    return box.withLock { $0! }
 }

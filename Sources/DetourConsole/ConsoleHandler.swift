@@ -35,7 +35,11 @@ struct ConsoleHandler {
             guard get else { return ConsoleRouter.notAllowed("GET, HEAD") }
             let partial = FormData(query: request.target.query ?? "")["partial"] == "1"
             let page = ConsolePage(snapshot: snapshot, session: session, access: access, l10n: l10n, user: user(session))
-            let message = FormData(query: request.target.query ?? "")["message"]
+            let query = FormData(query: request.target.query ?? "")
+            // Only a message this console wrote for this session is shown: a crafted link cannot put words on the page.
+            let message = query["message"].flatMap { text in
+                access.checkFormToken(query["sig"] ?? "", session: session, form: "flash:" + text) ? text : nil
+            }
             return html(partial ? page.main(message: message).text : page.render(message: message))
         case "/console/events":
             guard get else { return ConsoleRouter.notAllowed("GET, HEAD") }
@@ -134,12 +138,16 @@ struct ConsoleHandler {
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         if action == .failover, reason?.isEmpty != false { return back(l10n.text("console.reasonRequired"), status: 400) }
         var until: Date?
-        if let text = fields["until"], !text.isEmpty {
-            until = LocalTime.parse(text, in: snapshot.workspace.settings.timeZone)
+        if let text = fields["until"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            // As `hold --until` takes it: a duration ahead (2h) or a local time (2026-12-04T21:00).
+            until =
+                DurationText.parse(text).map { Date().addingTimeInterval($0.timeInterval) }
+                ?? LocalTime.parse(text, in: snapshot.workspace.settings.timeZone)
+            guard until != nil else { return back(l10n.text("console.badUntil", ["value": text]), status: 400) }
         }
         let consoleRequest = ConsoleRequest(action: action, target: target, reason: reason?.isEmpty == true ? nil : reason, until: until)
         let label = l10n.text(Self.labelKey(action))
-        let outcome: Result<String, ConsoleActionFailure> = Self.wait { [backend = router.backend] in
+        let outcome: Result<String, ConsoleActionFailure> = waitOnThread { [backend = router.backend] in
             do {
                 return Result<String, ConsoleActionFailure>.success(try await backend.perform(consoleRequest, by: session.user))
             } catch {
@@ -148,9 +156,9 @@ struct ConsoleHandler {
         }
         switch outcome {
         case .success:
-            return back(l10n.text("console.done", ["action": label, "target": target]), status: 303)
+            return flash(l10n.text("console.done", ["action": label, "target": target]), session: session)
         case .failure(let failure):
-            return back(l10n.text("console.failed", ["action": label, "target": target, "reason": failure.description]), status: 303)
+            return flash(l10n.text("console.failed", ["action": label, "target": target, "reason": failure.description]), session: session)
         }
     }
 
@@ -166,25 +174,15 @@ struct ConsoleHandler {
         }
     }
 
-    /// Runs async work from a connection thread (never a pool thread) and waits for its result.
-    private static func wait<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
-        let box = LockedValue<T?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let value = await work()
-            box.withLock { $0 = value }
-            done.signal()
-        }
-        done.wait()
-        return box.withLock { $0! }
+    /// Back to the console (303) with `message` shown once, signed for this session.
+    private func flash(_ message: String, session: ConsoleAccess.Session) -> ServerResponse {
+        let encoded = message.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return redirect("/console?message=\(encoded)&sig=\(access.formToken(session, form: "flash:" + message))")
     }
 
+    /// A page that says what was wrong with the request, with a link back to the console.
     private func back(_ message: String, status: Int) -> ServerResponse {
-        if status == 303 {
-            let encoded = message.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-            return redirect("/console?message=\(encoded)")
-        }
-        return html(
+        html(
             ConsolePage.document(
                 title: l10n.text("console.title"), language: l10n.language,
                 body: "<p class=\"flash bad\">\(message)</p><p><a href=\"/console\">\(l10n.text("console.title"))</a></p>"), status: status)

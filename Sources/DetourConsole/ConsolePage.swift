@@ -78,7 +78,7 @@ struct ConsolePage {
                 out += form(
                     .hold, target: channel.id,
                     fields:
-                        "<input name=\"until\" placeholder=\"\(l10n.text("console.until")) 2026-12-04T21:00\"><input name=\"reason\" placeholder=\"\(l10n.text("console.reason"))\">"
+                        "<input name=\"until\" placeholder=\"\(l10n.text("console.until")): 2h, 2026-12-04T21:00\"><input name=\"reason\" placeholder=\"\(l10n.text("console.reason"))\">"
                 )
             }
             out += "</div>"

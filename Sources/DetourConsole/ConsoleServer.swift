@@ -114,7 +114,8 @@ final class ConsoleRouter: Sendable {
     private func checkIn(_ request: ServerRequest, token: String) -> ServerResponse {
         guard ["GET", "HEAD", "POST"].contains(request.method) else { return Self.notAllowed("GET, HEAD, POST") }
         if checkInLimiter.isLimited(request.clientAddress) { return Self.tooMany() }
-        switch backend.checkIn(token: token.removingPercentEncoding ?? token) {
+        let token = token.removingPercentEncoding ?? token
+        switch waitOnThread({ [backend] in await backend.checkIn(token: token) }) {
         case .accepted(let channel):
             return .json(200, JSONValue.object([("ok", .bool(true)), ("channel", .string(channel))]).jsonText)
         case .unknownToken:

@@ -30,7 +30,9 @@ public final class ServerConnection {
     /// Waits up to `timeout` for the first byte of a next request; false when the peer closed or stayed silent.
     public func waitForRequest(timeout: Duration) -> Bool {
         if hasBufferedInput { return true }
-        deadline = .now + timeout
+        // The idle wait is bounded by `timeout` alone: `ioTimeout` is for a peer gone silent mid-request.
+        guard Self.waitReadable(fd, for: timeout) else { return false }
+        deadline = .now + ioTimeout
         return (try? fill()) == true
     }
 

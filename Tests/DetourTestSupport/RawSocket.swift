@@ -2,7 +2,11 @@ import Foundation
 import Glibc
 
 /// A plain TCP connection to 127.0.0.1, for sending requests byte by byte the way a hostile client would.
-public final class RawSocket {
+///
+/// Waiting for an answer happens on a thread of its own, never on one the test runtime shares
+/// with other tests (blocking those would stall every async test in the process).
+/// `@unchecked Sendable`: used by one test at a time.
+public final class RawSocket: @unchecked Sendable {
     private let fd: Int32
 
     /// Connects to 127.0.0.1:`port`.
@@ -28,7 +32,11 @@ public final class RawSocket {
     }
 
     /// Reads until `marker` has arrived (or the server closes, or `timeout` passes) and returns what came.
-    public func read(until marker: String? = nil, timeout: Duration = .seconds(10)) -> String {
+    public func read(until marker: String? = nil, timeout: Duration = .seconds(60)) async -> String {
+        await onOwnThread { self.readBlocking(until: marker, timeout: timeout) }
+    }
+
+    private func readBlocking(until marker: String?, timeout: Duration) -> String {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -45,7 +53,11 @@ public final class RawSocket {
     }
 
     /// Whether the server closed the connection (reading gives end of stream) within `timeout`.
-    public func isClosed(within timeout: Duration) -> Bool {
+    public func isClosed(within timeout: Duration) async -> Bool {
+        await onOwnThread { self.isClosedBlocking(within: timeout) }
+    }
+
+    private func isClosedBlocking(within timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
@@ -56,5 +68,12 @@ public final class RawSocket {
             if count <= 0 { return true }
         }
         return false
+    }
+}
+
+/// Runs blocking work on a new thread and waits for it without holding a thread of the test runtime.
+public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
     }
 }

@@ -47,6 +47,8 @@ extension Catalog {
         "console.lastPass": "Last pass: {time}",
         "console.noPass": "No pass yet",
         "console.unknownAction": "Unknown action: {action}",
+        "console.badUntil":
+            "\"{value}\" is not a time; write a duration such as 2h, or a time such as 2026-12-04T21:00, or leave it empty to hold until released.",
         "console.unknownTarget": "Unknown channel or incident: {target}",
     ]
 }

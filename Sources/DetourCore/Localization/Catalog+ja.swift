@@ -46,6 +46,7 @@ extension Catalog {
         "console.lastPass": "最終巡回: {time}",
         "console.noPass": "まだ巡回していません",
         "console.unknownAction": "不明な操作です: {action}",
+        "console.badUntil": "「{value}」は期限として読み取れません。2h のような期間か、2026-12-04T21:00 のような日時を入力してください。空欄の場合は解除するまで保留します。",
         "console.unknownTarget": "チャネルまたはインシデントが見つかりません: {target}",
     ]
 }
