@@ -155,13 +155,13 @@ final class ConsoleBehindNginxTests {
         let port = try #require(UInt16(proxy.split(separator: ":").last!))
         let stream = try RawSocket(port: port)
         stream.send("GET /console/events HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nCookie: detour_session=\(session.value)\r\n\r\n")
-        #expect(stream.read(until: ": connected").contains("text/event-stream"))
+        #expect(await stream.read(until: ": connected").contains("text/event-stream"))
         let marker = "value=\"hold\"><input type=\"hidden\" name=\"target\" value=\"mall\"><input type=\"hidden\" name=\"csrf\" value=\""
         let range = try #require(console.bodyText.range(of: marker))
         let csrf = String(console.bodyText[range.upperBound...].prefix(64))
         let held = try await post("/console/action", "action=hold&target=mall&reason=work&csrf=\(csrf)", origin: proxy, cookie: session.value)
         #expect(held.status == 303, "\(held.bodyText)")
-        #expect(stream.read(until: "event: update").contains("event: update"))
+        #expect(await stream.read(until: "event: update").contains("event: update"))
         #expect(try workspace.journalText().contains("channel.held"))
     }
 
