@@ -268,11 +268,15 @@ final class ConsoleTests {
 
         // SIGTERM: the stream is ended with its last chunk (not cut off) and the daemon exits 0.
         let daemon = try #require(self.daemon)
-        let stopping = ContinuousClock.now
-        daemon.process.terminate()
+        let (result, took) = await onOwnThread {
+            let started = ContinuousClock.now
+            daemon.process.terminate()
+            let result = daemon.wait()
+            return (result, ContinuousClock.now - started)
+        }
+        #expect(result.status == 0, "\(result.output)")
+        #expect(took < .seconds(60))
         #expect(await stream.read(until: "0\r\n\r\n").hasSuffix("0\r\n\r\n"))
-        #expect(await onOwnThread { daemon.wait() }.status == 0)
-        #expect(ContinuousClock.now - stopping < .seconds(60))
     }
 
     @Test func theConsoleSpeaksJapaneseWhenAsked() async throws {

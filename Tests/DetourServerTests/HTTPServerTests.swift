@@ -6,7 +6,16 @@ import Testing
 
 /// The console's HTTP server against real sockets on 127.0.0.1: limits, keep-alive, streams and shutdown.
 @Suite struct HTTPServerTests {
-    static func start(_ limits: ServerLimits = ServerLimits(), handler: HTTPServer.Handler? = nil) throws -> HTTPServer {
+    /// Limits for tests: connections stay open across the test's own pauses (a loaded machine may
+    /// resume a test many seconds late), except for the limit a test sets itself.
+    static var patient: ServerLimits {
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(600)
+        limits.headTimeout = .seconds(600)
+        return limits
+    }
+
+    static func start(_ limits: ServerLimits = patient, handler: HTTPServer.Handler? = nil) throws -> HTTPServer {
         try HTTPServer.start(ListenAddress(host: "127.0.0.1", port: 0), limits: limits) { request in
             if let handler { return handler(request) }
             return .text(200, "you asked for \(request.target.path) from \(request.clientAddress)\n")
@@ -38,7 +47,7 @@ import Testing
     }
 
     @Test func closesAfterTheLastRequestAllowedOnAConnection() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.maxRequestsPerConnection = 2
         let server = try Self.start(limits)
         defer { server.shutdown() }
@@ -51,7 +60,7 @@ import Testing
     }
 
     @Test func waitsTheWholeIdleTimeoutNotJustOneReadTimeout() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.ioTimeout = .milliseconds(100)
         limits.idleTimeout = .seconds(60)
         let server = try Self.start(limits)
@@ -66,7 +75,7 @@ import Testing
     }
 
     @Test func closesAnIdleKeptAliveConnection() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.idleTimeout = .milliseconds(200)
         let server = try Self.start(limits)
         defer { server.shutdown() }
@@ -77,14 +86,13 @@ import Testing
     }
 
     @Test func answers408ToAHeadSentTooSlowly() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.headTimeout = .milliseconds(300)
         let server = try Self.start(limits)
         defer { server.shutdown() }
         let socket = try RawSocket(port: server.port)
         // Slowloris: a head that never ends, one header at a time.
         socket.send("GET / HTTP/1.1\r\nHost: x\r\n")
-        let started = ContinuousClock.now
         var answer = ""
         // Without a head timeout this would go on for the whole loop; the bound is far above the 300 ms.
         for index in 0..<300 where answer.isEmpty {
@@ -92,12 +100,11 @@ import Testing
             answer = await socket.read(until: "\r\n\r\n", timeout: .milliseconds(100))
         }
         #expect(answer.hasPrefix("HTTP/1.1 408"))
-        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(await socket.isClosed(within: .seconds(30)))
     }
 
     @Test func answers408ToABodySentTooSlowly() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.bodyTimeout = .milliseconds(300)
         let server = try Self.start(limits)
         defer { server.shutdown() }
@@ -107,7 +114,7 @@ import Testing
     }
 
     @Test func answers431ToAnOversizedHead() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.maxHeadBytes = 1024
         let server = try Self.start(limits)
         defer { server.shutdown() }
@@ -117,7 +124,7 @@ import Testing
     }
 
     @Test func answers413ToAnOversizedBody() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.maxBodyBytes = 100
         let server = try Self.start(limits)
         defer { server.shutdown() }
@@ -130,7 +137,7 @@ import Testing
     }
 
     @Test func answers503PastTheConnectionLimit() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         limits.maxConnections = 2
         let server = try Self.start(limits)
         defer { server.shutdown() }
@@ -168,7 +175,7 @@ import Testing
     @Test func shutdownLetsTheRequestInFlightFinish() async throws {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        var limits = ServerLimits()
+        var limits = Self.patient
         // Far beyond the test's own waits, so a loaded machine cannot turn finishing into cutting off.
         limits.shutdownGrace = .seconds(120)
         let server = try Self.start(limits) { _ in
@@ -197,7 +204,7 @@ import Testing
     }
 
     @Test func shutdownEndsAStreamWithinTheGrace() async throws {
-        var limits = ServerLimits()
+        var limits = Self.patient
         // Far beyond the bound below: a stream that ignored the shutdown would hold it for the whole grace.
         limits.shutdownGrace = .seconds(90)
         let server = try Self.start(limits) { _ in
@@ -210,9 +217,12 @@ import Testing
         let socket = try RawSocket(port: server.port)
         socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = await socket.read(until: "tick")
-        let started = ContinuousClock.now
-        await onOwnThread { server.shutdown() }
-        #expect(ContinuousClock.now - started < .seconds(45))
+        let took = await onOwnThread {
+            let started = ContinuousClock.now
+            server.shutdown()
+            return ContinuousClock.now - started
+        }
+        #expect(took < .seconds(45))
         #expect(await socket.read().hasSuffix("0\r\n\r\n"))
     }
 
