@@ -62,7 +62,7 @@ final class ConsoleBehindNginxTests {
     func start(https: Bool) async throws {
         let started = try DetourBinary.start(["watch", "--listen", "127.0.0.1:0"], in: workspace.root)
         daemon = started
-        #expect(try await started.waitForOutput("watching 1 channels"), "\(started.stderrSoFar)")
+        #expect(try await started.waitForOutput("watching 1 channels", timeout: .seconds(60)), "\(started.stderrSoFar)")
         let line = try #require(started.stdoutSoFar.split(separator: "\n").first { $0.hasPrefix("console: http://127.0.0.1:") })
         let upstream = String(line.dropFirst("console: ".count).dropLast("/console".count))
 
