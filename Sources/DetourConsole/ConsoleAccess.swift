@@ -113,8 +113,23 @@ public struct ConsoleAccess: Sendable {
 
     /// The token a form must carry for `form` within this session.
     public func formToken(_ session: Session, form: String) -> String {
-        let key = (try? key()) ?? []
-        return Self.hex(HMAC.sha256(key: key, message: Array("form\n\(session.nonce)\n\(form)".utf8)))
+        formSigner(for: session).token(form: form)
+    }
+
+    /// Signs form tokens for one session with the key read once: a page carries a form per action and channel.
+    public func formSigner(for session: Session) -> FormSigner {
+        FormSigner(key: (try? key()) ?? [], nonce: session.nonce)
+    }
+
+    /// The per-form tokens of one session's page.
+    public struct FormSigner: Sendable {
+        let key: [UInt8]
+        let nonce: String
+
+        /// The token for `form` (an action and its target) within the session.
+        public func token(form: String) -> String {
+            ConsoleAccess.hex(HMAC.sha256(key: key, message: Array("form\n\(nonce)\n\(form)".utf8)))
+        }
     }
 
     /// Whether `token` is the form token for `form` within this session.

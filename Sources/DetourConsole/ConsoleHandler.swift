@@ -34,7 +34,7 @@ struct ConsoleHandler {
         case "/console":
             guard get else { return ConsoleRouter.notAllowed("GET, HEAD") }
             let partial = FormData(query: request.target.query ?? "")["partial"] == "1"
-            let page = ConsolePage(snapshot: snapshot, session: session, access: access, l10n: l10n, user: user(session))
+            let page = ConsolePage(snapshot: snapshot, session: session, forms: access.formSigner(for: session), l10n: l10n, user: user(session))
             let query = FormData(query: request.target.query ?? "")
             // Only a message this console wrote for this session is shown: a crafted link cannot put words on the page.
             let message = query["message"].flatMap { text in

@@ -6,7 +6,8 @@ import Foundation
 struct ConsolePage {
     let snapshot: ConsoleSnapshot
     let session: ConsoleAccess.Session
-    let access: ConsoleAccess
+    /// Signs each form's token; the signing key is read once for the page.
+    let forms: ConsoleAccess.FormSigner
     let l10n: Localizer
     let user: ConsoleSettings.User
 
@@ -21,7 +22,7 @@ struct ConsolePage {
             <header><strong>\(l10n.text("console.title"))</strong> <span class="who">\(l10n.text("console.signedInAs", ["name": user.name, "role": roleName]))</span>
             <nav><a href="/">\(l10n.text("console.statusPage"))</a> <a href="/console/report">\(l10n.text("console.report"))</a> \
             <a href="/console/runbook">\(l10n.text("console.runbook"))</a> <a href="/console?lang=ja">日本語</a> <a href="/console?lang=en">English</a></nav>
-            <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="\(access.formToken(session, form: "logout"))">\
+            <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="\(forms.token(form: "logout"))">\
             <button type="submit">\(l10n.text("console.signOut"))</button></form></header>
             """
         let body = header + "<main id=\"live\">\(main(message: message))</main>"
@@ -88,15 +89,18 @@ struct ConsolePage {
 
     private func incident(_ incident: Incident, records: [JournalRecord]) -> HTML {
         let name = workspace.channel(incident.channel)?.name ?? incident.channel
-        var out: HTML = "<section class=\"card incident\"><h3>\(incident.id) — \(name) <span class=\"badge\">\(incident.status.rawValue)</span></h3>"
-        out += "<p>\(workspace.summary(of: incident, clock: { LocalTime.clock($0, in: zone) }))</p>"
+        var out: HTML =
+            "<section class=\"card incident\"><h3>\(incident.id) — \(name) <span class=\"badge\">\(l10n.incidentStatus(incident.status))</span></h3>"
+        out += "<p>\(workspace.summary(of: incident, clock: { LocalTime.clock($0, in: zone) }, l10n: l10n))</p>"
         out += "<p class=\"meta\">\(incident.reason)\(incident.by.map { " (\($0))" } ?? "")</p>"
         let steps = workspace.orderedSteps(of: incident)
         if !steps.isEmpty {
             out += "<h4>\(l10n.text("console.steps"))</h4><ul class=\"steps\">"
             for (key, step) in steps {
+                // The class stays the English word (the style sheet's); the text is the reader's.
                 let state = step.isUncertain ? "uncertain" : step.outcome?.rawValue ?? "pending"
-                var line: HTML = "<li class=\"\(state)\"><strong>\(key)</strong> \(state)"
+                let word = step.isUncertain ? l10n.text("status.step.uncertain") : l10n.outcome(step.outcome)
+                var line: HTML = "<li class=\"\(state)\"><strong>\(key)</strong> \(word)"
                 if let status = step.status { line += " \(status)" }
                 if let error = step.error { line += " <code>\(error)</code>" }
                 if let note = step.note { line += " <code>\(note)</code>" }
@@ -122,7 +126,7 @@ struct ConsolePage {
     }
 
     private func form(_ action: ConsoleAction, target: String, fields: HTML) -> HTML {
-        let token = access.formToken(session, form: "\(action.rawValue):\(target)")
+        let token = forms.token(form: "\(action.rawValue):\(target)")
         return """
             <form method="post" action="/console/action" data-confirm="\(l10n.text("console.confirm"))">\
             <input type="hidden" name="action" value="\(action.rawValue)"><input type="hidden" name="target" value="\(target)">\

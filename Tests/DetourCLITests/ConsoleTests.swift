@@ -206,6 +206,11 @@ final class ConsoleTests {
         #expect(!forged.bodyText.contains("Call this number"), "a crafted link cannot put words on the page")
         let after = try await get("/console?partial=1", cookie: session.cookie)
         #expect(after.bodyText.contains("RMSが落ちている (sato)"))
+        // In Japanese, the incident's status, summary and step outcomes are Japanese too.
+        let japanese = try await get("/console?partial=1&lang=ja", cookie: session.cookie).bodyText
+        #expect(japanese.contains("<span class=\"badge\">切り替え済み</span>"), "\(japanese)")
+        #expect(japanese.contains("<li class=\"succeeded\"><strong>notify/notice</strong> 成功 200"))
+        #expect(!japanese.contains("</strong> succeeded"))
         let status = try await get("/status.json")
         #expect(status.bodyText.contains("\"incidents\":[{"))
     }
