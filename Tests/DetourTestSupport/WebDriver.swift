@@ -60,6 +60,8 @@ public final class ChromeDriver: @unchecked Sendable {
                 "--lang=\(language)", "--no-first-run", "--no-proxy-server",
             ],
             "prefs": ["intl.accept_languages": language],
+            // Headless Chromium keeps a minimum window width of 500 px; device metrics give the page a true phone viewport.
+            "mobileEmulation": ["deviceMetrics": ["width": width, "height": height, "pixelRatio": 1.0]],
         ]
         let body: [String: Any] = ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]]
         let answer = try await call("POST", "/session", body)
