@@ -88,18 +88,19 @@ final class ConsoleRouter: Sendable {
         return response
     }
 
-    /// The status page as of the latest snapshot, rendered at most once per snapshot, language and
-    /// format every few seconds: a busy page costs the daemon no more than a quiet one.
+    /// The status page as of the latest snapshot, rendered at most once per change of what it shows,
+    /// language and format every few seconds: a busy page costs the daemon no more than a quiet one,
+    /// and a pass that changed nothing public does not make the next request render it again.
     private func renderedStatusPage(json: Bool, language: Language) -> String {
         let snapshot = publisher.current
         let key = "\(json ? "json" : "html")-\(language.rawValue)"
         let now = Date()
-        if let cached = statusCache.withLock({ $0[key] }), cached.version == snapshot.version, now.timeIntervalSince(cached.at) < 5 {
+        if let cached = statusCache.withLock({ $0[key] }), cached.version == snapshot.pageVersion, now.timeIntervalSince(cached.at) < 5 {
             return cached.body
         }
         let page = StatusPage(workspace: snapshot.workspace, state: snapshot.state, now: now)
         let body = json ? page.json(language: language).jsonText : page.html(language: language)
-        statusCache.withLock { $0[key] = (snapshot.version, now, body) }
+        statusCache.withLock { $0[key] = (snapshot.pageVersion, now, body) }
         return body
     }
 

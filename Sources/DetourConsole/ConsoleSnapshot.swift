@@ -19,6 +19,9 @@ public struct ConsoleSnapshot: Sendable {
     public var acting: Bool
     /// Grows by one with each publication, for server-sent events.
     public var version: Int
+    /// Grows when what the public status page shows can have changed: another workspace, or records
+    /// journaled since. A pass that only finds every store up journals nothing and leaves it alone.
+    public var pageVersion = 0
     /// Each channel's last probe round, by channel id.
     public var lastProbes: [String: ProbeRound] = [:]
 
@@ -67,6 +70,7 @@ public final class ConsolePublisher: @unchecked Sendable {
     /// Replaces the snapshot's parts that are given, bumps its version and wakes the streams.
     public func publish(workspace: Workspace? = nil, state: DetourState? = nil, lastPassAt: Date? = nil, acting: Bool? = nil) {
         condition.withLock {
+            if workspace != nil || (state.map { $0.journalPosition != snapshot.state.journalPosition } ?? false) { snapshot.pageVersion += 1 }
             if let workspace { snapshot.workspace = workspace }
             if let state { snapshot.state = state }
             if let lastPassAt { snapshot.lastPassAt = lastPassAt }

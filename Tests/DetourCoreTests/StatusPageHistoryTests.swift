@@ -149,5 +149,14 @@ final class StatusPageHistoryTests {
         let json = try String(contentsOfFile: folder.root + "/public/status.json", encoding: .utf8)
         #expect(
             json.contains(#"{"date":"2026-11-20","minutes_down":90,"status":"major_outage"}"#) || json.contains(#""minutes_down":90"#), "\(json.prefix(400))")
+        // Only the days something happened are listed, between the period's first and last date.
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let history = try #require(object["history"] as? [String: Any])
+        #expect(history["from"] as? String == "2026-09-02")
+        #expect(history["to"] as? String == "2026-11-30")
+        let components = try #require(history["components"] as? [[String: Any]])
+        let mall = try #require(components.first { $0["component"] as? String == "mall" }?["days"] as? [[String: Any]])
+        #expect(!mall.isEmpty && mall.count < 10)
+        #expect(mall.allSatisfy { $0["status"] as? String != "operational" })
     }
 }

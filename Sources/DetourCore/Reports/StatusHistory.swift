@@ -52,6 +52,10 @@ public struct StatusHistory: Sendable {
 
     /// How many days the bars cover, today included.
     public var days: Int
+    /// The first and the last (today's) date the bars cover, `2026-09-02` and `2026-11-30`.
+    public var firstDate: String
+    /// Today's date, the last bar's.
+    public var lastDate: String
     /// Each channel's days, oldest first, by channel id.
     public var bars: [String: [Day]]
     /// Outages that overlap the period, newest first.
@@ -70,6 +74,8 @@ public struct StatusHistory: Sendable {
         let formatter = Date.VerbatimFormatStyle(
             format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits)", timeZone: workspace.settings.timeZone, calendar: calendar)
         let dates = starts.dropLast().map { $0.formatted(formatter) }
+        firstDate = dates.first ?? ""
+        lastDate = dates.last ?? ""
 
         var down: [String: [Double]] = [:]
         var past: [PastIncident] = []

@@ -262,10 +262,11 @@ public struct StatusPage: Sendable {
             let days = history.bars[component.id] ?? []
             return .object([
                 ("component", .string(component.id)), ("uptime_percent", .number(Double(uptime(days)) ?? 100)),
+                // Only the days something happened: 200 stores × 90 good days would be a megabyte of "operational".
                 (
                     "days",
                     .array(
-                        days.map { day in
+                        days.filter { $0.status != .operational }.map { day in
                             .object([("date", .string(day.date)), ("status", .string(day.status.rawValue)), ("minutes_down", .number(Double(day.minutesDown)))])
                         })
                 ),
@@ -293,7 +294,13 @@ public struct StatusPage: Sendable {
                 .object([("indicator", .string(overall.indicator)), ("description", .string(overall.description)), ("text", text { self.overall($0) })])
             ),
             ("components", .array(components)), ("incidents", .array(incidents)), ("scheduled_maintenances", .array(maintenance)),
-            ("history", .object([("days", .number(Double(history.days))), ("components", .array(bars))])), ("past_incidents", .array(past)),
+            (
+                "history",
+                .object([
+                    ("days", .number(Double(history.days))), ("from", .string(history.firstDate)), ("to", .string(history.lastDate)),
+                    ("components", .array(bars)),
+                ])
+            ), ("past_incidents", .array(past)),
         ])
     }
 
