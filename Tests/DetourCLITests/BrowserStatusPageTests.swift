@@ -59,4 +59,21 @@ final class BrowserStatusPageTests {
         #expect(FileManager.default.fileExists(atPath: shot))
         await browser.close()
     }
+
+    @Test(.enabled(if: ChromeDriver.binaries != nil, "needs chromium and chromium-driver (.ci/setup installs them)"))
+    func theAllClearBannerIsReadable() async throws {
+        #expect(try detour(["tick"], at: "10:00:00").status == 0)
+        #expect(try detour(["statuspage", "--out", "public"], at: "10:00:30").status == 0)
+        let driver = try await ChromeDriver()
+        defer { driver.stop() }
+        let browser = try await driver.session()
+        try await browser.open("file://\(workspace.root)/public/index.html")
+        _ = try await browser.waitForElement(".banner.none")
+        // White, bold and full size on green: no other rule may grey it out.
+        let style =
+            try await browser.execute(
+                "const s = getComputedStyle(document.querySelector('.banner.none')); return [s.color, s.fontSize, s.fontWeight].join(' ')") as? String
+        #expect(style == "rgb(255, 255, 255) 16px 700", "\(style ?? "")")
+        await browser.close()
+    }
 }

@@ -335,7 +335,7 @@ public struct StatusPage: Sendable {
         }
         body += "<h2>\(both { $0.text("statuspage.past") })</h2>\n"
         let past = history.incidents.filter { $0.end != nil }
-        if past.isEmpty { body += "<p class=\"none\">\(both { $0.text("statuspage.past.none", ["days": String(history.days)]) })</p>\n" }
+        if past.isEmpty { body += "<p class=\"empty\">\(both { $0.text("statuspage.past.none", ["days": String(history.days)]) })</p>\n" }
         for incident in past { body += pastIncident(incident) }
         body += "<p class=\"updated\">\(both { $0.text("statuspage.updated", ["time": time(now)]) }) · "
         body += "\(both { $0.text("statuspage.timezone", ["zone": zone.identifier, "offset": offset]) })</p>\n"
@@ -456,6 +456,6 @@ public struct StatusPage: Sendable {
         .bars i.under_maintenance{background:#2563eb}.uptime{color:#6b7280;font-size:12px;text-align:right}
         .past{border-left:4px solid #9ca3af;padding:8px 12px;margin:8px 0}.past span{color:#6b7280;font-size:13px}
         .timeline{margin:6px 0 0;padding-left:18px;font-size:14px}.timeline time{color:#6b7280;margin-right:6px}
-        .maintenance li{padding:6px 4px}.updated,.none{color:#6b7280;font-size:12px;margin-top:24px}
+        .maintenance li{padding:6px 4px}.updated,.empty{color:#6b7280;font-size:12px;margin-top:24px}
         """
 }
