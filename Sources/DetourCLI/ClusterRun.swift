@@ -90,7 +90,7 @@ struct ClusterRun {
 
 extension ClusterRun {
     /// The daemon: a pass whenever the node has work or its lease needs renewing, until SIGTERM or SIGINT.
-    mutating func watch(printer: TimelinePrinter, outputs: PassOutputs) async -> ExitCode {
+    mutating func watch(printer: TimelinePrinter, outputs: PassOutputs, web: ConsoleWeb? = nil) async -> ExitCode {
         let context = session.context
         let stop = StopSignal()
         stop.install(onSignal: { context.console.out("stopping after the pass in flight") })
@@ -105,7 +105,10 @@ extension ClusterRun {
         var engine: Engine?
         while !stop.requested {
             var wake = Date().addingTimeInterval(max(0.2, settings.leaseTTL.timeInterval / 3))
-            if stop.takeReload() { session = await WatchCommand.reload(session, into: engine, context, validity: validity) }
+            if stop.takeReload() {
+                session = await WatchCommand.reload(session, into: engine, context, validity: validity)
+                web?.update(session)
+            }
             do {
                 if let lock = try await session.lock(patience: .seconds(30)) {
                     defer { lock.release() }
@@ -114,12 +117,14 @@ extension ClusterRun {
                         ?? self.engine { event in
                             printer.handle(event)
                             outputs.observe(event)
+                            web?.observe(event, mask: context.console.redactor.mask)
                         }
                     // After a failed pass the engine is built again from the journal: what it had decided was not committed.
                     let result = await pass(current)
                     if result == .stop { return .failure }
                     engine = result == .done ? current : nil
                     wake = await member.nextWakeUp(current)
+                    if engine != nil { web?.passed(state: await current.state) }
                     if outputs.isEnabled, engine != nil { _ = outputs.write(state: await current.state, now: Date(), console: context.console) }
                 }
             } catch {

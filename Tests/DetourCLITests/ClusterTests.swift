@@ -181,9 +181,13 @@ struct ClusterTests {
         expectEachStepOnce(rig.sandbox, "manual failover")
         #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("incident.opened", on: $0) == 1 } })
         // A command without a cluster form is refused with a reason, never run against one node's journal.
-        let ack = try DetourBinary.run(["ack", "x"], in: rig.workspaces[follower].root)
-        #expect(ack.status != 0)
-        #expect(ack.stderr.contains("not available on a cluster node"), "\(ack.output)")
+        let dryRun = try DetourBinary.run(["failover", "mall", "--dry-run", "--reason", "確認"], in: rig.workspaces[follower].root)
+        #expect(dryRun.status != 0)
+        #expect(dryRun.stderr.contains("not available on a cluster node"), "\(dryRun.output)")
+        // ack goes to the leader too, which refuses an unknown incident and says why.
+        let ack = try DetourBinary.run(["ack", "x", "--by", "sato"], in: rig.workspaces[follower].root)
+        #expect(ack.status == 1)
+        #expect(ack.stdout.contains("x") && ack.stdout.contains("(carried out by \(rig.names[leader]))"), "\(ack.output)")
         // The leader hands on when asked, from any node, and stays out even when nobody else is quick to take over.
         let others = (0..<3).filter { $0 != leader }
         for index in others { rig.signal(index, SIGSTOP) }
@@ -198,6 +202,77 @@ struct ClusterTests {
         for index in others { rig.signal(index, SIGCONT) }
         let next = try #require(await rig.waitForLeader(otherThan: leader))
         #expect(next != leader)
+    }
+
+    /// Reads the console's base URL from node `index`'s output (`console: http://127.0.0.1:PORT/console`).
+    func consoleBase(_ rig: ClusterRig, _ index: Int) async throws -> String {
+        let running = try #require(rig.node(index))
+        #expect(try await running.waitForOutput("console: http://127.0.0.1:"), "\(running.stderrSoFar)")
+        let line = try #require(running.stdoutSoFar.split(separator: "\n").first { $0.hasPrefix("console: http://127.0.0.1:") })
+        return String(line.dropFirst("console: ".count).dropLast("/console".count))
+    }
+
+    @Test func theConsoleAndCheckInsOnAFollowerGoThroughTheLeader() async throws {
+        let token = "hb-7d2e9c41a0b35f68"
+        let rig = try await ClusterRig(heartbeatToken: token)
+        try rig.startAll(arguments: ["--listen", "127.0.0.1:0"])
+        let leader = try #require(await rig.waitForLeader())
+        let follower = (leader + 1) % 3
+        let base = try await consoleBase(rig, follower)
+        let http = HTTPClient()
+        defer { http.shutdown() }
+        // Sign in on the follower's console as sato.
+        let link = try DetourBinary.run(["console", "login", "sato"], in: rig.workspaces[follower].root)
+        #expect(link.status == 0, "\(link.output)")
+        let signIn = try #require(link.stdout.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let form = { (fields: [(String, String)]) in
+            Array(fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&").utf8)
+        }
+        let formHeaders = [HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Origin", base)]
+        let login = try await http.send(
+            HTTPRequest(method: "POST", url: base + "/console/login", headers: formHeaders, body: form([("token", signIn)]), followRedirects: false)
+        ).get()
+        #expect(login.status == 303)
+        let cookie = try #require(login.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        let page = try await http.send(HTTPRequest(url: base + "/console", headers: [HTTPHeader("Cookie", cookie)], followRedirects: false)).get()
+        let marker = "value=\"failover\"><input type=\"hidden\" name=\"target\" value=\"mall\"><input type=\"hidden\" name=\"csrf\" value=\""
+        let csrf = try #require(page.bodyText.range(of: marker).map { String(page.bodyText[$0.upperBound...].prefix(64)) }, "\(page.bodyText)")
+        let done = try await http.send(
+            HTTPRequest(
+                method: "POST", url: base + "/console/action", headers: formHeaders + [HTTPHeader("Cookie", cookie)],
+                body: form([("action", "failover"), ("target", "mall"), ("reason", "RMSが落ちている"), ("csrf", csrf)]), followRedirects: false)
+        ).get()
+        #expect(done.status == 303, "\(done.bodyText)")
+        // Carried out once, by the leader, and mirrored into every node's journal with the user's name.
+        #expect(try await waitForJournal(rig, "incident.mitigated", count: 1))
+        expectEachStepOnce(rig.sandbox, "console failover")
+        #expect(
+            try await eventually {
+                (0..<3).allSatisfy { index in
+                    rig.journaled("incident.opened", on: index) == 1 && ((try? rig.workspaces[index].journalText()) ?? "").contains("\"by\":\"sato\"")
+                }
+            })
+        let leaderOutput = try #require(rig.node(leader)).stdoutSoFar
+        #expect(leaderOutput.contains("failover mall (sato on \(rig.names[follower]))"), "\(leaderOutput)")
+
+        // A job checks in on the follower's /hb/<token>; the leader journals it and every node mirrors it.
+        let wrong = try await http.send(HTTPRequest(url: base + "/hb/hb-not-the-token-000")).get()
+        #expect(wrong.status == 404)
+        let accepted = try await http.send(HTTPRequest(url: base + "/hb/" + token)).get()
+        #expect(accepted.status == 200, "\(accepted.bodyText)")
+        #expect(accepted.bodyText.contains("\"channel\":\"sync\""))
+        #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("channel.checkin", on: $0) == 1 } })
+        // And `detour checkin` on another node.
+        let other = (leader + 2) % 3
+        let cli = try DetourBinary.run(["checkin", "sync"], in: rig.workspaces[other].root, environment: rig.environment)
+        #expect(cli.status == 0, "\(cli.output)")
+        #expect(cli.stdout.contains("sync checked in (carried out by \(rig.names[leader]))"), "\(cli.output)")
+        #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("channel.checkin", on: $0) == 2 } })
+        for index in 0..<3 {
+            let journal = try rig.workspaces[index].journalText()
+            #expect(journal.contains("\"via\":\"http\"") && journal.contains("\"via\":\"cli\""))
+            #expect(!journal.contains(token), "the token never leaves the node that received it")
+        }
     }
 
     @Test func tickRunsOnePassAsAMemberSoCronStillWorks() async throws {

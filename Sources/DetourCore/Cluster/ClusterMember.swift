@@ -262,6 +262,13 @@ public actor ClusterMember {
         case .retry:
             let incident = try await engine.retry(incident: command.target, step: command.detail, by: command.by)
             return "incident \(incident.id): failed steps sent again"
+        case .ack:
+            let incident = try await engine.acknowledge(incident: command.target, by: command.by)
+            return "incident \(incident.id) acknowledged by \(incident.acknowledgedBy ?? command.by)"
+        case .checkin:
+            let outcome = try await engine.checkIn(channel: command.target, via: command.detail ?? "cli")
+            guard case .recorded(let id, let recovered) = outcome else { return "\(command.target): not recorded" }
+            return recovered ? "\(id) checked in; up again" : "\(id) checked in"
         }
     }
 

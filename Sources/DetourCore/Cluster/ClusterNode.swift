@@ -53,6 +53,10 @@ public struct ClusterCommand: Sendable, Codable, Equatable {
     /// The command.
     public enum Kind: String, Sendable, Codable {
         case failover, restore, hold, release, approve, retry
+        /// Acknowledges an incident's page.
+        case ack
+        /// A heartbeat channel's check-in, matched by its token on the node that received it; `detail` says how (`cli`, `http`).
+        case checkin
     }
 
     /// A unique id.
