@@ -43,6 +43,18 @@ struct ClusterRun {
                 console.out(l10n.text("cluster.dissent", ["channel": outcome.channel, "summary": outcome.summary]))
             case .command(let command, let outcome):
                 console.out("\(command.kind.rawValue) \(command.target) (\(command.by) on \(command.node)): \(outcome.message)")
+            case .compacted(let snapshot):
+                console.out(
+                    l10n.text(
+                        "cluster.compacted", ["through": String(snapshot.compactedThrough), "seq": String(snapshot.seq), "bytes": String(snapshot.bytes)]))
+            case .startedFromSnapshot(let snapshot, let previous):
+                console.out(
+                    l10n.text(
+                        "cluster.snapshot.started",
+                        [
+                            "node": settings.node, "from": String(previous + 1), "through": String(snapshot.compactedThrough), "seq": String(snapshot.seq),
+                            "leader": snapshot.node,
+                        ]))
             }
         }
     }

@@ -275,6 +275,57 @@ struct ClusterTests {
         }
     }
 
+    @Test func theLeaderCompactsTheSharedLogBehindASnapshotAndANewNodeStartsFromIt() async throws {
+        let rig = try await ClusterRig(nodes: 4, compactAfter: 10)
+        for index in 0..<3 { try rig.start(index) }
+        _ = try #require(await rig.waitForLeader())
+        // One outage that ends, and one still open: more than ten shared records.
+        rig.sandbox.setMode(.down, for: "mall")
+        #expect(try await waitForJournal(rig, "incident.mitigated", count: 1))
+        rig.sandbox.setMode(.healthy, for: "mall")
+        #expect(try await waitForJournal(rig, "incident.resolved", count: 1))
+        rig.sandbox.setMode(.down, for: "mall")
+        #expect(try await waitForJournal(rig, "incident.mitigated", count: 2))
+        // Once every node has mirrored them, the leader writes the snapshot and deletes the records below the mark.
+        var snapshot: [String: Any]?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while snapshot == nil, ContinuousClock.now < deadline {
+            snapshot = try await rig.value("/snapshot").flatMap { try JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            if snapshot == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let written = try #require(snapshot, "no snapshot within 30 s")
+        let seq = try #require(written["seq"] as? Int)
+        let compactedThrough = try #require(written["compactedThrough"] as? Int)
+        #expect(compactedThrough >= 5 && compactedThrough <= seq, "\(written)")
+        let logged = try await rig.keys(under: "/log/").compactMap { Int64($0.split(separator: "/").last ?? "") }
+        #expect(!logged.isEmpty && logged.allSatisfy { $0 > compactedThrough }, "records at or below the mark are gone: \(logged)")
+        #expect(try await rig.keys(under: "/snapshot/").count >= 1)
+        // Every node still reports both incidents from its own journal.
+        #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("incident.mitigated", on: $0) == 2 } })
+        for index in 0..<3 {
+            #expect(rig.journaled("incident.opened", on: index) == 2, "\(rig.names[index])")
+            let report = try DetourBinary.run(["report", "--csv"], in: rig.workspaces[index].root).stdout
+            #expect(report.split(separator: "\r\n").count == 3, "\(rig.names[index]) reports both outages: \(report)")
+        }
+        // A fourth node with an empty state folder starts from the snapshot and sees what the others see.
+        try rig.start(3)
+        let fourth = try #require(rig.node(3))
+        #expect(try await fourth.waitForOutput("started from the snapshot at record"), "\(fourth.stdoutSoFar)\(fourth.stderrSoFar)")
+        let openIncidents = { (index: Int) -> [String] in
+            let json = (try? DetourBinary.run(["status", "--json"], in: rig.workspaces[index].root).stdout) ?? ""
+            return json.components(separatedBy: "\"id\":\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        }
+        #expect(try await eventually { !openIncidents(3).isEmpty && openIncidents(3) == openIncidents(0) }, "\(openIncidents(3)) vs \(openIncidents(0))")
+        let report = try DetourBinary.run(["report", "--csv"], in: rig.workspaces[3].root).stdout
+        #expect(report.split(separator: "\r\n").count == 3, "the snapshot holds the resolved incident too: \(report)")
+        #expect(rig.journaled("incident.opened", on: 3) == 0, "its journal starts after the snapshot")
+        // The cluster carries on: the open incident ends, and the new node mirrors its end.
+        rig.sandbox.setMode(.healthy, for: "mall")
+        #expect(try await eventually { rig.journaled("incident.resolved", on: 3) == 1 })
+        let after = try DetourBinary.run(["status"], in: rig.workspaces[3].root)
+        #expect(after.status == 0, "\(after.output)")
+    }
+
     @Test func tickRunsOnePassAsAMemberSoCronStillWorks() async throws {
         // A lease longer than the cron period, as docs/cluster.md advises; each tick takes it up again.
         let rig = try await ClusterRig(nodes: 1, leaseTTL: .seconds(60))

@@ -29,8 +29,11 @@ public final class ClusterRig: @unchecked Sendable {
     private let client: EtcdClient
 
     /// Writes the workspaces; `blackHoled` nodes probe a closed port instead of the storefront (a broken route);
-    /// with `heartbeatToken`, a heartbeat channel `sync` (checked in hourly) takes that token, and console user `sato` can sign in.
-    public init(nodes count: Int = 3, leaseTTL: Duration = .seconds(2), blackHoled: Set<Int> = [], heartbeatToken: String? = nil) async throws {
+    /// with `heartbeatToken`, a heartbeat channel `sync` (checked in hourly) takes that token, and console user `sato` can sign in;
+    /// `compactAfter` sets the cluster's setting of that name.
+    public init(
+        nodes count: Int = 3, leaseTTL: Duration = .seconds(2), blackHoled: Set<Int> = [], heartbeatToken: String? = nil, compactAfter: Int? = nil
+    ) async throws {
         etcd = try await EtcdCluster(members: 3)
         self.leaseTTL = leaseTTL
         var environment = ["LINE_TOKEN": "line-token-1", "X_TOKEN": "x-token-1"]
@@ -49,7 +52,7 @@ public final class ClusterRig: @unchecked Sendable {
                 "detour.json5",
                 """
                 { providers: { line: "\(base)/ext/api.line.me", x: "\(base)/ext/api.x.com" },\(heartbeatToken == nil ? "" : " console: { users: [{ name: \"sato\", role: \"operator\" }] },")
-                  cluster: { etcd: { endpoints: [\(endpoints)] }, prefix: "\(prefix)", node: "\(name)", leaseTTL: "\(leaseTTL.components.seconds)s" } }
+                  cluster: { etcd: { endpoints: [\(endpoints)] }, prefix: "\(prefix)", node: "\(name)", leaseTTL: "\(leaseTTL.components.seconds)s"\(compactAfter.map { ", compactAfter: \($0)" } ?? "") } }
                 """)
             let probe = blackHoled.contains(index) ? "http://127.0.0.1:\(closed)/item" : "\(base)/store/mall/item"
             try workspace.write(
@@ -122,6 +125,16 @@ public final class ClusterRig: @unchecked Sendable {
     public func leader() async -> Int? {
         guard let holder = try? await client.range(prefix + "/leader").kvs.first else { return nil }
         return names.firstIndex(of: String(decoding: holder.value, as: UTF8.self))
+    }
+
+    /// The keys under `prefix` + `under` (like `/log/`), in order.
+    public func keys(under: String) async throws -> [String] {
+        try await client.range(prefix + under, prefix: true, keysOnly: true).kvs.map(\.key)
+    }
+
+    /// The value of the key `prefix` + `suffix`, nil when there is none.
+    public func value(_ suffix: String) async throws -> Data? {
+        try await client.range(prefix + suffix).kvs.first?.value
     }
 
     /// The nodes whose lease is alive.

@@ -42,6 +42,23 @@ extension Engine {
         if !records.isEmpty { try store.saveSnapshot(state) }
     }
 
+    /// Takes the cluster's snapshot as this node's state (its journal lacks the records compacted out of the shared log).
+    ///
+    /// The state is saved as the state folder's snapshot at the journal's current end, so the state is
+    /// read from it, plus what is mirrored after it, from now on.
+    public func start(from snapshot: DetourState) throws {
+        try refresh()
+        var adopted = snapshot
+        adopted.journalPosition = state.journalPosition
+        machine = IncidentMachine(workspace: workspace, state: adopted)
+        try store.saveSnapshot(adopted)
+    }
+
+    /// The state encoded for the cluster's snapshot, resolved incidents included.
+    public func encodedState() throws -> Data {
+        try JSONEncoder.detour.encode(state)
+    }
+
     /// Tells the engine which shared journal its records commit to (nil: none, only the local one).
     public func setJournalSink(_ sink: (any JournalSink)?) {
         dependencies.journalSink = sink

@@ -9,6 +9,9 @@ extension Catalog {
         "common.health.down": "down",
         "common.health.unknown": "not probed yet",
         // A node of a cluster (docs/cluster.md).
+        "cluster.compacted": "shared log compacted through record {through}; the snapshot holds the state at record {seq} ({bytes} bytes)",
+        "cluster.snapshot.started":
+            "{node}: the shared log no longer holds records {from} to {through}; started from the snapshot at record {seq} written by {leader} (this node's journal holds no records before it)",
         "cluster.dissent": "{channel}: the nodes disagree with this one: {summary}",
         "cluster.role.following": "{node} follows {leader}",
         "cluster.role.leading": "{node} leads the cluster (fencing token {token})",

@@ -8,6 +8,9 @@ extension Catalog {
         "common.health.down": "停止",
         "common.health.unknown": "未確認",
         // クラスタのノード（docs/cluster.md）
+        "cluster.compacted": "共有ログをレコード {through} まで圧縮しました。スナップショットにはレコード {seq} 時点の状態が入っています（{bytes} バイト）",
+        "cluster.snapshot.started":
+            "{node}: 共有ログにレコード {from}〜{through} が残っていないため、{leader} が書いたレコード {seq} 時点のスナップショットから開始しました（このノードのジャーナルにはそれ以前のレコードはありません）",
         "cluster.dissent": "{channel}: 他のノードの判定がこのノードと異なります: {summary}",
         "cluster.role.following": "{node} は {leader} に従っています",
         "cluster.role.leading": "{node} がクラスタのリーダーです（フェンシングトークン {token}）",
