@@ -87,6 +87,13 @@ struct ClusterRun {
         case stop
     }
 
+    /// Whether the node took its part in the cluster in a pass that ended so (not without an etcd quorum).
+    func acting(after result: PassResult) async -> Bool {
+        guard result == .done else { return false }
+        if case .notActing = await member.currentRole { return false }
+        return true
+    }
+
     /// Keeps the lease alive between passes, every third of its life, until cancelled.
     func keepAliveTask() -> Task<Void, Never> {
         let node = member.node
@@ -115,6 +122,7 @@ extension ClusterRun {
         context.console.out(
             l10n.text("cluster.watching", ["node": settings.node, "channels": String(session.workspace.channels.count), "state": session.stateDirectory]))
         var engine: Engine?
+        var ping = PingPace()
         while !stop.requested {
             var wake = Date().addingTimeInterval(max(0.2, settings.leaseTTL.timeInterval / 3))
             if stop.takeReload() {
@@ -133,6 +141,8 @@ extension ClusterRun {
                         }
                     // After a failed pass the engine is built again from the journal: what it had decided was not committed.
                     let result = await pass(current)
+                    let ok = await acting(after: result)
+                    if ping.due(ok: ok, at: Date()) { await HeartbeatPing.send(session, ok: ok, console: context.console) }
                     if result == .stop { return .failure }
                     engine = result == .done ? current : nil
                     wake = await member.nextWakeUp(current)
@@ -152,11 +162,26 @@ extension ClusterRun {
     func tick(printer: TimelinePrinter) async -> ExitCode {
         do {
             let engine = try self.engine { event in printer.handle(event) }
-            return await pass(engine) == .done ? .ok : .failure
+            let result = await pass(engine)
+            await HeartbeatPing.send(session, ok: await acting(after: result), console: session.context.console)
+            return result == .done ? .ok : .failure
         } catch {
             session.context.console.err("error: \(error.message)")
             return .failure
         }
+    }
+}
+
+/// When a cluster node's daemon sends the heartbeat: it runs a pass several times a second, so the
+/// ping goes out after the first pass, when the outcome changes, and otherwise every 30 seconds.
+struct PingPace {
+    private var last: (ok: Bool, at: Date)?
+
+    /// Whether to ping after a pass that ended `ok` at `now`; notes the ping when it is due.
+    mutating func due(ok: Bool, at now: Date) -> Bool {
+        if let last, last.ok == ok, now.timeIntervalSince(last.at) < 30 { return false }
+        last = (ok, now)
+        return true
     }
 }
 

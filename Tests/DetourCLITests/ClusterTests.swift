@@ -137,7 +137,7 @@ struct ClusterTests {
     }
 
     @Test func losingEtcdQuorumStopsEveryNodeAndItsReturnFinishesTheIncident() async throws {
-        let rig = try await ClusterRig()
+        let rig = try await ClusterRig(pingPath: "quorum-check")
         try rig.startAll()
         _ = try #require(await rig.waitForLeader())
         // One member down: a quorum of two remains and the outage is handled as usual.
@@ -158,7 +158,9 @@ struct ClusterTests {
         let cut = Date()
         rig.sandbox.setMode(.down, for: "mall")
         try await Task.sleep(for: .seconds(3))
-        #expect(rig.sandbox.requests().filter { $0.receivedAt >= cut && !$0.path.hasPrefix("/store/") }.isEmpty)
+        #expect(rig.sandbox.requests().filter { $0.receivedAt >= cut && !$0.path.hasPrefix("/store/") && $0.host != "hc-ping.com" }.isEmpty)
+        // Each node's heartbeat says it is not acting.
+        #expect(rig.sandbox.requests().filter { $0.host == "hc-ping.com" && $0.path == "/quorum-check/fail" }.count >= 3)
         // Back: the nodes resume and finish the new outage, once.
         try rig.etcd.start(0)
         try rig.etcd.start(1)
@@ -214,7 +216,7 @@ struct ClusterTests {
 
     @Test func theConsoleAndCheckInsOnAFollowerGoThroughTheLeader() async throws {
         let token = "hb-7d2e9c41a0b35f68"
-        let rig = try await ClusterRig(heartbeatToken: token)
+        let rig = try await ClusterRig(heartbeatToken: token, pingPath: "c0ffee-node-check")
         try rig.startAll(arguments: ["--listen", "127.0.0.1:0"])
         let leader = try #require(await rig.waitForLeader())
         let follower = (leader + 1) % 3
@@ -273,6 +275,10 @@ struct ClusterTests {
             #expect(journal.contains("\"via\":\"http\"") && journal.contains("\"via\":\"cli\""))
             #expect(!journal.contains(token), "the token never leaves the node that received it")
         }
+        // Each node pings its heartbeat after its first pass, then only every 30 s, although it runs several passes a second.
+        let pings = rig.sandbox.requests().filter { $0.host == "hc-ping.com" }
+        #expect(pings.count >= 3 && pings.count <= 9, "\(pings.map(\.path))")
+        #expect(pings.allSatisfy { $0.path == "/c0ffee-node-check" }, "\(pings.map(\.path))")
     }
 
     @Test func theLeaderCompactsTheSharedLogBehindASnapshotAndANewNodeStartsFromIt() async throws {
@@ -300,6 +306,8 @@ struct ClusterTests {
         let logged = try await rig.keys(under: "/log/").compactMap { Int64($0.split(separator: "/").last ?? "") }
         #expect(!logged.isEmpty && logged.allSatisfy { $0 > compactedThrough }, "records at or below the mark are gone: \(logged)")
         #expect(try await rig.keys(under: "/snapshot/").count >= 1)
+        let status = try DetourBinary.run(["cluster", "status"], in: rig.workspaces[0].root).stdout
+        #expect(status.contains("compacted; snapshot at record"), "\(status)")
         // Every node still reports both incidents from its own journal.
         #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("incident.mitigated", on: $0) == 2 } })
         for index in 0..<3 {
@@ -328,7 +336,7 @@ struct ClusterTests {
 
     @Test func tickRunsOnePassAsAMemberSoCronStillWorks() async throws {
         // A lease longer than the cron period, as docs/cluster.md advises; each tick takes it up again.
-        let rig = try await ClusterRig(nodes: 1, leaseTTL: .seconds(60))
+        let rig = try await ClusterRig(nodes: 1, leaseTTL: .seconds(60), pingPath: "tick-check")
         rig.sandbox.setMode(.down, for: "mall")
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         for second in 0..<4 {
@@ -339,6 +347,7 @@ struct ClusterTests {
         #expect(rig.journaled("incident.opened", on: 0) == 1)
         #expect(rig.journaled("incident.mitigated", on: 0) == 1)
         expectEachStepOnce(rig.sandbox, "ticks")
+        #expect(rig.sandbox.requests().filter { $0.host == "hc-ping.com" }.map(\.path) == Array(repeating: "/tick-check", count: 4), "each tick pings")
         // The local journal is the shared one: every record went through etcd first.
         let json = try DetourBinary.run(["cluster", "status", "--json"], in: rig.workspaces[0].root).stdout
         let local = try rig.workspaces[0].journalText().split(separator: "\n").filter { $0.contains("\"ts\"") }.count

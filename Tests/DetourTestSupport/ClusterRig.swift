@@ -30,17 +30,19 @@ public final class ClusterRig: @unchecked Sendable {
 
     /// Writes the workspaces; `blackHoled` nodes probe a closed port instead of the storefront (a broken route);
     /// with `heartbeatToken`, a heartbeat channel `sync` (checked in hourly) takes that token, and console user `sato` can sign in;
-    /// `compactAfter` sets the cluster's setting of that name.
+    /// `compactAfter` sets the cluster's setting of that name; with `pingPath`, each node sends its heartbeat to the sandbox's hc-ping.com under it.
     public init(
-        nodes count: Int = 3, leaseTTL: Duration = .seconds(2), blackHoled: Set<Int> = [], heartbeatToken: String? = nil, compactAfter: Int? = nil
+        nodes count: Int = 3, leaseTTL: Duration = .seconds(2), blackHoled: Set<Int> = [], heartbeatToken: String? = nil, compactAfter: Int? = nil,
+        pingPath: String? = nil
     ) async throws {
         etcd = try await EtcdCluster(members: 3)
         self.leaseTTL = leaseTTL
         var environment = ["LINE_TOKEN": "line-token-1", "X_TOKEN": "x-token-1"]
         if let heartbeatToken { environment["SYNC_TOKEN"] = heartbeatToken }
-        self.environment = environment
         try sandbox.start()
         sandbox.enableProviderFakes()
+        if let pingPath { environment["HEARTBEAT_URL"] = "\(sandbox.baseURL)/ext/hc-ping.com/\(pingPath)" }
+        self.environment = environment
         let base = sandbox.baseURL
         let closed = try FreePorts.take(1)[0]
         let endpoints = etcd.clientURLs.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -51,7 +53,7 @@ public final class ClusterRig: @unchecked Sendable {
             try workspace.write(
                 "detour.json5",
                 """
-                { providers: { line: "\(base)/ext/api.line.me", x: "\(base)/ext/api.x.com" },\(heartbeatToken == nil ? "" : " console: { users: [{ name: \"sato\", role: \"operator\" }] },")
+                { providers: { line: "\(base)/ext/api.line.me", x: "\(base)/ext/api.x.com" },\(heartbeatToken == nil ? "" : " console: { users: [{ name: \"sato\", role: \"operator\" }] },")\(pingPath == nil ? "" : " heartbeat: { url: \"env:HEARTBEAT_URL\" },")
                   cluster: { etcd: { endpoints: [\(endpoints)] }, prefix: "\(prefix)", node: "\(name)", leaseTTL: "\(leaseTTL.components.seconds)s"\(compactAfter.map { ", compactAfter: \($0)" } ?? "") } }
                 """)
             let probe = blackHoled.contains(index) ? "http://127.0.0.1:\(closed)/item" : "\(base)/store/mall/item"

@@ -71,6 +71,7 @@ struct ClusterAdminCommand: Command {
                                 ("node", .string(node.node)), ("pid", .number(Double(node.pid))), ("since", .string(LocalTime.iso8601(node.since, in: zone))),
                                 ("offline", .bool(node.offline)), ("leader", .bool(node.node == view.leader)),
                                 ("lease", node.lease.map { .string(String($0, radix: 16)) } ?? .null),
+                                ("mirrored", node.mirrored.map { .number(Double($0)) } ?? .null),
                             ])
                         })
                 ),
@@ -98,6 +99,7 @@ struct ClusterAdminCommand: Command {
                         })
                 ),
                 ("sharedRecords", .number(Double(view.logRecords))), ("pendingCommands", .number(Double(view.pendingCommands))),
+                ("compactedThrough", view.snapshot.map { .number(Double($0.compactedThrough)) } ?? .null),
             ])
             context.console.document(document.jsonText + "\n")
             return .ok
@@ -137,7 +139,8 @@ struct ClusterAdminCommand: Command {
         }
         context.console.out("")
         context.console.raw(TextTable.render(health))
-        context.console.out("\nshared journal: \(view.logRecords) records in etcd; \(view.pendingCommands) operator commands waiting")
+        let compacted = view.snapshot.map { " (records up to \($0.compactedThrough) compacted; snapshot at record \($0.seq), \($0.bytes) bytes)" } ?? ""
+        context.console.out("\nshared journal: \(view.logRecords) records in etcd\(compacted); \(view.pendingCommands) operator commands waiting")
         return .ok
     }
 

@@ -67,6 +67,8 @@ public struct ClusterView: Sendable {
     public var logEnd: Int64
     /// Operator commands waiting for the leader.
     public var pendingCommands: Int
+    /// The snapshot the log was last compacted behind, nil while it never was.
+    public var snapshot: ClusterSnapshot? = nil
 }
 
 /// An operator's command, written to `<prefix>/commands/<id>` for the leader to carry out.
@@ -347,10 +349,11 @@ public actor ClusterNode: JournalSink {
         let observations = try await etcd.range(prefix + "/obs/", prefix: true).kvs.compactMap { try? decoder.decode(Observation.self, from: $0.value) }
         let log = try await etcd.range(prefix + "/log/", prefix: true, keysOnly: true).kvs
         let commands = try await etcd.range(prefix + "/commands/", prefix: true, keysOnly: true).kvs
+        let snapshot = try await etcd.range(prefix + "/snapshot").kvs.first.flatMap { try? decoder.decode(ClusterSnapshot.self, from: $0.value) }
         return ClusterView(
             nodes: nodes, leader: leaderKey.map { String(decoding: $0.value, as: UTF8.self) }, leaderToken: leaderKey?.createRevision,
             observations: observations, logRecords: log.count, logEnd: log.last.flatMap { Int64($0.key.split(separator: "/").last ?? "") } ?? 0,
-            pendingCommands: commands.count)
+            pendingCommands: commands.count, snapshot: snapshot)
     }
 
     // MARK: - The shared log
