@@ -8,7 +8,8 @@ struct CheckinCommand: Command {
         For channels of kind "heartbeat": run it at the end of the job (cron, a CI step). It takes the
         run lock briefly and journals the check-in; a channel that was down because its check-in was
         late recovers at once, as the next pass would recover it. With a daemon running
-        ('detour watch --listen'), the job can call http://HOST:PORT/hb/TOKEN instead.
+        ('detour watch --listen'), the job can call http://HOST:PORT/hb/TOKEN instead. On a cluster node
+        the check-in goes to the leader through etcd, which journals it for every node.
         """
     static let options: [any OptionDeclaration] = []
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the heartbeat channel's id (its file name in channels/)")]
