@@ -43,6 +43,18 @@ struct ClusterRun {
                 console.out(l10n.text("cluster.dissent", ["channel": outcome.channel, "summary": outcome.summary]))
             case .command(let command, let outcome):
                 console.out("\(command.kind.rawValue) \(command.target) (\(command.by) on \(command.node)): \(outcome.message)")
+            case .compacted(let snapshot):
+                console.out(
+                    l10n.text(
+                        "cluster.compacted", ["through": String(snapshot.compactedThrough), "seq": String(snapshot.seq), "bytes": String(snapshot.bytes)]))
+            case .startedFromSnapshot(let snapshot, let previous):
+                console.out(
+                    l10n.text(
+                        "cluster.snapshot.started",
+                        [
+                            "node": settings.node, "from": String(previous + 1), "through": String(snapshot.compactedThrough), "seq": String(snapshot.seq),
+                            "leader": snapshot.node,
+                        ]))
             }
         }
     }
@@ -75,6 +87,13 @@ struct ClusterRun {
         case stop
     }
 
+    /// Whether the node took its part in the cluster in a pass that ended so (not without an etcd quorum).
+    func acting(after result: PassResult) async -> Bool {
+        guard result == .done else { return false }
+        if case .notActing = await member.currentRole { return false }
+        return true
+    }
+
     /// Keeps the lease alive between passes, every third of its life, until cancelled.
     func keepAliveTask() -> Task<Void, Never> {
         let node = member.node
@@ -90,7 +109,7 @@ struct ClusterRun {
 
 extension ClusterRun {
     /// The daemon: a pass whenever the node has work or its lease needs renewing, until SIGTERM or SIGINT.
-    mutating func watch(printer: TimelinePrinter, outputs: PassOutputs) async -> ExitCode {
+    mutating func watch(printer: TimelinePrinter, outputs: PassOutputs, web: ConsoleWeb? = nil) async -> ExitCode {
         let context = session.context
         let stop = StopSignal()
         stop.install(onSignal: { context.console.out("stopping after the pass in flight") })
@@ -103,9 +122,13 @@ extension ClusterRun {
         context.console.out(
             l10n.text("cluster.watching", ["node": settings.node, "channels": String(session.workspace.channels.count), "state": session.stateDirectory]))
         var engine: Engine?
+        var ping = PingPace()
         while !stop.requested {
             var wake = Date().addingTimeInterval(max(0.2, settings.leaseTTL.timeInterval / 3))
-            if stop.takeReload() { session = await WatchCommand.reload(session, into: engine, context, validity: validity) }
+            if stop.takeReload() {
+                session = await WatchCommand.reload(session, into: engine, context, validity: validity)
+                web?.update(session)
+            }
             do {
                 if let lock = try await session.lock(patience: .seconds(30)) {
                     defer { lock.release() }
@@ -114,12 +137,16 @@ extension ClusterRun {
                         ?? self.engine { event in
                             printer.handle(event)
                             outputs.observe(event)
+                            web?.observe(event, mask: context.console.redactor.mask)
                         }
                     // After a failed pass the engine is built again from the journal: what it had decided was not committed.
                     let result = await pass(current)
+                    let ok = await acting(after: result)
+                    if ping.due(ok: ok, at: Date()) { await HeartbeatPing.send(session, ok: ok, console: context.console) }
                     if result == .stop { return .failure }
                     engine = result == .done ? current : nil
                     wake = await member.nextWakeUp(current)
+                    if engine != nil { web?.passed(state: await current.state) }
                     if outputs.isEnabled, engine != nil { _ = outputs.write(state: await current.state, now: Date(), console: context.console) }
                 }
             } catch {
@@ -135,11 +162,26 @@ extension ClusterRun {
     func tick(printer: TimelinePrinter) async -> ExitCode {
         do {
             let engine = try self.engine { event in printer.handle(event) }
-            return await pass(engine) == .done ? .ok : .failure
+            let result = await pass(engine)
+            await HeartbeatPing.send(session, ok: await acting(after: result), console: session.context.console)
+            return result == .done ? .ok : .failure
         } catch {
             session.context.console.err("error: \(error.message)")
             return .failure
         }
+    }
+}
+
+/// When a cluster node's daemon sends the heartbeat: it runs a pass several times a second, so the
+/// ping goes out after the first pass, when the outcome changes, and otherwise every 30 seconds.
+struct PingPace {
+    private var last: (ok: Bool, at: Date)?
+
+    /// Whether to ping after a pass that ended `ok` at `now`; notes the ping when it is due.
+    mutating func due(ok: Bool, at now: Date) -> Bool {
+        if let last, last.ok == ok, now.timeIntervalSince(last.at) < 30 { return false }
+        last = (ok, now)
+        return true
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 
 /// The console's backend inside `watch`: each action takes the run lock (between passes), opens
 /// the engine as the CLI's operator commands do, acts as the signed-in user, and publishes the state.
+/// On a cluster node an action (and a check-in) goes to the leader through etcd instead, as the CLI's do.
 final class ConsoleBackendLive: ConsoleBackend, @unchecked Sendable {
     // @unchecked: `session` is only touched under its lock; the rest is immutable and Sendable.
     private let session: LockedValue<WorkspaceSession>
@@ -30,6 +31,7 @@ final class ConsoleBackendLive: ConsoleBackend, @unchecked Sendable {
         if request.action.targetsChannel {
             guard workspace.channel(request.target) != nil else { throw ConsoleBackendError(workspace.unknownChannelMessage(request.target)) }
         }
+        if let settings = workspace.settings.cluster { return try await performShared(request, by: user, session, settings) }
         guard let lock = try await session.lock(patience: .seconds(30)) else {
             throw ConsoleBackendError("\(session.lockHolder()) holds the run lock; try again in a minute")
         }
@@ -78,6 +80,7 @@ extension ConsoleBackendLive {
         let session = self.session.withLock { $0 }
         // Only heartbeat channels have tokens: without one, no lock is taken for a guessed token.
         guard session.workspace.channels.contains(where: { $0.heartbeat != nil }) else { return .unknownToken }
+        if let settings = session.workspace.settings.cluster { return await checkInShared(token: token, session, settings) }
         do {
             guard let lock = try await session.lock(patience: .seconds(30)) else {
                 session.context.console.err("warning: a check-in waited 30 s for the run lock (\(session.lockHolder())) and was not recorded")
@@ -94,6 +97,55 @@ extension ConsoleBackendLive {
             }
         } catch {
             session.context.console.err("warning: a check-in was not recorded: \(error.message)")
+            return .busy
+        }
+    }
+}
+
+extension ConsoleBackendLive {
+    /// How long a console action waits for the leader's outcome before saying which node will carry it out.
+    static let sharedPatience: Duration = .seconds(15)
+
+    /// A console action on a cluster node: written to etcd for the leader, journaled there as the signed-in user.
+    private func performShared(_ request: ConsoleRequest, by user: String, _ session: WorkspaceSession, _ settings: ClusterSettings) async throws -> String {
+        guard let etcd = ClusterOperator.etcd(session, settings, http: http) else {
+            throw ConsoleBackendError("cannot read cluster.etcd.password in detour.json5 (the daemon's output says why)")
+        }
+        let kind: ClusterCommand.Kind
+        var detail: String?
+        switch request.action {
+        case .failover: kind = .failover
+        case .restore: kind = .restore
+        case .hold:
+            kind = .hold
+            detail = request.until.map { LocalTime.iso8601($0, in: session.workspace.settings.timeZone) }
+        case .release: kind = .release
+        case .approve: kind = .approve
+        case .ack: kind = .ack
+        case .retry: kind = .retry
+        }
+        let sent: ClusterOperator.Sent
+        do {
+            sent = try await ClusterOperator.send(
+                kind: kind, target: request.target, detail: detail, reason: request.reason, by: user, settings, etcd: etcd, patience: Self.sharedPatience)
+        } catch {
+            throw ConsoleBackendError("not sent to the cluster: \(error.message); try again")
+        }
+        if let outcome = sent.outcome, !outcome.ok { throw ConsoleBackendError("\(outcome.message) (\(outcome.node))") }
+        return sent.summary
+    }
+
+    /// `/hb/<token>` on a cluster node: the token is matched here; only the channel's id goes to the leader through etcd.
+    private func checkInShared(token: String, _ session: WorkspaceSession, _ settings: ClusterSettings) async -> CheckInResult {
+        guard let channel = session.workspace.heartbeatChannel(forToken: token, secrets: session.secrets) else { return .unknownToken }
+        guard let etcd = ClusterOperator.etcd(session, settings, http: http) else { return .busy }
+        do {
+            // Accepted once etcd holds it: the leader journals it in its next round, whichever node leads then.
+            _ = try await ClusterOperator.send(
+                kind: .checkin, target: channel.id, detail: "http", reason: nil, by: "heartbeat", settings, etcd: etcd, patience: .zero)
+            return .accepted(channel: channel.id)
+        } catch {
+            session.context.console.err("warning: a check-in for \(channel.id) was not sent to the cluster: \(error.message)")
             return .busy
         }
     }

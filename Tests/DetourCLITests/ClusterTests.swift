@@ -137,7 +137,7 @@ struct ClusterTests {
     }
 
     @Test func losingEtcdQuorumStopsEveryNodeAndItsReturnFinishesTheIncident() async throws {
-        let rig = try await ClusterRig()
+        let rig = try await ClusterRig(pingPath: "quorum-check")
         try rig.startAll()
         _ = try #require(await rig.waitForLeader())
         // One member down: a quorum of two remains and the outage is handled as usual.
@@ -158,7 +158,9 @@ struct ClusterTests {
         let cut = Date()
         rig.sandbox.setMode(.down, for: "mall")
         try await Task.sleep(for: .seconds(3))
-        #expect(rig.sandbox.requests().filter { $0.receivedAt >= cut && !$0.path.hasPrefix("/store/") }.isEmpty)
+        #expect(rig.sandbox.requests().filter { $0.receivedAt >= cut && !$0.path.hasPrefix("/store/") && $0.host != "hc-ping.com" }.isEmpty)
+        // Each node's heartbeat says it is not acting.
+        #expect(rig.sandbox.requests().filter { $0.host == "hc-ping.com" && $0.path == "/quorum-check/fail" }.count >= 3)
         // Back: the nodes resume and finish the new outage, once.
         try rig.etcd.start(0)
         try rig.etcd.start(1)
@@ -181,9 +183,13 @@ struct ClusterTests {
         expectEachStepOnce(rig.sandbox, "manual failover")
         #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("incident.opened", on: $0) == 1 } })
         // A command without a cluster form is refused with a reason, never run against one node's journal.
-        let ack = try DetourBinary.run(["ack", "x"], in: rig.workspaces[follower].root)
-        #expect(ack.status != 0)
-        #expect(ack.stderr.contains("not available on a cluster node"), "\(ack.output)")
+        let dryRun = try DetourBinary.run(["failover", "mall", "--dry-run", "--reason", "確認"], in: rig.workspaces[follower].root)
+        #expect(dryRun.status != 0)
+        #expect(dryRun.stderr.contains("not available on a cluster node"), "\(dryRun.output)")
+        // ack goes to the leader too, which refuses an unknown incident and says why.
+        let ack = try DetourBinary.run(["ack", "x", "--by", "sato"], in: rig.workspaces[follower].root)
+        #expect(ack.status == 1)
+        #expect(ack.stdout.contains("x") && ack.stdout.contains("(carried out by \(rig.names[leader]))"), "\(ack.output)")
         // The leader hands on when asked, from any node, and stays out even when nobody else is quick to take over.
         let others = (0..<3).filter { $0 != leader }
         for index in others { rig.signal(index, SIGSTOP) }
@@ -200,9 +206,137 @@ struct ClusterTests {
         #expect(next != leader)
     }
 
+    /// Reads the console's base URL from node `index`'s output (`console: http://127.0.0.1:PORT/console`).
+    func consoleBase(_ rig: ClusterRig, _ index: Int) async throws -> String {
+        let running = try #require(rig.node(index))
+        #expect(try await running.waitForOutput("console: http://127.0.0.1:"), "\(running.stderrSoFar)")
+        let line = try #require(running.stdoutSoFar.split(separator: "\n").first { $0.hasPrefix("console: http://127.0.0.1:") })
+        return String(line.dropFirst("console: ".count).dropLast("/console".count))
+    }
+
+    @Test func theConsoleAndCheckInsOnAFollowerGoThroughTheLeader() async throws {
+        let token = "hb-7d2e9c41a0b35f68"
+        let rig = try await ClusterRig(heartbeatToken: token, pingPath: "c0ffee-node-check")
+        try rig.startAll(arguments: ["--listen", "127.0.0.1:0"])
+        let leader = try #require(await rig.waitForLeader())
+        let follower = (leader + 1) % 3
+        let base = try await consoleBase(rig, follower)
+        let http = HTTPClient()
+        defer { http.shutdown() }
+        // Sign in on the follower's console as sato.
+        let link = try DetourBinary.run(["console", "login", "sato"], in: rig.workspaces[follower].root)
+        #expect(link.status == 0, "\(link.output)")
+        let signIn = try #require(link.stdout.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let form = { (fields: [(String, String)]) in
+            Array(fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&").utf8)
+        }
+        let formHeaders = [HTTPHeader("Content-Type", "application/x-www-form-urlencoded"), HTTPHeader("Origin", base)]
+        let login = try await http.send(
+            HTTPRequest(method: "POST", url: base + "/console/login", headers: formHeaders, body: form([("token", signIn)]), followRedirects: false)
+        ).get()
+        #expect(login.status == 303)
+        let cookie = try #require(login.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        let page = try await http.send(HTTPRequest(url: base + "/console", headers: [HTTPHeader("Cookie", cookie)], followRedirects: false)).get()
+        let marker = "value=\"failover\"><input type=\"hidden\" name=\"target\" value=\"mall\"><input type=\"hidden\" name=\"csrf\" value=\""
+        let csrf = try #require(page.bodyText.range(of: marker).map { String(page.bodyText[$0.upperBound...].prefix(64)) }, "\(page.bodyText)")
+        let done = try await http.send(
+            HTTPRequest(
+                method: "POST", url: base + "/console/action", headers: formHeaders + [HTTPHeader("Cookie", cookie)],
+                body: form([("action", "failover"), ("target", "mall"), ("reason", "RMSが落ちている"), ("csrf", csrf)]), followRedirects: false)
+        ).get()
+        #expect(done.status == 303, "\(done.bodyText)")
+        // Carried out once, by the leader, and mirrored into every node's journal with the user's name.
+        #expect(try await waitForJournal(rig, "incident.mitigated", count: 1))
+        expectEachStepOnce(rig.sandbox, "console failover")
+        #expect(
+            try await eventually {
+                (0..<3).allSatisfy { index in
+                    rig.journaled("incident.opened", on: index) == 1 && ((try? rig.workspaces[index].journalText()) ?? "").contains("\"by\":\"sato\"")
+                }
+            })
+        let leaderOutput = try #require(rig.node(leader)).stdoutSoFar
+        #expect(leaderOutput.contains("failover mall (sato on \(rig.names[follower]))"), "\(leaderOutput)")
+
+        // A job checks in on the follower's /hb/<token>; the leader journals it and every node mirrors it.
+        let wrong = try await http.send(HTTPRequest(url: base + "/hb/hb-not-the-token-000")).get()
+        #expect(wrong.status == 404)
+        let accepted = try await http.send(HTTPRequest(url: base + "/hb/" + token)).get()
+        #expect(accepted.status == 200, "\(accepted.bodyText)")
+        #expect(accepted.bodyText.contains("\"channel\":\"sync\""))
+        #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("channel.checkin", on: $0) == 1 } })
+        // And `detour checkin` on another node.
+        let other = (leader + 2) % 3
+        let cli = try DetourBinary.run(["checkin", "sync"], in: rig.workspaces[other].root, environment: rig.environment)
+        #expect(cli.status == 0, "\(cli.output)")
+        #expect(cli.stdout.contains("sync checked in (carried out by \(rig.names[leader]))"), "\(cli.output)")
+        #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("channel.checkin", on: $0) == 2 } })
+        for index in 0..<3 {
+            let journal = try rig.workspaces[index].journalText()
+            #expect(journal.contains("\"via\":\"http\"") && journal.contains("\"via\":\"cli\""))
+            #expect(!journal.contains(token), "the token never leaves the node that received it")
+        }
+        // Each node pings its heartbeat after its first pass, then only every 30 s, although it runs several passes a second.
+        let pings = rig.sandbox.requests().filter { $0.host == "hc-ping.com" }
+        #expect(pings.count >= 3 && pings.count <= 9, "\(pings.map(\.path))")
+        #expect(pings.allSatisfy { $0.path == "/c0ffee-node-check" }, "\(pings.map(\.path))")
+    }
+
+    @Test func theLeaderCompactsTheSharedLogBehindASnapshotAndANewNodeStartsFromIt() async throws {
+        let rig = try await ClusterRig(nodes: 4, compactAfter: 10)
+        for index in 0..<3 { try rig.start(index) }
+        _ = try #require(await rig.waitForLeader())
+        // One outage that ends, and one still open: more than ten shared records.
+        rig.sandbox.setMode(.down, for: "mall")
+        #expect(try await waitForJournal(rig, "incident.mitigated", count: 1))
+        rig.sandbox.setMode(.healthy, for: "mall")
+        #expect(try await waitForJournal(rig, "incident.resolved", count: 1))
+        rig.sandbox.setMode(.down, for: "mall")
+        #expect(try await waitForJournal(rig, "incident.mitigated", count: 2))
+        // Once every node has mirrored them, the leader writes the snapshot and deletes the records below the mark.
+        var snapshot: [String: Any]?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while snapshot == nil, ContinuousClock.now < deadline {
+            snapshot = try await rig.value("/snapshot").flatMap { try JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            if snapshot == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let written = try #require(snapshot, "no snapshot within 30 s")
+        let seq = try #require(written["seq"] as? Int)
+        let compactedThrough = try #require(written["compactedThrough"] as? Int)
+        #expect(compactedThrough >= 5 && compactedThrough <= seq, "\(written)")
+        let logged = try await rig.keys(under: "/log/").compactMap { Int64($0.split(separator: "/").last ?? "") }
+        #expect(!logged.isEmpty && logged.allSatisfy { $0 > compactedThrough }, "records at or below the mark are gone: \(logged)")
+        #expect(try await rig.keys(under: "/snapshot/").count >= 1)
+        let status = try DetourBinary.run(["cluster", "status"], in: rig.workspaces[0].root).stdout
+        #expect(status.contains("compacted; snapshot at record"), "\(status)")
+        // Every node still reports both incidents from its own journal.
+        #expect(try await eventually { (0..<3).allSatisfy { rig.journaled("incident.mitigated", on: $0) == 2 } })
+        for index in 0..<3 {
+            #expect(rig.journaled("incident.opened", on: index) == 2, "\(rig.names[index])")
+            let report = try DetourBinary.run(["report", "--csv"], in: rig.workspaces[index].root).stdout
+            #expect(report.split(separator: "\r\n").count == 3, "\(rig.names[index]) reports both outages: \(report)")
+        }
+        // A fourth node with an empty state folder starts from the snapshot and sees what the others see.
+        try rig.start(3)
+        let fourth = try #require(rig.node(3))
+        #expect(try await fourth.waitForOutput("started from the snapshot at record"), "\(fourth.stdoutSoFar)\(fourth.stderrSoFar)")
+        let openIncidents = { (index: Int) -> [String] in
+            let json = (try? DetourBinary.run(["status", "--json"], in: rig.workspaces[index].root).stdout) ?? ""
+            return json.components(separatedBy: "\"id\":\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        }
+        #expect(try await eventually { !openIncidents(3).isEmpty && openIncidents(3) == openIncidents(0) }, "\(openIncidents(3)) vs \(openIncidents(0))")
+        let report = try DetourBinary.run(["report", "--csv"], in: rig.workspaces[3].root).stdout
+        #expect(report.split(separator: "\r\n").count == 3, "the snapshot holds the resolved incident too: \(report)")
+        #expect(rig.journaled("incident.opened", on: 3) == 0, "its journal starts after the snapshot")
+        // The cluster carries on: the open incident ends, and the new node mirrors its end.
+        rig.sandbox.setMode(.healthy, for: "mall")
+        #expect(try await eventually { rig.journaled("incident.resolved", on: 3) == 1 })
+        let after = try DetourBinary.run(["status"], in: rig.workspaces[3].root)
+        #expect(after.status == 0, "\(after.output)")
+    }
+
     @Test func tickRunsOnePassAsAMemberSoCronStillWorks() async throws {
         // A lease longer than the cron period, as docs/cluster.md advises; each tick takes it up again.
-        let rig = try await ClusterRig(nodes: 1, leaseTTL: .seconds(60))
+        let rig = try await ClusterRig(nodes: 1, leaseTTL: .seconds(60), pingPath: "tick-check")
         rig.sandbox.setMode(.down, for: "mall")
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         for second in 0..<4 {
@@ -213,6 +347,7 @@ struct ClusterTests {
         #expect(rig.journaled("incident.opened", on: 0) == 1)
         #expect(rig.journaled("incident.mitigated", on: 0) == 1)
         expectEachStepOnce(rig.sandbox, "ticks")
+        #expect(rig.sandbox.requests().filter { $0.host == "hc-ping.com" }.map(\.path) == Array(repeating: "/tick-check", count: 4), "each tick pings")
         // The local journal is the shared one: every record went through etcd first.
         let json = try DetourBinary.run(["cluster", "status", "--json"], in: rig.workspaces[0].root).stdout
         let local = try rig.workspaces[0].journalText().split(separator: "\n").filter { $0.contains("\"ts\"") }.count

@@ -90,6 +90,7 @@ struct QuorumDecisionTests {
         #expect(cluster.node == "tokyo-a")
         #expect(cluster.leaseTTL == .seconds(10))
         #expect(cluster.quorum == .majority)
+        #expect(cluster.compactAfter == 1000)
     }
 
     @Test(arguments: [
@@ -98,6 +99,7 @@ struct QuorumDecisionTests {
         (#"{ cluster: { etcd: { endpoints: ["http://a:1"], password: "hunter2" } } }"#, "1:59", "must be a reference, never the secret itself"),
         (#"{ cluster: { etcd: { endpoints: ["http://a:1"] }, quorum: "most" } }"#, "1:59", #"a number of nodes (like 2) or "majority""#),
         (#"{ cluster: { etcd: { endpoints: ["http://a:1"] }, leaseTTL: "1s" } }"#, "1:61", "at least 2s"),
+        (#"{ cluster: { etcd: { endpoints: ["http://a:1"] }, compactAfter: 3 } }"#, "1:65", "whole number of at least 10"),
         (#"{ cluster: { etcd: { endpoints: ["http://a:1"] }, prefx: "/d" } }"#, "1:51", #"did you mean "prefix"?"#),
     ])
     func aWrongClusterSettingIsReportedWithItsPlace(text: String, place: String, fragment: String) throws {

@@ -22,18 +22,27 @@ public final class ClusterRig: @unchecked Sendable {
     /// The lease lifetime every node uses.
     public let leaseTTL: Duration
     /// The environment the nodes run with (provider tokens).
-    public let environment = ["LINE_TOKEN": "line-token-1", "X_TOKEN": "x-token-1"]
+    public let environment: [String: String]
     private let lock = NSLock()
     private var nodes: [RunningCommand?]
     private let http = HTTPClient(maxConcurrent: 8)
     private let client: EtcdClient
 
-    /// Writes the workspaces; `blackHoled` nodes probe a closed port instead of the storefront (a broken route).
-    public init(nodes count: Int = 3, leaseTTL: Duration = .seconds(2), blackHoled: Set<Int> = []) async throws {
+    /// Writes the workspaces; `blackHoled` nodes probe a closed port instead of the storefront (a broken route);
+    /// with `heartbeatToken`, a heartbeat channel `sync` (checked in hourly) takes that token, and console user `sato` can sign in;
+    /// `compactAfter` sets the cluster's setting of that name; with `pingPath`, each node sends its heartbeat to the sandbox's hc-ping.com under it.
+    public init(
+        nodes count: Int = 3, leaseTTL: Duration = .seconds(2), blackHoled: Set<Int> = [], heartbeatToken: String? = nil, compactAfter: Int? = nil,
+        pingPath: String? = nil
+    ) async throws {
         etcd = try await EtcdCluster(members: 3)
         self.leaseTTL = leaseTTL
+        var environment = ["LINE_TOKEN": "line-token-1", "X_TOKEN": "x-token-1"]
+        if let heartbeatToken { environment["SYNC_TOKEN"] = heartbeatToken }
         try sandbox.start()
         sandbox.enableProviderFakes()
+        if let pingPath { environment["HEARTBEAT_URL"] = "\(sandbox.baseURL)/ext/hc-ping.com/\(pingPath)" }
+        self.environment = environment
         let base = sandbox.baseURL
         let closed = try FreePorts.take(1)[0]
         let endpoints = etcd.clientURLs.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -44,8 +53,8 @@ public final class ClusterRig: @unchecked Sendable {
             try workspace.write(
                 "detour.json5",
                 """
-                { providers: { line: "\(base)/ext/api.line.me", x: "\(base)/ext/api.x.com" },
-                  cluster: { etcd: { endpoints: [\(endpoints)] }, prefix: "\(prefix)", node: "\(name)", leaseTTL: "\(leaseTTL.components.seconds)s" } }
+                { providers: { line: "\(base)/ext/api.line.me", x: "\(base)/ext/api.x.com" },\(heartbeatToken == nil ? "" : " console: { users: [{ name: \"sato\", role: \"operator\" }] },")\(pingPath == nil ? "" : " heartbeat: { url: \"env:HEARTBEAT_URL\" },")
+                  cluster: { etcd: { endpoints: [\(endpoints)] }, prefix: "\(prefix)", node: "\(name)", leaseTTL: "\(leaseTTL.components.seconds)s"\(compactAfter.map { ", compactAfter: \($0)" } ?? "") } }
                 """)
             let probe = blackHoled.contains(index) ? "http://127.0.0.1:\(closed)/item" : "\(base)/store/mall/item"
             try workspace.write(
@@ -66,6 +75,10 @@ public final class ClusterRig: @unchecked Sendable {
                   ],
                   recovery: [{ id: "line-back", do: "http", request: { url: "\(base)/line-back", json: { text: "復旧" } } }] }
                 """)
+            if let heartbeatToken {
+                try workspace.write(
+                    "channels/sync.json5", "{ name: \"在庫連携\", kind: \"heartbeat\", heartbeat: { every: \"1h\", grace: \"1h\", token: \"env:SYNC_TOKEN\" } }")
+            }
             workspaces.append(workspace)
         }
         self.workspaces = workspaces
@@ -79,15 +92,15 @@ public final class ClusterRig: @unchecked Sendable {
         http.shutdown()
     }
 
-    /// Starts node `index` (`detour watch`).
-    public func start(_ index: Int) throws {
-        let running = try DetourBinary.start(["watch"], in: workspaces[index].root, environment: environment)
+    /// Starts node `index` (`detour watch`, with `arguments` added).
+    public func start(_ index: Int, arguments: [String] = []) throws {
+        let running = try DetourBinary.start(["watch"] + arguments, in: workspaces[index].root, environment: environment)
         lock.withLock { nodes[index] = running }
     }
 
     /// Starts every node.
-    public func startAll() throws {
-        for index in 0..<names.count { try start(index) }
+    public func startAll(arguments: [String] = []) throws {
+        for index in 0..<names.count { try start(index, arguments: arguments) }
     }
 
     /// The running node `index`, if it runs.
@@ -114,6 +127,16 @@ public final class ClusterRig: @unchecked Sendable {
     public func leader() async -> Int? {
         guard let holder = try? await client.range(prefix + "/leader").kvs.first else { return nil }
         return names.firstIndex(of: String(decoding: holder.value, as: UTF8.self))
+    }
+
+    /// The keys under `prefix` + `under` (like `/log/`), in order.
+    public func keys(under: String) async throws -> [String] {
+        try await client.range(prefix + under, prefix: true, keysOnly: true).kvs.map(\.key)
+    }
+
+    /// The value of the key `prefix` + `suffix`, nil when there is none.
+    public func value(_ suffix: String) async throws -> Data? {
+        try await client.range(prefix + suffix).kvs.first?.value
     }
 
     /// The nodes whose lease is alive.

@@ -19,7 +19,8 @@ struct AckCommand: Command {
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context).perform { scene in
+        let shared = ManualAction.SharedCommand(kind: .ack, target: incident, reason: nil, by: by)
+        return try await ManualAction(context: context, shared: shared).perform { scene in
             let acknowledged = try await scene.engine.acknowledge(incident: incident, by: by ?? context.userName)
             let mtta = acknowledged.timeToAcknowledge.map {
                 scene.l10n.text("ack.after", ["duration": DurationText.format(.seconds(Int64($0.rounded())))])

@@ -8,7 +8,8 @@ struct CheckinCommand: Command {
         For channels of kind "heartbeat": run it at the end of the job (cron, a CI step). It takes the
         run lock briefly and journals the check-in; a channel that was down because its check-in was
         late recovers at once, as the next pass would recover it. With a daemon running
-        ('detour watch --listen'), the job can call http://HOST:PORT/hb/TOKEN instead.
+        ('detour watch --listen'), the job can call http://HOST:PORT/hb/TOKEN instead. On a cluster node
+        the check-in goes to the leader through etcd, which journals it for every node.
         """
     static let options: [any OptionDeclaration] = []
     static let arguments = [ArgumentSpec(name: "CHANNEL", help: "the heartbeat channel's id (its file name in channels/)")]
@@ -20,7 +21,9 @@ struct CheckinCommand: Command {
     }
 
     func run(_ context: CommandContext) async throws -> ExitCode {
-        try await ManualAction(context: context, channel: channel).perform { scene in
+        // On a cluster node the leader journals it, so the check-in counts on every node.
+        let shared = ManualAction.SharedCommand(kind: .checkin, target: channel, detail: "cli", reason: nil, by: context.userName)
+        return try await ManualAction(context: context, channel: channel, shared: shared).perform { scene in
             let outcome = try await scene.engine.checkIn(channel: channel, at: scene.now)
             guard case .recorded(let id, let recovered) = outcome else { return "\(channel): not recorded" }
             return recovered ? "\(id): checked in at \(scene.clock(scene.now)); up again" : "\(id): checked in at \(scene.clock(scene.now))"

@@ -71,6 +71,7 @@ struct ClusterAdminCommand: Command {
                                 ("node", .string(node.node)), ("pid", .number(Double(node.pid))), ("since", .string(LocalTime.iso8601(node.since, in: zone))),
                                 ("offline", .bool(node.offline)), ("leader", .bool(node.node == view.leader)),
                                 ("lease", node.lease.map { .string(String($0, radix: 16)) } ?? .null),
+                                ("mirrored", node.mirrored.map { .number(Double($0)) } ?? .null),
                             ])
                         })
                 ),
@@ -98,6 +99,7 @@ struct ClusterAdminCommand: Command {
                         })
                 ),
                 ("sharedRecords", .number(Double(view.logRecords))), ("pendingCommands", .number(Double(view.pendingCommands))),
+                ("compactedThrough", view.snapshot.map { .number(Double($0.compactedThrough)) } ?? .null),
             ])
             context.console.document(document.jsonText + "\n")
             return .ok
@@ -137,7 +139,8 @@ struct ClusterAdminCommand: Command {
         }
         context.console.out("")
         context.console.raw(TextTable.render(health))
-        context.console.out("\nshared journal: \(view.logRecords) records in etcd; \(view.pendingCommands) operator commands waiting")
+        let compacted = view.snapshot.map { " (records up to \($0.compactedThrough) compacted; snapshot at record \($0.seq), \($0.bytes) bytes)" } ?? ""
+        context.console.out("\nshared journal: \(view.logRecords) records in etcd\(compacted); \(view.pendingCommands) operator commands waiting")
         return .ok
     }
 
@@ -188,15 +191,41 @@ enum ClusterOperator {
         return EtcdClient(endpoints: settings.endpoints, http: http, user: settings.user, password: password, caFile: settings.caFile)
     }
 
-    /// Writes the command, then waits (up to `patience`) for the leader's outcome.
+    /// Writes the command, then waits (up to `patience`) for the leader's outcome, and prints it.
     static func submit(
         kind: ClusterCommand.Kind, target: String, detail: String? = nil, reason: String?, by: String, _ session: WorkspaceSession, _ settings: ClusterSettings,
         patience: Duration = .seconds(30)
     ) async throws -> ExitCode {
-        let context = session.context
         let http = makeHTTPClient()
         defer { http.shutdown() }
         guard let etcd = etcd(session, settings, http: http) else { return .failure }
+        let sent = try await send(kind: kind, target: target, detail: detail, reason: reason, by: by, settings, etcd: etcd, patience: patience)
+        session.context.console.out(sent.summary)
+        return sent.outcome?.ok == false ? .failure : .ok
+    }
+
+    /// A command written to etcd and what became of it within the wait.
+    struct Sent {
+        /// The command as written.
+        let command: ClusterCommand
+        /// The leader's outcome; nil when none came within the wait.
+        let outcome: ClusterCommandOutcome?
+        /// The leader when the wait ended without an outcome.
+        let leader: String?
+
+        /// The outcome with the node that carried it out, or which node will.
+        var summary: String {
+            if let outcome { return "\(outcome.message) (carried out by \(outcome.node))" }
+            return "\(command.kind.rawValue) \(command.target) is written to etcd as command \(command.id); "
+                + "\(leader.map { "\($0), the leader," } ?? "the next leader") carries it out when it next runs"
+        }
+    }
+
+    /// Writes the command to `<prefix>/commands/` and waits (up to `patience`, zero for none) for the leader's outcome.
+    static func send(
+        kind: ClusterCommand.Kind, target: String, detail: String? = nil, reason: String?, by: String, _ settings: ClusterSettings, etcd: EtcdClient,
+        patience: Duration
+    ) async throws -> Sent {
         let node = ClusterNode(settings: settings, etcd: etcd, now: Date())
         let command = ClusterCommand(
             id: "\(Int(Date().timeIntervalSince1970 * 1000))-\(settings.node)-\(UUID().uuidString.prefix(8).lowercased())", kind: kind, target: target,
@@ -204,16 +233,10 @@ enum ClusterOperator {
         try await node.submit(command)
         let deadline = ContinuousClock.now + patience
         while ContinuousClock.now < deadline {
-            if let outcome = try await node.outcome(of: command.id) {
-                context.console.out("\(outcome.message) (carried out by \(outcome.node))")
-                return outcome.ok ? .ok : .failure
-            }
+            if let outcome = try await node.outcome(of: command.id) { return Sent(command: command, outcome: outcome, leader: outcome.node) }
             try await Task.sleep(for: .milliseconds(100))
         }
         let leader = try? await etcd.range(node.leaderKey).kvs.first.map { String(decoding: $0.value, as: UTF8.self) }
-        context.console.out(
-            "\(kind.rawValue) \(target) is written to etcd as command \(command.id); \(leader.map { "\($0), the leader," } ?? "the next leader") carries it out when it next runs"
-        )
-        return .ok
+        return Sent(command: command, outcome: nil, leader: leader)
     }
 }

@@ -84,12 +84,6 @@ struct WatchCommand: Command {
         let outputs = PassOutputs(
             workspace: session.workspace, metricsFile: metricsFile, workingDirectory: FileManager.default.currentDirectoryPath,
             stateDirectory: session.stateDirectory)
-        if let cluster = session.workspace.settings.cluster {
-            guard var run = ClusterRun(session: session, settings: cluster, http: http) else { return .failure }
-            return await run.watch(printer: printer, outputs: outputs)
-        }
-        let validity = WorkspaceValidity(session.fallback?.record)
-        let reloads = ReloadSignal { stop.requestReload() }
         let web: ConsoleWeb?
         do {
             web = try listenText.flatMap(ListenAddress.init(parsing:)).map { address in
@@ -100,6 +94,12 @@ struct WatchCommand: Command {
             return .failure
         }
         defer { web?.shutdown() }
+        if let cluster = session.workspace.settings.cluster {
+            guard var run = ClusterRun(session: session, settings: cluster, http: http) else { return .failure }
+            return await run.watch(printer: printer, outputs: outputs, web: web)
+        }
+        let validity = WorkspaceValidity(session.fallback?.record)
+        let reloads = ReloadSignal { stop.requestReload() }
         let loop = Task {
             do {
                 context.console.out("watching \(session.workspace.channels.count) channels; state in \(session.stateDirectory)")

@@ -80,6 +80,10 @@ public enum ClusterEvent: Sendable {
     case dissent(QuorumOutcome)
     /// An operator's command was carried out (or refused).
     case command(ClusterCommand, ClusterCommandOutcome)
+    /// The leader compacted the shared log behind a new snapshot.
+    case compacted(ClusterSnapshot)
+    /// This node's journal lacked records compacted out of the shared log: it started from the snapshot.
+    case startedFromSnapshot(ClusterSnapshot, previous: Int64)
 }
 
 /// One node of a cluster, pass by pass: keeps its membership, probes, publishes its verdicts,
@@ -99,6 +103,8 @@ public actor ClusterMember {
     private var reconciled: ObjectIdentifier?
     /// What `<state>/cluster.json` holds, as this member last wrote it.
     private var saved: ClusterLocalState?
+    /// Records up to this number are compacted out of the shared log, as this member last saw.
+    private var compactedThrough: Int64 = 0
 
     /// Creates a member over a state folder.
     public init(node: ClusterNode, stateDirectory: String, clock: any WallClock, observer: @escaping @Sendable (ClusterEvent) -> Void = { _ in }) {
@@ -202,6 +208,21 @@ public actor ClusterMember {
         }
         try await engine.finishDecidedPass(with: decided, at: now)
         try await carryOutCommands(engine, at: now)
+        try await compactIfDue(engine, nodes: view.nodes, at: now)
+    }
+
+    /// Compacts the shared log when it holds more than `compactAfter` records and every live node has
+    /// mirrored at least half that many of them; writes the snapshot first, in the same fenced family.
+    private func compactIfDue(_ engine: Engine, nodes: [ClusterNodeInfo], at now: Date) async throws {
+        let seq = await node.seq
+        let limit = Int64(node.settings.compactAfter)
+        guard seq - compactedThrough > limit else { return }
+        // Every live node must hold a record before it leaves etcd; a node that has not said how far it got holds none.
+        let mark = nodes.filter { $0.node != node.settings.node }.map { $0.mirrored ?? 0 }.reduce(seq, min)
+        guard mark - compactedThrough >= max(1, limit / 2) else { return }
+        let snapshot = try await node.compact(state: try await engine.encodedState(), covering: seq, through: mark, at: now)
+        compactedThrough = snapshot.compactedThrough
+        observer(.compacted(snapshot))
     }
 
     /// The verdict the engine sees: this node's own when the quorum agrees, otherwise one stating the quorum's.
@@ -262,6 +283,13 @@ public actor ClusterMember {
         case .retry:
             let incident = try await engine.retry(incident: command.target, step: command.detail, by: command.by)
             return "incident \(incident.id): failed steps sent again"
+        case .ack:
+            let incident = try await engine.acknowledge(incident: command.target, by: command.by)
+            return "incident \(incident.id) acknowledged by \(incident.acknowledgedBy ?? command.by)"
+        case .checkin:
+            let outcome = try await engine.checkIn(channel: command.target, via: command.detail ?? "cli")
+            guard case .recorded(let id, let recovered) = outcome else { return "\(command.target): not recorded" }
+            return recovered ? "\(id) checked in; up again" : "\(id) checked in"
         }
     }
 
@@ -289,8 +317,19 @@ public actor ClusterMember {
         }
     }
 
-    /// Mirrors the shared records this node's journal lacks.
+    /// Mirrors the shared records this node's journal lacks; from the snapshot first when some were compacted away.
     private func catchUp(_ engine: Engine) async throws {
+        // Read every round: a node that was away while the leader compacted must not take the log's end for its own.
+        if let snapshot = try await node.snapshot() {
+            compactedThrough = max(compactedThrough, snapshot.compactedThrough)
+            let seq = await node.seq
+            if snapshot.compactedThrough > seq {
+                let state = try JSONDecoder.detour.decode(DetourState.self, from: try await node.snapshotState(snapshot))
+                try await engine.start(from: state)
+                await node.setSeq(snapshot.seq)
+                observer(.startedFromSnapshot(snapshot, previous: seq))
+            }
+        }
         let shared = try await node.sharedRecords(after: await node.seq)
         guard let last = shared.last else { return }
         try await engine.mirror(shared.map(\.record))
@@ -326,6 +365,7 @@ public actor ClusterMember {
             observer(.role(newRole))
             role = newRole
         }
+        if case .notActing = newRole {} else { try await node.announceMirrored(at: clock.now()) }
         let position = await engine.state.journalPosition
         let label: String
         switch newRole {

@@ -28,6 +28,27 @@ public struct ClusterNodeInfo: Sendable, Codable, Equatable {
     public var seen: Date
     /// The etcd lease its key is bound to, as read back (not written).
     public var lease: Int64? = nil
+    /// The last shared record its local journal holds: the leader compacts the log only below every live node's mark.
+    public var mirrored: Int64? = nil
+}
+
+/// What `<prefix>/snapshot` says: the shared state up to a record, which the log no longer holds in full.
+///
+/// The state itself (the encoded `DetourState`, as in a state folder's `state.json`) is kept in parts of
+/// at most 512 KiB under `<prefix>/snapshot/<seq>/`, since etcd refuses larger values.
+public struct ClusterSnapshot: Sendable, Codable, Equatable {
+    /// The last shared record the state includes.
+    public var seq: Int64
+    /// Records up to this number are deleted from the log (at most `seq`).
+    public var compactedThrough: Int64
+    /// How many parts the state is split into.
+    public var parts: Int
+    /// The state's size in bytes.
+    public var bytes: Int
+    /// The leader that wrote it.
+    public var node: String
+    /// When.
+    public var at: Date
 }
 
 /// What etcd holds about the cluster at one moment.
@@ -46,6 +67,8 @@ public struct ClusterView: Sendable {
     public var logEnd: Int64
     /// Operator commands waiting for the leader.
     public var pendingCommands: Int
+    /// The snapshot the log was last compacted behind, nil while it never was.
+    public var snapshot: ClusterSnapshot? = nil
 }
 
 /// An operator's command, written to `<prefix>/commands/<id>` for the leader to carry out.
@@ -53,6 +76,10 @@ public struct ClusterCommand: Sendable, Codable, Equatable {
     /// The command.
     public enum Kind: String, Sendable, Codable {
         case failover, restore, hold, release, approve, retry
+        /// Acknowledges an incident's page.
+        case ack
+        /// A heartbeat channel's check-in, matched by its token on the node that received it; `detail` says how (`cli`, `http`).
+        case checkin
     }
 
     /// A unique id.
@@ -123,6 +150,8 @@ public actor ClusterNode: JournalSink {
     private var offline = false
     /// Whether the node key names this process.
     private var announced = false
+    /// The `seq` the node key last said this node had mirrored.
+    private var announcedSeq: Int64?
     /// What etcd refused when it last refused this node (not a lost quorum), nil otherwise.
     public private(set) var refusal: EtcdError?
 
@@ -147,6 +176,10 @@ public actor ClusterNode: JournalSink {
     public nonisolated var commandsPrefix: String { settings.prefix + "/commands/" }
     /// `<prefix>/outcomes/`.
     public nonisolated var outcomesPrefix: String { settings.prefix + "/outcomes/" }
+    /// `<prefix>/snapshot`: what the compacted log's records added up to.
+    public nonisolated var snapshotKey: String { settings.prefix + "/snapshot" }
+    /// `<prefix>/snapshot/`: the parts of the snapshots' states.
+    public nonisolated var snapshotPartsPrefix: String { settings.prefix + "/snapshot/" }
     /// `<prefix>/resigned`: a node that handed leadership on waits before it runs again.
     public nonisolated var resignedKey: String { settings.prefix + "/resigned" }
 
@@ -225,8 +258,15 @@ public actor ClusterNode: JournalSink {
     }
 
     private func writeInfo(at now: Date) async throws {
-        let info = ClusterNodeInfo(node: settings.node, pid: getpid(), since: since, offline: offline, seen: now, lease: nil)
+        let info = ClusterNodeInfo(node: settings.node, pid: getpid(), since: since, offline: offline, seen: now, lease: nil, mirrored: seq)
         try await etcd.put(nodesPrefix + settings.node, try JSONEncoder.detour.encode(info), lease: lease)
+        announcedSeq = seq
+    }
+
+    /// Says in the node key how far this node's journal holds the shared log, when that changed.
+    public func announceMirrored(at now: Date) async throws {
+        guard lease != 0, announcedSeq != seq else { return }
+        try await writeInfo(at: now)
     }
 
     /// Takes the leader key if it is free, or sees who holds it; whether this node leads now.
@@ -309,10 +349,11 @@ public actor ClusterNode: JournalSink {
         let observations = try await etcd.range(prefix + "/obs/", prefix: true).kvs.compactMap { try? decoder.decode(Observation.self, from: $0.value) }
         let log = try await etcd.range(prefix + "/log/", prefix: true, keysOnly: true).kvs
         let commands = try await etcd.range(prefix + "/commands/", prefix: true, keysOnly: true).kvs
+        let snapshot = try await etcd.range(prefix + "/snapshot").kvs.first.flatMap { try? decoder.decode(ClusterSnapshot.self, from: $0.value) }
         return ClusterView(
             nodes: nodes, leader: leaderKey.map { String(decoding: $0.value, as: UTF8.self) }, leaderToken: leaderKey?.createRevision,
             observations: observations, logRecords: log.count, logEnd: log.last.flatMap { Int64($0.key.split(separator: "/").last ?? "") } ?? 0,
-            pendingCommands: commands.count)
+            pendingCommands: commands.count, snapshot: snapshot)
     }
 
     // MARK: - The shared log
@@ -366,9 +407,76 @@ public actor ClusterNode: JournalSink {
         }
     }
 
+    // MARK: - Compaction
+
+    /// The snapshot, nil while the log was never compacted.
+    public func snapshot() async throws -> ClusterSnapshot? {
+        try await etcd.range(snapshotKey).kvs.first.map { try JSONDecoder.detour.decode(ClusterSnapshot.self, from: $0.value) }
+    }
+
+    /// The encoded state a snapshot names, its parts put together.
+    public func snapshotState(_ snapshot: ClusterSnapshot) async throws -> Data {
+        let parts = try await etcd.range(snapshotPartsPrefix + Self.padded(snapshot.seq) + "/", prefix: true).kvs
+        let data = parts.reduce(into: Data()) { $0.append($1.value) }
+        guard parts.count == snapshot.parts, data.count == snapshot.bytes else {
+            throw ClusterError(
+                description:
+                    "the snapshot under \(snapshotPartsPrefix) is incomplete (\(parts.count) of \(snapshot.parts) parts); the next compaction writes a new one")
+        }
+        return data
+    }
+
+    /// Writes the state up to record `seq` as the snapshot and deletes the log's records up to `mark`, fenced like every commit.
+    ///
+    /// The parts go first, one fenced write each (etcd limits a request's size); the snapshot key, the
+    /// deletion of the records and of the previous snapshot's parts then commit in one transaction.
+    public func compact(state: Data, covering seq: Int64, through mark: Int64, at now: Date) async throws -> ClusterSnapshot {
+        guard let token, ContinuousClock.now < leaseValidUntil else {
+            throw ClusterError(description: "not acting: \(settings.node) does not lead the cluster now")
+        }
+        let base = snapshotPartsPrefix + Self.padded(seq) + "/"
+        let size = 512 * 1024
+        var parts = 0
+        var offset = 0
+        repeat {
+            let chunk = state.subdata(in: offset..<min(offset + size, state.count))
+            try await fenced(token, [.put(key: base + Self.padded(Int64(parts)), value: chunk, lease: 0)])
+            parts += 1
+            offset += size
+        } while offset < state.count
+        let snapshot = ClusterSnapshot(seq: seq, compactedThrough: min(mark, seq), parts: parts, bytes: state.count, node: settings.node, at: now)
+        try await fenced(
+            token,
+            [
+                .put(key: snapshotKey, value: try JSONEncoder.detour.encode(snapshot), lease: 0),
+                .deleteRange(from: logPrefix, to: logKey(snapshot.compactedThrough + 1)),
+                .deleteRange(from: snapshotPartsPrefix, to: base),
+            ])
+        return snapshot
+    }
+
+    private func fenced(_ token: Int64, _ operations: [EtcdOperation]) async throws {
+        let result: (succeeded: Bool, read: [EtcdKeyValue])
+        do {
+            result = try await etcd.txn([.created(leaderKey, at: token)], success: operations)
+        } catch let error as EtcdError where error.unavailable {
+            lostQuorum(at: Date())
+            throw error
+        }
+        guard result.succeeded else {
+            self.token = nil
+            throw ClusterError(description: "write refused: \(settings.node) no longer leads the cluster (fencing token \(token) is stale)")
+        }
+    }
+
+    private static func padded(_ number: Int64) -> String {
+        let digits = String(number)
+        return String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+    }
+
     /// Appends records to the shared log as they are (moving a single node's journal in); refused unless the log is empty.
     public func importRecords(_ records: [JournalRecord]) async throws -> Int {
-        guard try await etcd.range(logPrefix, prefix: true, keysOnly: true, limit: 1).kvs.isEmpty else {
+        guard try await etcd.range(logPrefix, prefix: true, keysOnly: true, limit: 1).kvs.isEmpty, try await etcd.range(snapshotKey).kvs.isEmpty else {
             throw ClusterError(description: "the shared log under \(logPrefix) already holds records; import only into a new prefix")
         }
         var count = 0

@@ -34,12 +34,15 @@ public struct ClusterSettings: Sendable {
     public var leaseTTL: Duration
     /// The votes a failure needs.
     public var quorum: ClusterQuorum
+    /// How many records the shared log may hold before the leader compacts it behind a snapshot.
+    public var compactAfter: Int
 
     /// Creates settings.
     public init(
         endpoints: [String], user: String? = nil, password: CredentialReference? = nil, caFile: String? = nil, prefix: String, node: String,
-        leaseTTL: Duration = .seconds(10), quorum: ClusterQuorum = .majority
+        leaseTTL: Duration = .seconds(10), quorum: ClusterQuorum = .majority, compactAfter: Int = 1000
     ) {
+        self.compactAfter = compactAfter
         self.endpoints = endpoints
         self.user = user
         self.password = password
@@ -108,7 +111,9 @@ public struct ClusterSettings: Sendable {
                 reader.typeError("quorum", quorumNode, expected: "a number of nodes (like 2) or \"majority\"")
             }
         }
+        let compactAfter = reader.count("compactAfter", minimum: 10) ?? 1000
         return ClusterSettings(
-            endpoints: endpoints, user: user, password: password, caFile: caFile, prefix: prefix, node: name, leaseTTL: ttl, quorum: quorum)
+            endpoints: endpoints, user: user, password: password, caFile: caFile, prefix: prefix, node: name, leaseTTL: ttl, quorum: quorum,
+            compactAfter: compactAfter)
     }
 }

@@ -42,8 +42,39 @@ extension Engine {
         if !records.isEmpty { try store.saveSnapshot(state) }
     }
 
+    /// Takes the cluster's snapshot as this node's state (its journal lacks the records compacted out of the shared log).
+    ///
+    /// The state is saved as the state folder's snapshot at the journal's current end, so the state is
+    /// read from it, plus what is mirrored after it, from now on.
+    public func start(from snapshot: DetourState) throws {
+        try refresh()
+        var adopted = snapshot
+        adopted.journalPosition = state.journalPosition
+        machine = IncidentMachine(workspace: workspace, state: adopted)
+        try store.saveSnapshot(adopted)
+    }
+
+    /// The state encoded for the cluster's snapshot, resolved incidents included.
+    public func encodedState() throws -> Data {
+        try JSONEncoder.detour.encode(state)
+    }
+
     /// Tells the engine which shared journal its records commit to (nil: none, only the local one).
     public func setJournalSink(_ sink: (any JournalSink)?) {
         dependencies.journalSink = sink
+    }
+}
+
+extension Workspace {
+    /// The heartbeat channel whose token is `token`, compared in constant time; nil when none has it.
+    ///
+    /// A cluster node matches a check-in's token itself, so only the channel's id travels through etcd.
+    public func heartbeatChannel(forToken token: String, secrets: SecretResolver) -> Channel? {
+        var found: Channel?
+        for channel in channels {
+            guard let monitor = channel.heartbeat, let expected = try? secrets.resolve(monitor.token) else { continue }
+            if IncidentMachine.sameBytes(Array(token.utf8), Array(expected.utf8)), found == nil { found = channel }
+        }
+        return found
     }
 }

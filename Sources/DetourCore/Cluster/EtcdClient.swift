@@ -58,6 +58,8 @@ public enum EtcdOperation: Sendable {
     case delete(key: String)
     /// Reads a key.
     case get(key: String)
+    /// Deletes every key from `from` up to (not including) `to`.
+    case deleteRange(from: String, to: String)
 }
 
 /// An endpoint's health, from `/v3/maintenance/status`.
@@ -311,6 +313,7 @@ public final class EtcdClient: Sendable {
             return ["request_put": put]
         case .delete(let key): return ["request_delete_range": ["key": encode(key)]]
         case .get(let key): return ["request_range": ["key": encode(key)]]
+        case .deleteRange(let from, let to): return ["request_delete_range": ["key": encode(from), "range_end": encode(to)]]
         }
     }
 }

@@ -8,6 +8,9 @@ extension Catalog {
         "common.health.maintenance": "maintenance",
         "common.health.unknown": "not probed yet",
         // A node of a cluster (docs/cluster.md).
+        "cluster.compacted": "shared log compacted through record {through}; the snapshot holds the state at record {seq} ({bytes} bytes)",
+        "cluster.snapshot.started":
+            "{node}: the shared log no longer holds records {from} to {through}; started from the snapshot at record {seq} written by {leader} (this node's journal holds no records before it)",
         "cluster.dissent": "{channel}: the nodes disagree with this one: {summary}",
         "cluster.role.following": "{node} follows {leader}",
         "cluster.role.leading": "{node} leads the cluster (fencing token {token})",
@@ -720,7 +723,7 @@ extension Catalog {
         "help.checkin.abstract": "Record that a heartbeat channel's job ran (its check-in)",
         "help.checkin.argument.channel": "the heartbeat channel's id (its file name in channels/)",
         "help.checkin.discussion":
-            "For channels of kind \"heartbeat\": run it at the end of the job (cron, a CI step). It takes the\nrun lock briefly and journals the check-in; a channel that was down because its check-in was\nlate recovers at once, as the next pass would recover it. With a daemon running\n('detour watch --listen'), the job can call http://HOST:PORT/hb/TOKEN instead.",
+            "For channels of kind \"heartbeat\": run it at the end of the job (cron, a CI step). It takes the\nrun lock briefly and journals the check-in; a channel that was down because its check-in was\nlate recovers at once, as the next pass would recover it. With a daemon running\n('detour watch --listen'), the job can call http://HOST:PORT/hb/TOKEN instead. On a cluster node\nthe check-in goes to the leader through etcd, which journals it for every node.",
         "help.cluster.abstract":
             "A cluster of nodes: 'status' shows nodes, leader and verdicts; 'resign' hands leadership on; 'import' moves a single node's journal in",
         "help.cluster.argument.action": "status, resign or import",

@@ -7,6 +7,9 @@ extension Catalog {
         "common.health.maintenance": "メンテナンス中",
         "common.health.unknown": "未確認",
         // クラスタのノード（docs/cluster.md）
+        "cluster.compacted": "共有ログをレコード {through} まで圧縮しました。スナップショットにはレコード {seq} 時点の状態が入っています（{bytes} バイト）",
+        "cluster.snapshot.started":
+            "{node}: 共有ログにレコード {from}〜{through} が残っていないため、{leader} が書いたレコード {seq} 時点のスナップショットから開始しました（このノードのジャーナルにはそれ以前のレコードはありません）",
         "cluster.dissent": "{channel}: 他のノードの判定がこのノードと異なります: {summary}",
         "cluster.role.following": "{node} は {leader} に従っています",
         "cluster.role.leading": "{node} がクラスタのリーダーです（フェンシングトークン {token}）",
@@ -695,7 +698,7 @@ extension Catalog {
         "help.checkin.abstract": "ハートビート チャネルのジョブが動いたことを記録します（チェックイン）",
         "help.checkin.argument.channel": "ハートビート チャネルの ID（channels/ のファイル名）",
         "help.checkin.discussion":
-            "kind が \"heartbeat\" のチャネル用です。ジョブの最後（cron や CI のステップ）で実行します。\n実行ロックを短時間取ってチェックインをジャーナルに記録します。チェックインの遅れで停止扱いだった\nチャネルは、次の回を待たずにすぐ復旧します。デーモン（'detour watch --listen'）が動いていれば、\nジョブは代わりに http://HOST:PORT/hb/TOKEN を呼べます。",
+            "kind が \"heartbeat\" のチャネル用です。ジョブの最後（cron や CI のステップ）で実行します。\n実行ロックを短時間取ってチェックインをジャーナルに記録します。チェックインの遅れで停止扱いだった\nチャネルは、次の回を待たずにすぐ復旧します。デーモン（'detour watch --listen'）が動いていれば、\nジョブは代わりに http://HOST:PORT/hb/TOKEN を呼べます。クラスターのノードでは、チェックインは\netcd を通じてリーダーに届き、リーダーがすべてのノードのジャーナルに記録します。",
         "help.cluster.abstract": "クラスター: 'status' でノード・リーダー・判定を表示、'resign' でリーダーを譲り、'import' で単独ノードのジャーナルを取り込みます",
         "help.cluster.argument.action": "status、resign、import のいずれか",
         "help.cluster.discussion":
