@@ -179,12 +179,13 @@ final class OperatorCommandTests {
     }
 
     @Test func ctrlCFinishesTheStepInFlightThenSaysWhatIsLeft() async throws {
-        sandbox.setDelay(.milliseconds(1500), forPath: "/slow")
+        // Long enough that a loaded machine still signals while the step is out (at 1.5 s it sometimes did not).
+        sandbox.setDelay(.seconds(6), forPath: "/slow")
         let failover = try DetourBinary.start(
             ["failover", "rakuten", "--reason", "決済エラー"], in: workspace.root, environment: ["DETOUR_NOW": "2026-12-02T01:00:00+09:00"])
         let deadline = ContinuousClock.now + .seconds(20)
         // A blocking poll: a Task.sleep can wait behind other suites' blocking binary runs for longer than
-        // the step's 1.5 s, and the signal would then come after the command finished.
+        // the step's delay, and the signal would then come after the command finished.
         while sandbox.requests(path: "/slow").isEmpty, ContinuousClock.now < deadline { usleep(20_000) }
         kill(failover.process.processIdentifier, SIGINT)
         let result = failover.wait()
@@ -202,16 +203,15 @@ final class OperatorCommandTests {
 
     @Test func restoreNamesItselfAsTheWayToFinish() async throws {
         #expect(try detour("failover", "rakuten", "--reason", "決済エラー", at: "01:00:00").status == 0)
-        sandbox.setDelay(.milliseconds(1500), forPath: "/slow")
+        sandbox.setDelay(.seconds(6), forPath: "/slow")
         sandbox.clearRequests()
         try workspace.write(
             "playbooks/zz-after.json5",
             "{ on: { event: \"up\" }, steps: [{ id: \"back\", do: \"http\", request: { url: \"\(sandbox.baseURL)/back\", json: {} } }] }")
         let restore = try DetourBinary.start(["restore", "rakuten"], in: workspace.root, environment: ["DETOUR_NOW": "2026-12-02T01:10:00+09:00"])
         let deadline = ContinuousClock.now + .seconds(20)
-        while sandbox.requests(path: "/slow").isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // Blocking, as in ctrlCFinishesTheStepInFlightThenSaysWhatIsLeft: the signal must come while the step is out.
+        while sandbox.requests(path: "/slow").isEmpty, ContinuousClock.now < deadline { usleep(20_000) }
         kill(restore.process.processIdentifier, SIGINT)
         let result = restore.wait()
         #expect(result.status == 130, "\(result.output)")
