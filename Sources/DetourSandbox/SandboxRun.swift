@@ -75,14 +75,7 @@ final class SandboxRun: @unchecked Sendable {
 
     /// Waits for `duration`; returns false early when the run is stopped meanwhile.
     func sleep(for duration: Duration) -> Bool {
-        let (seconds, attoseconds) = duration.components
-        let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
-        condition.lock()
-        defer { condition.unlock() }
-        while !stopping {
-            if !condition.wait(until: deadline) { return !stopping }
-        }
-        return false
+        condition.sleep(for: duration) { stopping }
     }
 
     /// Closes the listener, wakes sleeping handlers, shuts down open connections and waits

@@ -62,14 +62,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Waits for `duration`; returns false early when the server begins stopping.
     public func sleep(for duration: Duration) -> Bool {
-        let (seconds, attoseconds) = duration.components
-        let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
-        condition.lock()
-        defer { condition.unlock() }
-        while !stopping {
-            if !condition.wait(until: deadline) { return !stopping }
-        }
-        return false
+        condition.sleep(for: duration) { stopping }
     }
 
     /// Stops accepting, closes idle connections, lets requests in flight finish (streams are told to
