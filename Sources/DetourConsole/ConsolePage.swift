@@ -115,7 +115,7 @@ struct ConsolePage {
             out += form(.retry, target: incident.id, fields: "")
             out += "</div>"
         }
-        if let timeline = IncidentTimeline(incident: incident.id, records: records, timeZone: zone) {
+        if let timeline = IncidentTimeline(incident: incident.id, records: records, timeZone: zone, l10n: l10n) {
             out += "<details><summary>\(l10n.text("console.timeline"))</summary><ol class=\"timeline\">"
             for entry in timeline.entries {
                 out += "<li><time>\(LocalTime.iso8601(entry.time, in: zone))</time> <em>\(entry.kind.rawValue)</em> \(entry.text)</li>"

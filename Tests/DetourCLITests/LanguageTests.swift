@@ -71,6 +71,14 @@ final class LanguageTests {
         let status = try detour(["status", "--lang", "ja"]).stdout
         #expect(status.contains("障害 rakuten-20261202-010000 — rakuten、切り替え済み、手動"), "\(status)")
         #expect(status.contains("mall-down/banner: 成功 200"), "\(status)")
+        // show's timeline reads in Japanese; what the journal holds (the reason, the request) stays as written.
+        let show = try detour(["show", "rakuten-20261202-010000", "--lang", "ja"]).stdout
+        #expect(show.contains("が切り替えました: 決済エラー"), "\(show)")
+        #expect(show.contains("試行 1"), "\(show)")
+        #expect(show.contains("切り替え完了: 切り替えのステップがすべて終わりました"), "\(show)")
+        #expect(!show.contains("attempt 1"), "\(show)")
+        let english = try detour(["show", "rakuten-20261202-010000"]).stdout
+        #expect(english.contains("mitigated: every failover step done"), "\(english)")
     }
 
     @Test func operatorCommandsAnswerInJapanese() throws {

@@ -15,7 +15,7 @@ struct ShowCommand: Command {
         guard let session = WorkspaceSession.load(context, lastGood: true) else { return .invalidWorkspace }
         let workspace = session.workspace
         let records = try StateStore(directory: session.stateDirectory).records().records
-        guard let timeline = IncidentTimeline(incident: incident, records: records, timeZone: workspace.settings.timeZone) else {
+        guard let timeline = IncidentTimeline(incident: incident, records: records, timeZone: workspace.settings.timeZone, l10n: context.l10n) else {
             var known: [String] = []
             for record in records { if case .incidentOpened(let event) = record.event { known.append(event.incident) } }
             let l10n = context.l10n

@@ -35,7 +35,10 @@ public struct IncidentTimeline: Sendable {
     public var entries: [Entry]
 
     /// Picks the incident's records (and its channel's health records during the outage) from the journal.
-    public init?(incident id: String, records: [JournalRecord], timeZone: TimeZone) {
+    ///
+    /// The entries read in `l10n`'s language; what the journal holds as written (reasons, requests,
+    /// answers, evidence, states and outcomes as JSON spells them) stays as written.
+    public init?(incident id: String, records: [JournalRecord], timeZone: TimeZone, l10n: Localizer = .english) {
         var state = DetourState()
         for record in records { state.apply(record) }
         guard let incident = state.incident(id) else { return nil }
@@ -48,26 +51,39 @@ public struct IncidentTimeline: Sendable {
             case .channelHealth(let event):
                 guard event.channel == incident.channel, record.ts >= start, record.ts <= end else { continue }
                 let health = event.health
-                let counts = "failures \(health.consecutiveFailures), successes \(health.consecutiveSuccesses)"
+                let counts = l10n.text(
+                    "timeline-entry.counts", ["failures": "\(health.consecutiveFailures)", "successes": "\(health.consecutiveSuccesses)"])
                 if let evidence = event.evidence {
-                    entries.append(Entry(time: record.ts, kind: .probe, text: "probe failed: \(evidence)"))
+                    entries.append(Entry(time: record.ts, kind: .probe, text: l10n.text("timeline-entry.probe-failed", ["evidence": evidence])))
                 }
                 if let change = event.change {
-                    entries.append(Entry(time: record.ts, kind: .state, text: "health \(health.state.rawValue) (\(change.rawValue); \(counts))"))
+                    entries.append(
+                        Entry(
+                            time: record.ts, kind: .state,
+                            text: l10n.text("timeline-entry.health-change", ["state": health.state.rawValue, "change": change.rawValue, "counts": counts])))
                 } else if event.evidence == nil {
-                    entries.append(Entry(time: record.ts, kind: .state, text: "health \(health.state.rawValue) (\(counts))"))
+                    entries.append(
+                        Entry(time: record.ts, kind: .state, text: l10n.text("timeline-entry.health", ["state": health.state.rawValue, "counts": counts])))
                 }
             case .incidentOpened(let event) where event.incident == id:
                 if event.trigger == .manual {
-                    entries.append(Entry(time: record.ts, kind: .manual, text: "failover by \(event.by ?? "an operator"): \(event.reason)"))
+                    entries.append(
+                        Entry(
+                            time: record.ts, kind: .manual,
+                            text: l10n.text("timeline-entry.failover", ["by": event.by ?? l10n.text("timeline-entry.operator"), "reason": event.reason])))
                 } else {
-                    entries.append(Entry(time: record.ts, kind: .incident, text: "incident opened: \(event.reason)"))
+                    entries.append(Entry(time: record.ts, kind: .incident, text: l10n.text("timeline-entry.opened", ["reason": event.reason])))
                 }
             case .stepStarted(let event) where event.incident == id:
                 entries.append(
                     Entry(
                         time: record.ts, kind: .request,
-                        text: "→ \(event.step) [\(event.phase.rawValue)] attempt \(event.attempt), key \(event.idempotencyKey): \(event.request)"))
+                        text: l10n.text(
+                            "timeline-entry.request",
+                            [
+                                "step": event.step, "phase": event.phase.rawValue, "attempt": "\(event.attempt)", "key": event.idempotencyKey,
+                                "request": event.request,
+                            ])))
             case .stepFinished(let event) where event.incident == id:
                 let status = event.status.map { " \($0)" } ?? ""
                 let error = event.error.map { " — \($0)" } ?? ""
@@ -75,45 +91,58 @@ public struct IncidentTimeline: Sendable {
                 entries.append(
                     Entry(
                         time: record.ts, kind: .answer,
-                        text: "← \(event.step) attempt \(event.attempt): \(event.outcome.rawValue)\(status) in \(event.durationMs) ms\(error)\(note)"))
+                        text: l10n.text(
+                            "timeline-entry.answer",
+                            [
+                                "step": event.step, "attempt": "\(event.attempt)", "outcome": event.outcome.rawValue + status,
+                                "ms": "\(event.durationMs)", "details": error + note,
+                            ])))
             case .incidentApproved(let event) where event.incident == id:
-                let who = event.automatic ? "automatically (autoAfter passed)" : "by \(event.by ?? "an operator")"
-                entries.append(Entry(time: record.ts, kind: .manual, text: "approved \(who)"))
+                let text =
+                    event.automatic
+                    ? l10n.text("timeline-entry.approved-automatically")
+                    : l10n.text("timeline-entry.approved", ["by": event.by ?? l10n.text("timeline-entry.operator")])
+                entries.append(Entry(time: record.ts, kind: .manual, text: text))
             case .channelHeld(let event) where event.channel == incident.channel && record.ts >= start && record.ts <= end:
                 let reason = event.reason.map { ": \($0)" } ?? ""
-                entries.append(Entry(time: record.ts, kind: .manual, text: "channel held by \(event.by)\(reason)"))
+                entries.append(Entry(time: record.ts, kind: .manual, text: l10n.text("timeline-entry.held", ["by": event.by, "reason": reason])))
             case .channelReleased(let event) where event.channel == incident.channel && record.ts >= start && record.ts <= end:
-                entries.append(Entry(time: record.ts, kind: .manual, text: "channel released by \(event.by)"))
+                entries.append(Entry(time: record.ts, kind: .manual, text: l10n.text("timeline-entry.released", ["by": event.by])))
             case .monitorOffline(let event) where record.ts >= start && record.ts <= end:
                 entries.append(
-                    Entry(time: record.ts, kind: .state, text: "monitor offline: every channel and canary failed\(event.evidence.map { " — \($0)" } ?? "")"))
+                    Entry(time: record.ts, kind: .state, text: l10n.text("timeline-entry.offline", ["evidence": event.evidence.map { " — \($0)" } ?? ""])))
             case .monitorOnline where record.ts >= start && record.ts <= end:
-                entries.append(Entry(time: record.ts, kind: .state, text: "monitor online again"))
+                entries.append(Entry(time: record.ts, kind: .state, text: l10n.text("timeline-entry.online")))
             case .incidentMitigated(let event) where event.incident == id:
-                entries.append(Entry(time: record.ts, kind: .incident, text: "mitigated: every failover step done"))
+                entries.append(Entry(time: record.ts, kind: .incident, text: l10n.text("timeline-entry.mitigated")))
             case .incidentRecovering(let event) where event.incident == id:
                 if event.trigger == .manual {
                     let reason = event.reason.map { ": \($0)" } ?? ""
-                    entries.append(Entry(time: record.ts, kind: .manual, text: "restore by \(event.by ?? "an operator")\(reason)"))
+                    entries.append(
+                        Entry(
+                            time: record.ts, kind: .manual,
+                            text: l10n.text("timeline-entry.restore", ["by": event.by ?? l10n.text("timeline-entry.operator"), "reason": reason])))
                 } else {
                     entries.append(
                         Entry(
                             time: record.ts, kind: .incident,
-                            text: "channel answering again since \(LocalTime.iso8601(event.recoveredAt, in: timeZone)); undo and recovery steps"))
+                            text: l10n.text("timeline-entry.answering-again", ["time": LocalTime.iso8601(event.recoveredAt, in: timeZone)])))
                 }
             case .incidentPaged(let event) where event.incident == id:
                 entries.append(
                     Entry(
                         time: record.ts, kind: .incident,
-                        text: "paged \(event.name) (\(event.target), level \(event.level)) by \(event.via.joined(separator: ", "))"))
+                        text: l10n.text(
+                            "timeline-entry.paged",
+                            ["name": event.name, "target": event.target, "level": "\(event.level)", "via": event.via.joined(separator: ", ")])))
             case .incidentAcknowledged(let event) where event.incident == id:
-                entries.append(Entry(time: record.ts, kind: .manual, text: "acknowledged by \(event.by)"))
+                entries.append(Entry(time: record.ts, kind: .manual, text: l10n.text("timeline-entry.acknowledged", ["by": event.by])))
             case .channelCheckin(let event):
                 // A heartbeat channel's job checking in is what ends its outage.
                 guard event.channel == incident.channel, record.ts >= start, record.ts <= end else { continue }
-                entries.append(Entry(time: record.ts, kind: .state, text: "checked in (\(event.via))"))
+                entries.append(Entry(time: record.ts, kind: .state, text: l10n.text("timeline-entry.checked-in", ["via": event.via])))
             case .incidentResolved(let event) where event.incident == id:
-                entries.append(Entry(time: record.ts, kind: .incident, text: "resolved"))
+                entries.append(Entry(time: record.ts, kind: .incident, text: l10n.text("timeline-entry.resolved")))
             default:
                 continue
             }
