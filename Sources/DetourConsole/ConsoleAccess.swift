@@ -77,7 +77,7 @@ public struct ConsoleAccess: Sendable {
     public func session(fromCookie value: String, now: Date) -> Session? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = Self.bytes(hex: parts[0]), let tag = Self.bytes(hex: parts[1]),
-            let key = try? key(), HMAC.equal(HMAC.sha256(key: key, message: payload), tag)
+            let key = try? key(), ConstantTime.equal(HMAC.sha256(key: key, message: payload), tag)
         else { return nil }
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 4, let issued = Int(fields[1]), let expires = Int(fields[2]) else { return nil }
@@ -134,7 +134,7 @@ public struct ConsoleAccess: Sendable {
 
     /// Whether `token` is the form token for `form` within this session.
     public func checkFormToken(_ token: String, session: Session, form: String) -> Bool {
-        HMAC.equal(Array(token.utf8), Array(formToken(session, form: form).utf8))
+        ConstantTime.equal(Array(token.utf8), Array(formToken(session, form: form).utf8))
     }
 
     // MARK: - Where the console listens

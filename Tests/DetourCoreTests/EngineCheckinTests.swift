@@ -66,10 +66,10 @@ final class EngineCheckinTests {
     }
 
     @Test func tokensAreComparedByEveryByte() {
-        #expect(IncidentMachine.sameBytes(Array("abc".utf8), Array("abc".utf8)))
-        #expect(!IncidentMachine.sameBytes(Array("abc".utf8), Array("abd".utf8)))
-        #expect(!IncidentMachine.sameBytes(Array("abc".utf8), Array("abcd".utf8)))
-        #expect(!IncidentMachine.sameBytes([], Array("a".utf8)))
-        #expect(IncidentMachine.sameBytes([], []))
+        #expect(ConstantTime.equal(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!ConstantTime.equal(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!ConstantTime.equal(Array("abc".utf8), Array("abcd".utf8)))
+        #expect(!ConstantTime.equal([], Array("a".utf8)))
+        #expect(ConstantTime.equal([], []))
     }
 }

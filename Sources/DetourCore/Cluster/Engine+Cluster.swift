@@ -64,17 +64,3 @@ extension Engine {
         dependencies.journalSink = sink
     }
 }
-
-extension Workspace {
-    /// The heartbeat channel whose token is `token`, compared in constant time; nil when none has it.
-    ///
-    /// A cluster node matches a check-in's token itself, so only the channel's id travels through etcd.
-    public func heartbeatChannel(forToken token: String, secrets: SecretResolver) -> Channel? {
-        var found: Channel?
-        for channel in channels {
-            guard let monitor = channel.heartbeat, let expected = try? secrets.resolve(monitor.token) else { continue }
-            if IncidentMachine.sameBytes(Array(token.utf8), Array(expected.utf8)), found == nil { found = channel }
-        }
-        return found
-    }
-}

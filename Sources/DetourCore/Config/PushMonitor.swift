@@ -48,3 +48,18 @@ public struct PushMonitor: Sendable, Equatable {
         return monitor
     }
 }
+
+extension Workspace {
+    /// The heartbeat channel whose token is `token`; nil when none has it.
+    ///
+    /// Every channel's token is compared in full, so the time taken says nothing about which one (or
+    /// how much) matched. A cluster node matches a check-in's token itself, so only the id travels.
+    public func heartbeatChannel(forToken token: String, secrets: SecretResolver) -> Channel? {
+        var found: Channel?
+        for channel in channels {
+            guard let monitor = channel.heartbeat, let expected = try? secrets.resolve(monitor.token) else { continue }
+            if ConstantTime.equal(Array(token.utf8), Array(expected.utf8)), found == nil { found = channel }
+        }
+        return found
+    }
+}

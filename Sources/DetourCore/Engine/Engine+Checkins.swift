@@ -17,7 +17,7 @@ extension Engine {
     /// is never journaled or printed. Like the operator commands, the caller holds the run lock.
     public func checkIn(token: String, at time: Date) async throws -> CheckinOutcome {
         try refresh()
-        guard let channel = machine.channel(forToken: token, secrets: dependencies.secrets) else { return .unknownToken }
+        guard let channel = workspace.heartbeatChannel(forToken: token, secrets: dependencies.secrets) else { return .unknownToken }
         return try await checkIn(channel: channel.id, via: "http", at: time)
     }
 

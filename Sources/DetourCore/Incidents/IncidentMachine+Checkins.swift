@@ -55,26 +55,4 @@ extension IncidentMachine {
         let time = now.timeIntervalSince(lastSeen) < 86_400 ? LocalTime.clock(lastSeen, in: zone) : LocalTime.iso8601(lastSeen, in: zone)
         return checkedIn ? "no check-in since \(time) (\(monitor.expectation))" : "no check-in since monitoring began at \(time) (\(monitor.expectation))"
     }
-
-    /// The heartbeat channel whose token is `token`, compared in constant time; nil for none.
-    func channel(forToken token: String, secrets: SecretResolver) -> Channel? {
-        var found: Channel?
-        for channel in workspace.channels {
-            guard let monitor = channel.heartbeat, let expected = try? secrets.resolve(monitor.token) else { continue }
-            // Every channel is compared in full, so the time taken says nothing about which one (or how much) matched.
-            if Self.sameBytes(Array(token.utf8), Array(expected.utf8)), found == nil { found = channel }
-        }
-        return found
-    }
-
-    /// Whether two byte strings are equal, in time that depends only on their lengths.
-    static func sameBytes(_ left: [UInt8], _ right: [UInt8]) -> Bool {
-        var difference: UInt8 = left.count == right.count ? 0 : 1
-        for index in 0..<max(left.count, right.count) {
-            let a = index < left.count ? left[index] : 0
-            let b = index < right.count ? right[index] : 0
-            difference |= a ^ b
-        }
-        return difference == 0
-    }
 }

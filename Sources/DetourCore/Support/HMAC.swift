@@ -8,12 +8,4 @@ public enum HMAC {
         let inner = SHA256.digest(block.map { $0 ^ 0x36 } + message)
         return SHA256.digest(block.map { $0 ^ 0x5c } + inner)
     }
-
-    /// Whether two tags are equal, in time that does not depend on where they differ.
-    public static func equal(_ left: [UInt8], _ right: [UInt8]) -> Bool {
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
-    }
 }
