@@ -78,9 +78,9 @@ extension ConsoleBackendLive {
     /// and publishes the state (a late job's channel recovers at once).
     func checkIn(token: String) async -> CheckInResult {
         let session = self.session.withLock { $0 }
-        // Only heartbeat channels have tokens: without one, no lock is taken for a guessed token.
-        guard session.workspace.channels.contains(where: { $0.heartbeat != nil }) else { return .unknownToken }
-        if let settings = session.workspace.settings.cluster { return await checkInShared(token: token, session, settings) }
+        // Matched before the lock: a guessed token costs no lock and opens no engine.
+        guard let channel = session.workspace.heartbeatChannel(forToken: token, secrets: session.secrets) else { return .unknownToken }
+        if let settings = session.workspace.settings.cluster { return await checkInShared(channel: channel, session, settings) }
         do {
             guard let lock = try await session.lock(patience: .seconds(30)) else {
                 session.context.console.err("warning: a check-in waited 30 s for the run lock (\(session.lockHolder())) and was not recorded")
@@ -89,12 +89,9 @@ extension ConsoleBackendLive {
             defer { lock.release() }
             let printer = self.printer
             let engine = try session.engine(http: http) { printer.handle($0) }
-            let outcome = try await engine.checkIn(token: token, at: try session.clock().now())
+            let outcome = try await engine.checkIn(channel: channel.id, via: "http", at: try session.clock().now())
             publisher.publish(state: await engine.state)
-            switch outcome {
-            case .recorded(let channel, _): return .accepted(channel: channel)
-            case .unknownToken: return .unknownToken
-            }
+            return .accepted(channel: outcome.channel)
         } catch {
             session.context.console.err("warning: a check-in was not recorded: \(error.message)")
             return .busy
@@ -135,9 +132,8 @@ extension ConsoleBackendLive {
         return sent.summary
     }
 
-    /// `/hb/<token>` on a cluster node: the token is matched here; only the channel's id goes to the leader through etcd.
-    private func checkInShared(token: String, _ session: WorkspaceSession, _ settings: ClusterSettings) async -> CheckInResult {
-        guard let channel = session.workspace.heartbeatChannel(forToken: token, secrets: session.secrets) else { return .unknownToken }
+    /// `/hb/<token>` on a cluster node: the token was matched here; only the channel's id goes to the leader through etcd.
+    private func checkInShared(channel: Channel, _ session: WorkspaceSession, _ settings: ClusterSettings) async -> CheckInResult {
         guard let etcd = ClusterOperator.etcd(session, settings, http: http) else { return .busy }
         do {
             // Accepted once etcd holds it: the leader journals it in its next round, whichever node leads then.

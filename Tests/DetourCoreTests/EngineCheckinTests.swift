@@ -4,7 +4,8 @@ import Testing
 
 @testable import DetourCore
 
-/// `Engine.checkIn(token:at:)` (what `/hb/<token>` calls) and when `watch` wakes for a deadline, on a manual clock.
+/// What `/hb/<token>` does (`Workspace.heartbeatChannel(forToken:)`, then `Engine.checkIn(channel:via:at:)`) and when
+/// `watch` wakes for a deadline, on a manual clock.
 @Suite(.serialized)
 final class EngineCheckinTests {
     let folder: TemporaryWorkspace
@@ -33,16 +34,24 @@ final class EngineCheckinTests {
             dependencies: EngineDependencies(workspace: workspace, http: http, clock: clock, secrets: secrets), stateDirectory: folder.root + "/.detour")
     }
 
+    /// A check-in by token, as `/hb/<token>` makes it; nil when no heartbeat channel has the token.
+    func checkIn(_ engine: Engine, token: String, at date: Date) async throws -> CheckinOutcome? {
+        let secrets = SecretResolver(environment: environment, workspaceRoot: folder.root)
+        let workspace = try #require(WorkspaceLoader(root: folder.root, environment: environment).load().workspace)
+        guard let channel = workspace.heartbeatChannel(forToken: token, secrets: secrets) else { return nil }
+        return try await engine.checkIn(channel: channel.id, via: "http", at: date)
+    }
+
     @Test func aTokenChecksInItsChannelAndAWrongOneIsRefused() async throws {
         let clock = ManualClock(time("10:00:00"))
         let engine = try engine(clock)
         try await engine.runPass()
         #expect(await engine.nextWakeUp() == time("10:20:00"), "watch wakes at the first deadline")
 
-        #expect(try await engine.checkIn(token: "sync-0123456789abcdef", at: time("10:05:00")) == .recorded(channel: "inventory-sync", recovered: false))
+        #expect(try await checkIn(engine, token: "sync-0123456789abcdef", at: time("10:05:00")) == CheckinOutcome(channel: "inventory-sync", recovered: false))
         #expect(await engine.state.checkins["inventory-sync"] == time("10:05:00"))
         for wrong in ["", "sync-0123456789abcdeF", "sync-0123456789abcdef0", "sync", "env:SYNC_TOKEN"] {
-            #expect(try await engine.checkIn(token: wrong, at: time("10:06:00")) == .unknownToken)
+            #expect(try await checkIn(engine, token: wrong, at: time("10:06:00")) == nil)
         }
         #expect(await engine.state.checkins["inventory-sync"] == time("10:05:00"), "a wrong token journals nothing")
         clock.set(time("10:06:00"))
@@ -57,8 +66,8 @@ final class EngineCheckinTests {
         // While late, the daemon looks again within a minute for a check-in another process journaled.
         #expect(await engine.nextWakeUp() == time("10:26:01"))
 
-        let outcome = try await engine.checkIn(token: "sync-0123456789abcdef", at: time("10:27:00"))
-        #expect(outcome == .recorded(channel: "inventory-sync", recovered: true))
+        let outcome = try await checkIn(engine, token: "sync-0123456789abcdef", at: time("10:27:00"))
+        #expect(outcome == CheckinOutcome(channel: "inventory-sync", recovered: true))
         #expect(await engine.state.channels["inventory-sync"]?.state == .up)
         let journal = try folder.journalText()
         #expect(journal.contains(#""type":"channel.checkin""#) && journal.contains(#""via":"http""#))

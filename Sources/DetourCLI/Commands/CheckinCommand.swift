@@ -25,8 +25,8 @@ struct CheckinCommand: Command {
         let shared = ManualAction.SharedCommand(kind: .checkin, target: channel, detail: "cli", reason: nil, by: context.userName)
         return try await ManualAction(context: context, channel: channel, shared: shared).perform { scene in
             let outcome = try await scene.engine.checkIn(channel: channel, at: scene.now)
-            guard case .recorded(let id, let recovered) = outcome else { return "\(channel): not recorded" }
-            return recovered ? "\(id): checked in at \(scene.clock(scene.now)); up again" : "\(id): checked in at \(scene.clock(scene.now))"
+            let id = outcome.channel
+            return outcome.recovered ? "\(id): checked in at \(scene.clock(scene.now)); up again" : "\(id): checked in at \(scene.clock(scene.now))"
         }
     }
 }

@@ -288,8 +288,7 @@ public actor ClusterMember {
             return "incident \(incident.id) acknowledged by \(incident.acknowledgedBy ?? command.by)"
         case .checkin:
             let outcome = try await engine.checkIn(channel: command.target, via: command.detail ?? "cli")
-            guard case .recorded(let id, let recovered) = outcome else { return "\(command.target): not recorded" }
-            return recovered ? "\(id) checked in; up again" : "\(id) checked in"
+            return outcome.recovered ? "\(outcome.channel) checked in; up again" : "\(outcome.channel) checked in"
         }
     }
 

@@ -1,28 +1,19 @@
 import Foundation
 
-/// What a check-in led to.
-public enum CheckinOutcome: Sendable, Equatable {
-    /// Journaled for the channel; `recovered` when it ended the channel's outage.
-    case recorded(channel: String, recovered: Bool)
-    /// No heartbeat channel has this token: nothing was journaled.
-    case unknownToken
+/// What a check-in led to: journaled for the channel; `recovered` when it ended the channel's outage.
+public struct CheckinOutcome: Sendable, Equatable {
+    /// The heartbeat channel that checked in.
+    public var channel: String
+    /// Whether the check-in ended the channel's outage.
+    public var recovered: Bool
 }
 
 // MARK: - Push monitors: jobs that check in
 
 extension Engine {
-    /// `/hb/<token>`: journals a check-in for the heartbeat channel whose token this is.
-    ///
-    /// The token is matched against every heartbeat channel's resolved token in constant time, and
-    /// is never journaled or printed. Like the operator commands, the caller holds the run lock.
-    public func checkIn(token: String, at time: Date) async throws -> CheckinOutcome {
-        try refresh()
-        guard let channel = workspace.heartbeatChannel(forToken: token, secrets: dependencies.secrets) else { return .unknownToken }
-        return try await checkIn(channel: channel.id, via: "http", at: time)
-    }
-
-    /// `detour checkin CHANNEL`: journals a check-in; a channel that was down recovers at once,
-    /// as the next pass would recover it. The caller holds the run lock.
+    /// `detour checkin CHANNEL` and `/hb/<token>` (`via: "http"`, its channel found with
+    /// `Workspace.heartbeatChannel(forToken:)`): journals a check-in; a channel that was down
+    /// recovers at once, as the next pass would recover it. The caller holds the run lock.
     public func checkIn(channel id: String, via: String = "cli", at time: Date? = nil) async throws -> CheckinOutcome {
         try refresh()
         let channel = try machine.channel(named: id)
@@ -40,6 +31,6 @@ extension Engine {
         try await drive()
         try store.saveSnapshot(state)
         let recovered = (before == .down || before == .recovering) && state.channels[id]?.state == .up
-        return .recorded(channel: id, recovered: recovered)
+        return CheckinOutcome(channel: id, recovered: recovered)
     }
 }
